@@ -1,0 +1,137 @@
+//! Runs a call: the one owner of the GLib main loop. Peers are started, reports are printed
+//! from a timeout source, bus errors, the duration and Ctrl-C/SIGTERM end the loop, and the
+//! peers are stopped in reverse order.
+
+pub mod peer;
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::rc::Rc;
+use std::time::Instant;
+
+use gst::glib;
+use gst::prelude::*;
+
+pub use peer::{Peer, PeerPlan};
+
+use crate::config::{CallOptions, JsonTarget};
+use crate::error::{AppError, AppResult};
+use crate::stats::report::{json_line, text_report};
+
+/// Where reports go: text to stdout (or stderr when JSON takes stdout), JSON to its target.
+struct Reporter {
+    text: Box<dyn Write>,
+    json: Option<Box<dyn Write>>,
+}
+
+impl Reporter {
+    fn open(target: Option<&JsonTarget>) -> AppResult<Reporter> {
+        let (text, json): (Box<dyn Write>, Option<Box<dyn Write>>) = match target {
+            None => (Box::new(std::io::stdout()), None),
+            Some(JsonTarget::Stdout) => (Box::new(std::io::stderr()), Some(Box::new(std::io::stdout()))),
+            Some(JsonTarget::File(path)) => {
+                let file = File::create(path).map_err(|e| {
+                    AppError::Input(format!("--stats-json: cannot create {}: {e}", path.display()))
+                })?;
+                (Box::new(std::io::stdout()), Some(Box::new(BufWriter::new(file))))
+            }
+        };
+        Ok(Reporter { text, json })
+    }
+
+    fn report(&mut self, peers: &mut [Peer], now: f64) {
+        for peer in peers {
+            let snap = peer.snapshot(now);
+            let label = peer.label.as_deref();
+            let _ = writeln!(self.text, "{}", text_report(label, &snap));
+            if let Some(json) = &mut self.json {
+                let _ = writeln!(json, "{}", json_line(label, &snap));
+                let _ = json.flush();
+            }
+        }
+        let _ = self.text.flush();
+    }
+}
+
+/// Runs `peers` until the duration ends, a signal arrives or a pipeline fails.
+pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
+    let main_loop = glib::MainLoop::new(None, false);
+    let failure: Rc<RefCell<Option<AppError>>> = Rc::default();
+    let reporter = Rc::new(RefCell::new(Reporter::open(options.stats_json.as_ref())?));
+
+    let mut watches = Vec::new();
+    for peer in &peers {
+        let bus = peer.pipeline().bus().expect("a pipeline has a bus");
+        let (main_loop, failure) = (main_loop.clone(), failure.clone());
+        let watch = bus
+            .add_watch_local(move |_, msg| {
+                match msg.view() {
+                    gst::MessageView::Error(e) => {
+                        failure
+                            .borrow_mut()
+                            .get_or_insert(AppError::Media(peer::describe_error(e)));
+                        main_loop.quit();
+                    }
+                    gst::MessageView::Warning(w) => {
+                        tracing::warn!("{}", w.error());
+                    }
+                    _ => {}
+                }
+                glib::ControlFlow::Continue
+            })
+            .map_err(|e| AppError::Media(format!("cannot watch the pipeline bus: {e}")))?;
+        watches.push(watch);
+    }
+
+    for (started, peer) in peers.iter().enumerate() {
+        if let Err(e) = peer.start() {
+            peers[..started].iter().rev().for_each(Peer::stop);
+            return Err(e);
+        }
+    }
+    let started_at = Instant::now();
+    let peers = Rc::new(RefCell::new(peers));
+
+    let stats_timer = {
+        let (peers, reporter) = (peers.clone(), reporter.clone());
+        glib::timeout_add_local(options.stats_interval, move || {
+            let now = started_at.elapsed().as_secs_f64();
+            reporter.borrow_mut().report(&mut peers.borrow_mut(), now);
+            glib::ControlFlow::Continue
+        })
+    };
+    let mut sources = vec![stats_timer];
+    if let Some(duration) = options.duration {
+        let main_loop = main_loop.clone();
+        sources.push(glib::timeout_add_local_once(duration, move || main_loop.quit()));
+    }
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let main_loop = main_loop.clone();
+        sources.push(glib_unix::unix_signal_add_local(signal, move || {
+            main_loop.quit();
+            glib::ControlFlow::Continue
+        }));
+    }
+
+    main_loop.run();
+
+    for source in sources {
+        // The duration's one-shot source is already gone when it fired; removing it again
+        // would be an error, so look before removing.
+        if glib::MainContext::default()
+            .find_source_by_id(&source)
+            .is_some()
+        {
+            source.remove();
+        }
+    }
+    drop(watches);
+    let now = started_at.elapsed().as_secs_f64();
+    reporter.borrow_mut().report(&mut peers.borrow_mut(), now);
+    peers.borrow().iter().rev().for_each(Peer::stop);
+    match failure.take() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}

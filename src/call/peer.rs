@@ -1,0 +1,173 @@
+//! One side of a call: its pipeline (send and receive chains around one `rtpbin`) and the
+//! statistics read from it.
+
+use std::net::{IpAddr, UdpSocket};
+use std::time::Duration;
+
+use gst::prelude::*;
+
+use crate::config::Endpoints;
+use crate::error::{AppError, AppResult};
+use crate::media::build::add_chain;
+use crate::media::plan::*;
+use crate::media::probe::ResolvedMedia;
+use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
+use crate::stats::Snapshot;
+use crate::stats::collect::Collector;
+use crate::stats::compute::StatsComputer;
+
+/// Everything a peer is built from, decided before any element exists.
+#[derive(Debug, Clone)]
+pub struct PeerPlan {
+    /// Shown in front of reports when several peers share a process (the demo).
+    pub label: Option<String>,
+    pub endpoints: Endpoints,
+    pub media: ResolvedMedia,
+    pub video: VideoSettings,
+    pub audio: AudioSettings,
+    pub jitter_buffer: Duration,
+}
+
+impl PeerPlan {
+    fn session(&self, medium: Medium) -> SessionPlan {
+        let (ports, rtp_caps) = match medium {
+            Medium::Video => (self.endpoints.video, video_rtp_caps(&self.video)),
+            Medium::Audio => (self.endpoints.audio, audio_rtp_caps(&self.audio)),
+        };
+        SessionPlan {
+            medium,
+            local_ip: self.endpoints.local_ip,
+            remote_ip: self.endpoints.remote_ip,
+            ports,
+            rtp_caps,
+        }
+    }
+
+    fn cname(&self) -> String {
+        format!(
+            "videocall-{}-{}@{}",
+            std::process::id(),
+            self.label.as_deref().unwrap_or("peer"),
+            self.endpoints.local_ip
+        )
+    }
+}
+
+/// A built (not yet running) peer.
+pub struct Peer {
+    pub label: Option<String>,
+    pipeline: gst::Pipeline,
+    collector: Collector,
+    computer: StatsComputer,
+}
+
+impl Peer {
+    /// Checks the ports and builds the pipeline.
+    pub fn build(plan: &PeerPlan) -> AppResult<Peer> {
+        check_receive_ports_free(&plan.endpoints)?;
+        let pipeline = gst::Pipeline::with_name(plan.label.as_deref().unwrap_or("videocall"));
+        let bin: &gst::Bin = pipeline.upcast_ref();
+        let rtpbin = rtp::add_rtpbin(
+            &pipeline,
+            &RtpBinSettings {
+                latency: plan.jitter_buffer,
+                cname: plan.cname(),
+            },
+        )?;
+        let video_send = add_chain(bin, &video_send_chain(&plan.video, &plan.media.video_source))?;
+        let audio_send = add_chain(bin, &audio_send_chain(&plan.audio, plan.media.audio_source))?;
+        let video_recv = add_chain(bin, &video_recv_chain(plan.media.video_sink))?;
+        let audio_recv = add_chain(bin, &audio_recv_chain(plan.media.audio_sink))?;
+        for (medium, send, recv) in [
+            (Medium::Video, &video_send, &video_recv),
+            (Medium::Audio, &audio_send, &audio_recv),
+        ] {
+            let payloader = send.last().expect("a send chain ends with its payloader");
+            let depayloader = recv.first().expect("a receive chain starts with its depayloader");
+            rtp::add_session(&pipeline, &rtpbin, &plan.session(medium), payloader, depayloader)?;
+        }
+        let collector = Collector::attach(&pipeline, &rtpbin);
+        Ok(Peer {
+            label: plan.label.clone(),
+            pipeline,
+            collector,
+            computer: StatsComputer::default(),
+        })
+    }
+
+    pub fn pipeline(&self) -> &gst::Pipeline {
+        &self.pipeline
+    }
+
+    /// Starts capture, sending and receiving. A failure (e.g. a socket that cannot be bound)
+    /// is reported with GStreamer's own reason.
+    pub fn start(&self) -> AppResult<()> {
+        if self.pipeline.set_state(gst::State::Playing).is_err() {
+            let reason = self
+                .pipeline
+                .bus()
+                .and_then(|bus| bus.pop_filtered(&[gst::MessageType::Error]))
+                .and_then(|msg| match msg.view() {
+                    gst::MessageView::Error(e) => Some(describe_error(e)),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "unknown reason".into());
+            let _ = self.pipeline.set_state(gst::State::Null);
+            return Err(AppError::Media(format!("the call could not start: {reason}")));
+        }
+        Ok(())
+    }
+
+    /// Polls the pipeline and returns the statistics `now` seconds into the call.
+    pub fn snapshot(&mut self, now: f64) -> Snapshot {
+        self.computer.update(&self.collector.poll(), now)
+    }
+
+    /// Stops everything; sockets are closed when this returns.
+    pub fn stop(&self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+/// One line from a GStreamer error message: the element, the error and its debug detail.
+pub fn describe_error(e: &gst::message::Error) -> String {
+    let source = e
+        .src()
+        .map(|s| s.name().to_string())
+        .unwrap_or_else(|| "pipeline".into());
+    let detail = e
+        .debug()
+        .map(|d| {
+            let d = d.to_string();
+            // GStreamer's debug string starts with the source location; keep the last part.
+            d.rsplit(":\n").next().unwrap_or(&d).replace('\n', " ")
+        })
+        .unwrap_or_default();
+    format!("{source}: {} {detail}", e.error()).trim().to_string()
+}
+
+/// Refuses to start when one of our four reception ports is taken, naming the port.
+pub fn check_receive_ports_free(endpoints: &Endpoints) -> AppResult<()> {
+    let names = [
+        "video RTP reception",
+        "video RTCP reception",
+        "audio RTP reception",
+        "audio RTCP reception",
+    ];
+    for (port, name) in endpoints.receive_ports().into_iter().zip(names) {
+        bind_check(endpoints.local_ip, port, name)?;
+    }
+    Ok(())
+}
+
+fn bind_check(ip: IpAddr, port: u16, name: &str) -> AppResult<()> {
+    UdpSocket::bind((ip, port)).map(drop).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "is already in use".to_string(),
+            std::io::ErrorKind::AddrNotAvailable => format!("cannot be bound: {ip} is not ours"),
+            std::io::ErrorKind::PermissionDenied => "needs more privileges".to_string(),
+            _ => format!("cannot be bound: {e}"),
+        };
+        AppError::Network(format!("port {port} on {ip} ({name}) {why}"))
+    })
+}

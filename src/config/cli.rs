@@ -1,0 +1,245 @@
+//! The command line. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use super::prompt::GivenAnswers;
+use super::{CallOptions, JsonTarget};
+use crate::error::AppError;
+use crate::media::plan::{AudioSinkChoice, AudioSourceChoice, VideoSinkChoice, VideoSourceChoice};
+
+/// The jitter buffer's latency when the user sets none (see docs/benchmarks.md for why).
+pub const DEFAULT_JITTER_BUFFER_MS: u64 = 40;
+
+/// Two-way video call over RTP/UDP: H.264 640x480@25 at 2 Mbit/s and AAC 48 kHz stereo at
+/// 64 kbit/s, with live connection reports.
+///
+/// Port convention: RTP goes to the given port and RTCP to the port + 1, in both directions;
+/// ports must be even. The peer enters the mirror values: our video destination port is its
+/// video reception port, and so on, with the two addresses swapped.
+///
+/// With no command, `videocall` runs `call` and asks for every value.
+#[derive(Debug, Parser)]
+#[command(name = "videocall", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Call a peer; values not given as flags are asked for, in the brief's order.
+    Call(CallArgs),
+    /// Two peers in a call on this machine (loopback, free ports, test sources): try it first.
+    Demo(DemoArgs),
+}
+
+/// Where to send and receive: the six questions as flags.
+#[derive(Debug, Default, Args)]
+pub struct CallArgs {
+    /// Port the peer receives our video RTP on (its RTCP: port + 1).
+    #[arg(long, value_name = "PORT")]
+    pub video_dest_port: Option<String>,
+    /// Port we receive the peer's video RTP on (RTCP: port + 1).
+    #[arg(long, value_name = "PORT")]
+    pub video_recv_port: Option<String>,
+    /// Port the peer receives our audio RTP on (its RTCP: port + 1).
+    #[arg(long, value_name = "PORT")]
+    pub audio_dest_port: Option<String>,
+    /// Port we receive the peer's audio RTP on (RTCP: port + 1).
+    #[arg(long, value_name = "PORT")]
+    pub audio_recv_port: Option<String>,
+    /// This machine's address, the one the peer sends to (IPv4 or IPv6).
+    #[arg(long, value_name = "IP")]
+    pub local_ip: Option<String>,
+    /// The peer's address.
+    #[arg(long, value_name = "IP")]
+    pub remote_ip: Option<String>,
+    /// Fail instead of asking when a value is missing.
+    #[arg(long)]
+    pub no_prompt: bool,
+    #[command(flatten)]
+    pub media: MediaArgs,
+}
+
+impl CallArgs {
+    /// The flag answers, in the order of the questions.
+    pub fn given(&self) -> GivenAnswers {
+        [
+            self.video_dest_port.clone(),
+            self.video_recv_port.clone(),
+            self.audio_dest_port.clone(),
+            self.audio_recv_port.clone(),
+            self.local_ip.clone(),
+            self.remote_ip.clone(),
+        ]
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub media: MediaArgs,
+}
+
+/// Media, timing and reporting options shared by every command that runs a call.
+#[derive(Debug, Args)]
+pub struct MediaArgs {
+    /// Video to send: auto (camera if any, else test pattern), camera, test, or a device path.
+    #[arg(long, default_value = "auto", value_parser = parse_video_source)]
+    pub video_source: VideoSourceChoice,
+    /// Audio to send: auto (microphone if any, else test tone), mic, test.
+    #[arg(long, default_value = "auto", value_parser = parse_audio_source)]
+    pub audio_source: AudioSourceChoice,
+    /// Where to show video: auto (a window if there is a display), window, none.
+    #[arg(long, default_value = "auto", value_parser = parse_video_sink)]
+    pub video_sink: VideoSinkChoice,
+    /// Where to play audio: auto (the default output if any), speaker, none.
+    #[arg(long, default_value = "auto", value_parser = parse_audio_sink)]
+    pub audio_sink: AudioSinkChoice,
+    /// Jitter-buffer latency in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_JITTER_BUFFER_MS)]
+    pub jitter_buffer_ms: u64,
+    /// Seconds between connection reports.
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
+    pub stats_interval: Duration,
+    /// Also write one JSON object per report to FILE ('-' for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub stats_json: Option<String>,
+    /// End the call after this many seconds (default: until Ctrl-C or SIGTERM).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub duration: Option<Duration>,
+}
+
+impl Default for MediaArgs {
+    fn default() -> Self {
+        MediaArgs {
+            video_source: VideoSourceChoice::Auto,
+            audio_source: AudioSourceChoice::Auto,
+            video_sink: VideoSinkChoice::Auto,
+            audio_sink: AudioSinkChoice::Auto,
+            jitter_buffer_ms: DEFAULT_JITTER_BUFFER_MS,
+            stats_interval: Duration::from_secs(2),
+            stats_json: None,
+            duration: None,
+        }
+    }
+}
+
+impl MediaArgs {
+    /// The validated call options.
+    pub fn options(&self) -> Result<CallOptions, AppError> {
+        if self.jitter_buffer_ms > 10_000 {
+            return Err(AppError::Input(format!(
+                "--jitter-buffer-ms: {} is more than 10 seconds",
+                self.jitter_buffer_ms
+            )));
+        }
+        Ok(CallOptions {
+            video_source: self.video_source.clone(),
+            audio_source: self.audio_source,
+            video_sink: self.video_sink,
+            audio_sink: self.audio_sink,
+            jitter_buffer: Duration::from_millis(self.jitter_buffer_ms),
+            stats_interval: self.stats_interval,
+            stats_json: self.stats_json.as_deref().map(|f| match f {
+                "-" => JsonTarget::Stdout,
+                path => JsonTarget::File(PathBuf::from(path)),
+            }),
+            duration: self.duration,
+        })
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs = f64::from_str(text).map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 1e7) {
+        return Err(format!("{text} must be more than 0 seconds"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_video_source(text: &str) -> Result<VideoSourceChoice, String> {
+    Ok(match text {
+        "auto" => VideoSourceChoice::Auto,
+        "camera" => VideoSourceChoice::Camera,
+        "test" => VideoSourceChoice::Test,
+        path if path.starts_with("/dev/") => VideoSourceChoice::Device(PathBuf::from(path)),
+        other => return Err(format!("'{other}': use auto, camera, test or /dev/videoN")),
+    })
+}
+
+fn parse_audio_source(text: &str) -> Result<AudioSourceChoice, String> {
+    Ok(match text {
+        "auto" => AudioSourceChoice::Auto,
+        "mic" => AudioSourceChoice::Mic,
+        "test" => AudioSourceChoice::Test,
+        other => return Err(format!("'{other}': use auto, mic or test")),
+    })
+}
+
+fn parse_video_sink(text: &str) -> Result<VideoSinkChoice, String> {
+    Ok(match text {
+        "auto" => VideoSinkChoice::Auto,
+        "window" => VideoSinkChoice::Window,
+        "none" => VideoSinkChoice::None,
+        other => return Err(format!("'{other}': use auto, window or none")),
+    })
+}
+
+fn parse_audio_sink(text: &str) -> Result<AudioSinkChoice, String> {
+    Ok(match text {
+        "auto" => AudioSinkChoice::Auto,
+        "speaker" => AudioSinkChoice::Speaker,
+        "none" => AudioSinkChoice::None,
+        other => return Err(format!("'{other}': use auto, speaker or none")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_into_answers_and_options() {
+        let cli = Cli::try_parse_from([
+            "videocall",
+            "call",
+            "--video-dest-port",
+            "5000",
+            "--local-ip",
+            "::1",
+            "--video-source",
+            "/dev/video2",
+            "--duration",
+            "1.5",
+            "--stats-json",
+            "-",
+        ])
+        .unwrap();
+        let Some(Command::Call(args)) = cli.command else {
+            panic!("call expected")
+        };
+        assert_eq!(args.given()[0].as_deref(), Some("5000"));
+        assert_eq!(args.given()[4].as_deref(), Some("::1"));
+        let opts = args.media.options().unwrap();
+        assert_eq!(opts.video_source, VideoSourceChoice::Device("/dev/video2".into()));
+        assert_eq!(opts.duration, Some(Duration::from_millis(1500)));
+        assert_eq!(opts.stats_json, Some(JsonTarget::Stdout));
+    }
+
+    #[test]
+    fn bad_option_values_are_refused() {
+        assert!(Cli::try_parse_from(["videocall", "call", "--duration", "0"]).is_err());
+        assert!(Cli::try_parse_from(["videocall", "call", "--video-sink", "tv"]).is_err());
+        assert!(Cli::try_parse_from(["videocall", "demo", "--stats-interval", "x"]).is_err());
+    }
+
+    #[test]
+    fn no_command_means_call() {
+        assert!(Cli::try_parse_from(["videocall"]).unwrap().command.is_none());
+    }
+}

@@ -1,0 +1,6 @@
+//! Media: what is captured, encoded, decoded and rendered. `plan` is pure; `probe` asks the
+//! machine; `build` makes elements.
+
+pub mod build;
+pub mod plan;
+pub mod probe;

@@ -1,0 +1,381 @@
+//! The media plan: the call's settings as plain values, and the element chains they imply,
+//! computed before any element exists. `build` is the only code that turns these into elements.
+
+use std::path::PathBuf;
+
+/// What the user asked for as the video source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoSourceChoice {
+    /// The camera when there is one, otherwise the test pattern.
+    Auto,
+    Camera,
+    Test,
+    Device(PathBuf),
+}
+
+/// What the user asked for as the audio source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioSourceChoice {
+    Auto,
+    Mic,
+    Test,
+}
+
+/// Where received video goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoSinkChoice {
+    Auto,
+    Window,
+    None,
+}
+
+/// Where received audio goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioSinkChoice {
+    Auto,
+    Speaker,
+    None,
+}
+
+/// The video source after probing the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoSource {
+    Camera(PathBuf),
+    TestPattern,
+}
+
+/// The audio source after probing the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioSource {
+    Microphone,
+    TestTone,
+}
+
+/// The video sink after probing the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoSink {
+    Window,
+    Headless,
+}
+
+/// The audio sink after probing the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioSink {
+    Speaker,
+    Headless,
+}
+
+/// The brief's video: H.264 640x480 at 25 frames/s, 2 Mbit/s constant, a key frame each second.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoSettings {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub bitrate_kbps: u32,
+    /// Frames between key frames: one second's worth.
+    pub keyframe_interval: u32,
+    /// RTP payload type (dynamic range, RFC 3551 §6), H.264 per RFC 6184.
+    pub payload_type: u8,
+    /// Largest RTP packet, kept under common path MTUs (and room for SRTP/RTX overhead).
+    pub mtu: u32,
+}
+
+impl Default for VideoSettings {
+    fn default() -> Self {
+        VideoSettings {
+            width: 640,
+            height: 480,
+            fps: 25,
+            bitrate_kbps: 2000,
+            keyframe_interval: 25,
+            payload_type: 96,
+            mtu: 1200,
+        }
+    }
+}
+
+/// The brief's audio: 48 kHz F32LE stereo in, AAC-LC at a constant 64 kbit/s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioSettings {
+    pub rate: u32,
+    pub channels: u32,
+    pub bitrate_bps: u32,
+    /// RTP payload type, AAC per RFC 3640 (mpeg4-generic, AAC-hbr).
+    pub payload_type: u8,
+    /// Samples per captured buffer: 10 ms keeps capture latency low.
+    pub samples_per_buffer: u32,
+}
+
+impl Default for AudioSettings {
+    fn default() -> Self {
+        AudioSettings {
+            rate: 48_000,
+            channels: 2,
+            bitrate_bps: 64_000,
+            payload_type: 97,
+            samples_per_buffer: 480,
+        }
+    }
+}
+
+/// RTP clock rate of H.264 video (RFC 6184 §8.2.1).
+pub const VIDEO_CLOCK_RATE: u32 = 90_000;
+
+/// One element to create: its factory, its name in the pipeline and its properties, each given
+/// as the string GStreamer would parse (so enums and caps need no special casing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementSpec {
+    pub factory: &'static str,
+    pub name: String,
+    pub props: Vec<(&'static str, String)>,
+}
+
+impl ElementSpec {
+    fn new(factory: &'static str, name: impl Into<String>) -> Self {
+        ElementSpec {
+            factory,
+            name: name.into(),
+            props: Vec::new(),
+        }
+    }
+
+    fn prop(mut self, key: &'static str, value: impl ToString) -> Self {
+        self.props.push((key, value.to_string()));
+        self
+    }
+
+    /// The value planned for property `key`, if any.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.props
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The H.264 encoder and its low-latency settings. One table, so tuning happens in one place.
+pub fn video_encoder(video: &VideoSettings) -> ElementSpec {
+    ElementSpec::new("x264enc", "video-enc")
+        .prop("tune", "zerolatency")
+        .prop("speed-preset", "ultrafast")
+        .prop("bitrate", video.bitrate_kbps)
+        .prop("key-int-max", video.keyframe_interval)
+        // One second of VBV is what lets CBR hold the rate per frame without starving key frames.
+        .prop("vbv-buf-capacity", 1000)
+        // HRD CBR with filler data: the brief asks for 2 Mbit/s held constant, even when the
+        // picture is easy to compress.
+        .prop("option-string", "nal-hrd=cbr:filler=1")
+        .prop("aud", false)
+}
+
+/// The AAC encoder. FFmpeg's native AAC encoder, held at the brief's 64 kbit/s.
+pub fn audio_encoder(audio: &AudioSettings) -> ElementSpec {
+    ElementSpec::new("avenc_aac", "audio-enc").prop("bitrate", audio.bitrate_bps)
+}
+
+/// Caps of the raw video we capture and encode.
+pub fn raw_video_caps(video: &VideoSettings) -> String {
+    format!(
+        "video/x-raw,width={},height={},framerate={}/1",
+        video.width, video.height, video.fps
+    )
+}
+
+/// Caps of the raw audio we capture: the brief's F32LE, 48 kHz, stereo.
+pub fn raw_audio_caps(audio: &AudioSettings) -> String {
+    format!(
+        "audio/x-raw,format=F32LE,layout=interleaved,rate={},channels={}",
+        audio.rate, audio.channels
+    )
+}
+
+/// Capture, scale to the plan's format, encode, packetize. Ends with the payloader.
+pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<ElementSpec> {
+    let mut chain = match source {
+        VideoSource::Camera(device) => vec![
+            ElementSpec::new("v4l2src", "video-src").prop("device", device.display()),
+            ElementSpec::new("videoconvert", "video-src-convert"),
+            ElementSpec::new("videoscale", "video-src-scale"),
+            ElementSpec::new("videorate", "video-src-rate"),
+        ],
+        VideoSource::TestPattern => vec![
+            ElementSpec::new("videotestsrc", "video-src")
+                .prop("is-live", true)
+                .prop("pattern", "ball"),
+        ],
+    };
+    chain.push(ElementSpec::new("capsfilter", "video-caps").prop("caps", raw_video_caps(video)));
+    chain.push(video_encoder(video));
+    chain.push(
+        ElementSpec::new("rtph264pay", "video-pay")
+            .prop("pt", video.payload_type)
+            .prop("mtu", video.mtu)
+            // SPS/PPS before every key frame: a peer that joins or restarts needs no out-of-band
+            // parameter sets.
+            .prop("config-interval", -1)
+            .prop("aggregate-mode", "zero-latency"),
+    );
+    chain
+}
+
+/// Capture as the brief's F32LE stereo, encode AAC, packetize. Ends with the payloader.
+pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<ElementSpec> {
+    let mut chain = match source {
+        AudioSource::Microphone => vec![
+            ElementSpec::new("autoaudiosrc", "audio-src"),
+            ElementSpec::new("audioconvert", "audio-src-convert"),
+            ElementSpec::new("audioresample", "audio-src-resample"),
+        ],
+        AudioSource::TestTone => vec![
+            ElementSpec::new("audiotestsrc", "audio-src")
+                .prop("is-live", true)
+                .prop("wave", "sine")
+                .prop("freq", 440)
+                .prop("volume", 0.2)
+                .prop("samplesperbuffer", audio.samples_per_buffer),
+        ],
+    };
+    chain.push(ElementSpec::new("capsfilter", "audio-caps").prop("caps", raw_audio_caps(audio)));
+    chain.push(ElementSpec::new("audioconvert", "audio-enc-convert"));
+    chain.push(audio_encoder(audio));
+    chain.push(ElementSpec::new("rtpmp4gpay", "audio-pay").prop("pt", audio.payload_type));
+    chain
+}
+
+/// Depacketize, decode, render. Starts with the depayloader, ends with the sink.
+pub fn video_recv_chain(sink: VideoSink) -> Vec<ElementSpec> {
+    let mut chain = vec![
+        ElementSpec::new("rtph264depay", "video-depay")
+            // Ask the sender for a key frame (PLI) instead of waiting for the next periodic one.
+            .prop("request-keyframe", true)
+            .prop("wait-for-keyframe", true),
+        ElementSpec::new("avdec_h264", "video-dec")
+            // Garbage on the wire must not stop the call: never turn decode errors into a flow error.
+            .prop("max-errors", -1),
+    ];
+    match sink {
+        VideoSink::Window => {
+            chain.push(ElementSpec::new("videoconvert", "video-sink-convert"));
+            chain.push(ElementSpec::new("autovideosink", "video-sink").prop("sync", true));
+        }
+        VideoSink::Headless => chain.push(
+            ElementSpec::new("fakesink", "video-sink")
+                .prop("sync", true)
+                .prop("enable-last-sample", false),
+        ),
+    }
+    chain
+}
+
+/// Depacketize, decode, play. Starts with the depayloader, ends with the sink.
+pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
+    let mut chain = vec![
+        ElementSpec::new("rtpmp4gdepay", "audio-depay"),
+        ElementSpec::new("aacparse", "audio-parse"),
+        ElementSpec::new("avdec_aac", "audio-dec").prop("max-errors", -1),
+    ];
+    match sink {
+        AudioSink::Speaker => {
+            chain.push(ElementSpec::new("audioconvert", "audio-sink-convert"));
+            chain.push(ElementSpec::new("audioresample", "audio-sink-resample"));
+            chain.push(ElementSpec::new("autoaudiosink", "audio-sink").prop("sync", true));
+        }
+        AudioSink::Headless => chain.push(
+            ElementSpec::new("fakesink", "audio-sink")
+                .prop("sync", true)
+                .prop("enable-last-sample", false),
+        ),
+    }
+    chain
+}
+
+/// RTP caps of the video we receive (RFC 6184, packetization-mode 1). `rtcp-fb-nack-pli` lets
+/// the session turn the depayloader's key-frame requests into RTCP PLI.
+pub fn video_rtp_caps(video: &VideoSettings) -> String {
+    format!(
+        "application/x-rtp,media=video,clock-rate={VIDEO_CLOCK_RATE},encoding-name=H264,\
+         payload={},packetization-mode=(string)1,rtcp-fb-nack-pli=(boolean)true",
+        video.payload_type
+    )
+}
+
+/// RTP caps of the audio we receive (RFC 3640 AAC-hbr). The AudioSpecificConfig is derived from
+/// the plan both peers share, as an SDP offer would carry it.
+pub fn audio_rtp_caps(audio: &AudioSettings) -> String {
+    format!(
+        "application/x-rtp,media=audio,clock-rate={rate},encoding-name=MPEG4-GENERIC,\
+         encoding-params=(string){ch},payload={pt},streamtype=(string)5,profile-level-id=(string)1,\
+         mode=(string)AAC-hbr,config=(string){cfg},sizelength=(string)13,indexlength=(string)3,\
+         indexdeltalength=(string)3",
+        rate = audio.rate,
+        ch = audio.channels,
+        pt = audio.payload_type,
+        cfg = aac_audio_specific_config(audio.rate, audio.channels)
+            .expect("the plan's sample rate is one AAC supports"),
+    )
+}
+
+/// The AAC-LC AudioSpecificConfig (ISO 14496-3 §1.6.2.1) as hex: 5 bits object type (2 = LC),
+/// 4 bits sampling-frequency index, 4 bits channel configuration, 3 bits zero.
+pub fn aac_audio_specific_config(rate: u32, channels: u32) -> Option<String> {
+    const RATES: [u32; 13] = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+    ];
+    let index = RATES.iter().position(|r| *r == rate)? as u16;
+    if !(1..=7).contains(&channels) {
+        return None;
+    }
+    let config: u16 = (2 << 11) | (index << 7) | ((channels as u16) << 3);
+    Some(format!("{config:04x}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aac_config_matches_the_encoders_for_48k_stereo() {
+        // avenc_aac reports codec_data 1190 (+ an SBR sync extension) for 48 kHz stereo LC.
+        assert_eq!(aac_audio_specific_config(48000, 2).as_deref(), Some("1190"));
+        assert_eq!(aac_audio_specific_config(44100, 1).as_deref(), Some("1208"));
+        assert_eq!(aac_audio_specific_config(45000, 2), None);
+    }
+
+    #[test]
+    fn encoder_follows_the_brief() {
+        let enc = video_encoder(&VideoSettings::default());
+        assert_eq!(enc.get("bitrate"), Some("2000"));
+        assert_eq!(enc.get("key-int-max"), Some("25"));
+        assert_eq!(enc.get("tune"), Some("zerolatency"));
+        assert_eq!(
+            audio_encoder(&AudioSettings::default()).get("bitrate"),
+            Some("64000")
+        );
+        assert!(raw_audio_caps(&AudioSettings::default()).contains("F32LE"));
+        assert!(raw_video_caps(&VideoSettings::default()).contains("width=640,height=480,framerate=25/1"));
+    }
+
+    #[test]
+    fn chains_end_at_payloader_and_start_at_depayloader() {
+        let v = VideoSettings::default();
+        let a = AudioSettings::default();
+        for chain in [
+            video_send_chain(&v, &VideoSource::TestPattern),
+            video_send_chain(&v, &VideoSource::Camera("/dev/video0".into())),
+        ] {
+            assert_eq!(chain.last().unwrap().name, "video-pay");
+        }
+        assert_eq!(audio_send_chain(&a, AudioSource::TestTone).last().unwrap().name, "audio-pay");
+        assert_eq!(video_recv_chain(VideoSink::Headless)[0].name, "video-depay");
+        assert_eq!(audio_recv_chain(AudioSink::Speaker)[0].name, "audio-depay");
+        assert_eq!(video_recv_chain(VideoSink::Window).last().unwrap().name, "video-sink");
+    }
+
+    #[test]
+    fn receive_caps_carry_payload_and_config() {
+        let caps = audio_rtp_caps(&AudioSettings::default());
+        assert!(caps.contains("payload=97"));
+        assert!(caps.contains("config=(string)1190"));
+        assert!(video_rtp_caps(&VideoSettings::default()).contains("encoding-name=H264"));
+    }
+}

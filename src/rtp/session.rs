@@ -1,0 +1,249 @@
+//! Wires one `rtpbin` session: payloader → rtpbin → udpsink (RTP and RTCP), udpsrc (RTP and
+//! RTCP) → rtpbin → depayloader. Element names are deterministic (`udpsrc-rtp-0`, …) so stats
+//! and tests can find them.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use gst::prelude::*;
+
+use crate::config::StreamPorts;
+use crate::error::{AppError, AppResult};
+use crate::media::build::make_element;
+use crate::media::plan::ElementSpec;
+
+/// The two media of a call; the session id is fixed per medium.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Medium {
+    Video,
+    Audio,
+}
+
+impl Medium {
+    /// Both media, in session-id order.
+    pub const ALL: [Medium; 2] = [Medium::Video, Medium::Audio];
+
+    /// The rtpbin session id of this medium.
+    pub fn session_id(self) -> u32 {
+        match self {
+            Medium::Video => 0,
+            Medium::Audio => 1,
+        }
+    }
+
+    pub fn from_session_id(id: u32) -> Option<Medium> {
+        Medium::ALL.into_iter().find(|m| m.session_id() == id)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Medium::Video => "video",
+            Medium::Audio => "audio",
+        }
+    }
+}
+
+/// Settings of the whole `rtpbin`, shared by both sessions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RtpBinSettings {
+    /// Jitter-buffer latency.
+    pub latency: Duration,
+    /// RTCP SDES CNAME: unique per peer, so a restarted peer is a new participant.
+    pub cname: String,
+}
+
+/// One medium's transport: where to receive, where to send, and the caps of what arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionPlan {
+    pub medium: Medium,
+    pub local_ip: IpAddr,
+    pub remote_ip: IpAddr,
+    pub ports: StreamPorts,
+    /// Caps of the RTP we receive (what an SDP answer would say).
+    pub rtp_caps: String,
+}
+
+impl SessionPlan {
+    /// The UDP elements of this session, with their settings.
+    pub fn udp_elements(&self) -> [ElementSpec; 4] {
+        let id = self.medium.session_id();
+        let local = self.local_ip.to_string();
+        let remote = self.remote_ip.to_string();
+        let udpsrc = |name: String, port: u16, caps: Option<&str>| {
+            let mut props = vec![
+                ("address", local.clone()),
+                ("port", port.to_string()),
+                // Never share our port with another process: a second binder would steal packets.
+                ("reuse", "false".to_string()),
+            ];
+            if let Some(caps) = caps {
+                props.push(("caps", caps.to_string()));
+            }
+            ElementSpec {
+                factory: "udpsrc",
+                name,
+                props,
+            }
+        };
+        let udpsink = |name: String, port: u16| ElementSpec {
+            factory: "udpsink",
+            name,
+            props: vec![
+                ("host", remote.clone()),
+                ("port", port.to_string()),
+                ("bind-address", local.clone()),
+                // Send as soon as rtpbin hands a packet over; pacing is the encoder's business,
+                // and RTCP must not wait for preroll.
+                ("sync", "false".to_string()),
+                ("async", "false".to_string()),
+            ],
+        };
+        [
+            udpsrc(format!("udpsrc-rtp-{id}"), self.ports.recv_rtp, Some(&self.rtp_caps)),
+            udpsrc(format!("udpsrc-rtcp-{id}"), self.ports.recv_rtcp(), None),
+            udpsink(format!("udpsink-rtp-{id}"), self.ports.dest_rtp),
+            udpsink(format!("udpsink-rtcp-{id}"), self.ports.dest_rtcp()),
+        ]
+    }
+}
+
+/// Parses rtpbin's `recv_rtp_src_{session}_{ssrc}_{pt}` pad name.
+pub fn parse_recv_pad_name(name: &str) -> Option<(u32, u32, u8)> {
+    let mut parts = name.strip_prefix("recv_rtp_src_")?.split('_');
+    let session = parts.next()?.parse().ok()?;
+    let ssrc = parts.next()?.parse().ok()?;
+    let pt = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((session, ssrc, pt))
+}
+
+/// Adds the `rtpbin` with the call-wide settings. Its per-session receive pads are linked by
+/// [`add_session`].
+pub fn add_rtpbin(pipeline: &gst::Pipeline, settings: &RtpBinSettings) -> AppResult<gst::Element> {
+    let rtpbin = make_element(&ElementSpec {
+        factory: "rtpbin",
+        name: "rtpbin".into(),
+        props: vec![
+            ("latency", settings.latency.as_millis().to_string()),
+            // AVPF: RTCP feedback (PLI, later NACK) is sent at once instead of on the RTCP schedule.
+            ("rtp-profile", "avpf".into()),
+            // Drop the pads of a peer that went away, so a restarted peer gets fresh ones.
+            ("autoremove", "true".into()),
+            // Tell the decoders about lost packets so they can conceal instead of stalling.
+            ("do-lost", "true".into()),
+        ],
+    })?;
+    let sdes = gst::Structure::builder("application/x-rtp-source-sdes")
+        .field("cname", settings.cname.as_str())
+        .field("tool", "videocall")
+        .build();
+    rtpbin.set_property("sdes", &sdes);
+    pipeline
+        .add(&rtpbin)
+        .map_err(|e| AppError::Media(format!("cannot add rtpbin: {e}")))?;
+    Ok(rtpbin)
+}
+
+/// Wires one session into `rtpbin`: `payloader` is the last element of the send chain,
+/// `depayloader` the first of the receive chain. A new sender (a peer that restarted, with a
+/// new SSRC) is relinked to the same depayloader, so the call carries on.
+pub fn add_session(
+    pipeline: &gst::Pipeline,
+    rtpbin: &gst::Element,
+    plan: &SessionPlan,
+    payloader: &gst::Element,
+    depayloader: &gst::Element,
+) -> AppResult<()> {
+    let id = plan.medium.session_id();
+    let link_err = |what: &str| AppError::Media(format!("cannot link {what} of session {id}"));
+    let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
+    let (rtp_src, rtcp_src, rtp_sink, rtcp_sink) = (rtp_src?, rtcp_src?, rtp_sink?, rtcp_sink?);
+    pipeline
+        .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
+        .map_err(|_| link_err("UDP elements"))?;
+
+    payloader
+        .link_pads(Some("src"), rtpbin, Some(&format!("send_rtp_sink_{id}")))
+        .map_err(|_| link_err("payloader"))?;
+    rtpbin
+        .link_pads(Some(&format!("send_rtp_src_{id}")), &rtp_sink, Some("sink"))
+        .map_err(|_| link_err("RTP sender"))?;
+    rtpbin
+        .link_pads(Some(&format!("send_rtcp_src_{id}")), &rtcp_sink, Some("sink"))
+        .map_err(|_| link_err("RTCP sender"))?;
+    rtp_src
+        .link_pads(Some("src"), rtpbin, Some(&format!("recv_rtp_sink_{id}")))
+        .map_err(|_| link_err("RTP receiver"))?;
+    rtcp_src
+        .link_pads(Some("src"), rtpbin, Some(&format!("recv_rtcp_sink_{id}")))
+        .map_err(|_| link_err("RTCP receiver"))?;
+
+    // rtpbin asks for the caps of a payload type it has not seen on the socket (e.g. after
+    // the peer restarted): answer from the plan.
+    let caps: gst::Caps = plan
+        .rtp_caps
+        .parse()
+        .map_err(|_| AppError::Media(format!("invalid caps in plan: {}", plan.rtp_caps)))?;
+    rtpbin.connect("request-pt-map", false, move |args| {
+        let session = args[1].get::<u32>().ok()?;
+        (session == id).then(|| caps.to_value())
+    });
+
+    let depay_sink = depayloader
+        .static_pad("sink")
+        .ok_or_else(|| link_err("depayloader"))?;
+    rtpbin.connect_pad_added(move |_, pad| {
+        let Some((session, ssrc, pt)) = parse_recv_pad_name(&pad.name()) else {
+            return;
+        };
+        if session != id {
+            return;
+        }
+        if let Some(old) = depay_sink.peer() {
+            let _ = old.unlink(&depay_sink);
+        }
+        match pad.link(&depay_sink) {
+            Ok(_) => tracing::info!(session, ssrc, pt, "receiving a new sender"),
+            Err(e) => tracing::warn!(session, ssrc, pt, "cannot link new sender: {e:?}"),
+        }
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recv_pad_names_parse() {
+        assert_eq!(
+            parse_recv_pad_name("recv_rtp_src_1_3735928559_97"),
+            Some((1, 3735928559, 97))
+        );
+        assert_eq!(parse_recv_pad_name("send_rtp_src_0"), None);
+        assert_eq!(parse_recv_pad_name("recv_rtp_src_0_1"), None);
+        assert_eq!(parse_recv_pad_name("recv_rtp_src_0_1_2_3"), None);
+    }
+
+    #[test]
+    fn udp_plan_follows_the_port_convention() {
+        let plan = SessionPlan {
+            medium: Medium::Audio,
+            local_ip: "127.0.0.1".parse().unwrap(),
+            remote_ip: "127.0.0.2".parse().unwrap(),
+            ports: StreamPorts {
+                dest_rtp: 6000,
+                recv_rtp: 7000,
+            },
+            rtp_caps: "application/x-rtp".into(),
+        };
+        let [rtp_in, rtcp_in, rtp_out, rtcp_out] = plan.udp_elements();
+        assert_eq!(rtp_in.name, "udpsrc-rtp-1");
+        assert_eq!(rtp_in.get("port"), Some("7000"));
+        assert_eq!(rtcp_in.get("port"), Some("7001"));
+        assert_eq!(rtp_out.get("port"), Some("6000"));
+        assert_eq!(rtcp_out.get("port"), Some("6001"));
+        assert_eq!(rtcp_out.get("host"), Some("127.0.0.2"));
+        assert_eq!(rtp_in.get("reuse"), Some("false"));
+    }
+}

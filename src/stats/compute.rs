@@ -1,0 +1,197 @@
+//! Pure statistics maths: turns successive raw polls into snapshots. Time is an argument.
+//! Counters are kept per SSRC, so a peer that restarts (new SSRC) adds to the totals instead of
+//! resetting them, even after rtpbin forgets the old sender.
+
+use std::collections::BTreeMap;
+
+use super::model::*;
+
+/// Running state of one medium between polls.
+#[derive(Debug, Default, Clone)]
+struct MediumState {
+    sources: BTreeMap<u32, SourceSample>,
+    pushed: BTreeMap<u32, u64>,
+    /// The SSRC whose packet count grew last: its jitter is the one reported.
+    current: Option<u32>,
+    last_rtt_ms: Option<f64>,
+    /// (time, octets) of the first poll that saw data: the start of the average.
+    start: Option<(f64, u64)>,
+    prev_octets: u64,
+    prev_rendered: Option<u64>,
+}
+
+impl MediumState {
+    fn update(&mut self, sample: &MediumSample, now: f64, dt: Option<f64>) -> StreamStats {
+        for source in &sample.sources {
+            let grew = self
+                .sources
+                .get(&source.ssrc)
+                .is_none_or(|old| source.packets_received > old.packets_received);
+            if grew && source.packets_received > 0 {
+                self.current = Some(source.ssrc);
+            }
+            if source.rtt_ms.is_some() {
+                self.last_rtt_ms = source.rtt_ms;
+            }
+            self.sources.insert(source.ssrc, source.clone());
+        }
+        for (ssrc, pushed) in &sample.pushed {
+            self.pushed.insert(*ssrc, *pushed);
+        }
+        let packets_received = self.sources.values().map(|s| s.packets_received).sum();
+        let octets: u64 = self.sources.values().map(|s| s.octets_received).sum();
+        let packets_lost = self
+            .sources
+            .values()
+            .map(|s| s.packets_lost.max(0) as u64)
+            .sum();
+        let jitter_ms = self
+            .current
+            .and_then(|ssrc| self.sources.get(&ssrc))
+            .map_or(0.0, |s| s.jitter_ms);
+
+        let bitrate_bps = match dt {
+            Some(dt) if dt > 0.0 => octets.saturating_sub(self.prev_octets) as f64 * 8.0 / dt,
+            _ => 0.0,
+        };
+        if self.start.is_none() && octets > 0 {
+            self.start = Some((now, octets));
+        }
+        let avg_bitrate_bps = match self.start {
+            Some((t0, o0)) if now > t0 => (octets - o0) as f64 * 8.0 / (now - t0),
+            Some(_) => bitrate_bps,
+            None => 0.0,
+        };
+        let fps = match (sample.rendered, dt) {
+            (Some(r), Some(dt)) if dt > 0.0 => {
+                Some(r.saturating_sub(self.prev_rendered.unwrap_or(0)) as f64 / dt)
+            }
+            (Some(_), _) => Some(0.0),
+            _ => None,
+        };
+        self.prev_octets = octets;
+        self.prev_rendered = sample.rendered;
+        StreamStats {
+            avg_bitrate_bps,
+            bitrate_bps,
+            packets_received,
+            octets_received: octets,
+            jitter_ms,
+            packets_pushed: self.pushed.values().sum(),
+            packets_lost,
+            rtt_ms: self.last_rtt_ms,
+            frames_rendered: sample.rendered,
+            fps,
+        }
+    }
+}
+
+/// Turns polls into snapshots; one per call peer.
+#[derive(Debug, Default, Clone)]
+pub struct StatsComputer {
+    video: MediumState,
+    audio: MediumState,
+    prev_time: Option<f64>,
+}
+
+impl StatsComputer {
+    /// Folds in a poll taken `now` seconds into the call and returns the snapshot.
+    pub fn update(&mut self, sample: &RawSample, now: f64) -> Snapshot {
+        // The call starts at 0: the first interval runs from there.
+        let dt = Some(now - self.prev_time.unwrap_or(0.0));
+        self.prev_time = Some(now);
+        Snapshot {
+            elapsed_s: now,
+            video: self.video.update(&sample.video, now, dt),
+            audio: self.audio.update(&sample.audio, now, dt),
+        }
+    }
+}
+
+/// Round-trip time in milliseconds from rtpbin's `rb-round-trip` (NTP short format, 1/65536 s).
+pub fn rtt_ms_from_ntp_short(round_trip: u32) -> f64 {
+    round_trip as f64 * 1000.0 / 65536.0
+}
+
+/// Interarrival jitter in milliseconds from RTP timestamp units.
+pub fn jitter_ms_from_units(jitter: u32, clock_rate: i32) -> f64 {
+    if clock_rate <= 0 {
+        return 0.0;
+    }
+    jitter as f64 * 1000.0 / clock_rate as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(ssrc: u32, packets: u64, octets: u64) -> SourceSample {
+        SourceSample {
+            ssrc,
+            packets_received: packets,
+            octets_received: octets,
+            jitter_ms: ssrc as f64,
+            packets_lost: 0,
+            rtt_ms: None,
+        }
+    }
+
+    fn video(sources: Vec<SourceSample>, rendered: u64) -> RawSample {
+        RawSample {
+            video: MediumSample {
+                pushed: sources.iter().map(|s| (s.ssrc, s.packets_received)).collect(),
+                sources,
+                rendered: Some(rendered),
+            },
+            audio: MediumSample::default(),
+        }
+    }
+
+    #[test]
+    fn rates_come_from_deltas_and_the_stream_start() {
+        let mut c = StatsComputer::default();
+        let s0 = c.update(&video(vec![], 0), 1.0);
+        assert_eq!(s0.video.avg_bitrate_bps, 0.0);
+        assert_eq!(s0.video.fps, Some(0.0));
+        let s1 = c.update(&video(vec![source(1, 100, 250_000)], 25), 2.0);
+        assert_eq!(s1.video.avg_bitrate_bps, 2_000_000.0, "first data: the interval's rate");
+        assert_eq!(s1.video.fps, Some(25.0));
+        let s = c.update(&video(vec![source(1, 300, 750_000)], 75), 4.0);
+        assert_eq!(s.video.bitrate_bps, 2_000_000.0);
+        assert_eq!(s.video.avg_bitrate_bps, 2_000_000.0);
+        assert_eq!(s.video.fps, Some(25.0));
+        assert_eq!(s.video.packets_pushed, 300);
+        assert_eq!(s.audio.frames_rendered, None);
+    }
+
+    #[test]
+    fn a_restarted_sender_adds_to_the_totals() {
+        let mut c = StatsComputer::default();
+        c.update(&video(vec![source(1, 100, 1000)], 0), 1.0);
+        // rtpbin has dropped the old sender; a new one appeared.
+        let s = c.update(&video(vec![source(2, 10, 100)], 0), 2.0);
+        assert_eq!(s.video.packets_received, 110);
+        assert_eq!(s.video.octets_received, 1100);
+        assert_eq!(s.video.packets_pushed, 110);
+        assert_eq!(s.video.jitter_ms, 2.0, "jitter of the sender that is active now");
+    }
+
+    #[test]
+    fn rtt_is_kept_once_known_and_loss_never_negative() {
+        let mut c = StatsComputer::default();
+        let mut s = source(1, 10, 10);
+        s.rtt_ms = Some(1.5);
+        s.packets_lost = -2;
+        c.update(&video(vec![s], 0), 1.0);
+        let snap = c.update(&video(vec![source(1, 20, 20)], 0), 2.0);
+        assert_eq!(snap.video.rtt_ms, Some(1.5));
+        assert_eq!(snap.video.packets_lost, 0);
+    }
+
+    #[test]
+    fn unit_conversions() {
+        assert_eq!(rtt_ms_from_ntp_short(65536), 1000.0);
+        assert_eq!(jitter_ms_from_units(90, 90_000), 1.0);
+        assert_eq!(jitter_ms_from_units(90, 0), 0.0);
+    }
+}

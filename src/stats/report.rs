@@ -1,0 +1,138 @@
+//! Views of a `Snapshot`: a compact text report for people and JSON lines for scripts.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::model::{Snapshot, StreamStats};
+
+/// A bit rate in the unit that reads best.
+pub fn format_bitrate(bps: f64) -> String {
+    if bps >= 1_000_000.0 {
+        format!("{:.2} Mbit/s", bps / 1_000_000.0)
+    } else {
+        format!("{:.1} kbit/s", bps / 1_000.0)
+    }
+}
+
+/// A byte count in the unit that reads best.
+pub fn format_bytes(octets: u64) -> String {
+    let o = octets as f64;
+    if o >= 1_000_000.0 {
+        format!("{:.1} MB", o / 1_000_000.0)
+    } else if o >= 1_000.0 {
+        format!("{:.1} kB", o / 1_000.0)
+    } else {
+        format!("{octets} B")
+    }
+}
+
+fn stream_line(name: &str, s: &StreamStats) -> String {
+    let mut line = format!(
+        "{name} {} avg ({} now) | {} pkts | {} | jitter {:.2} ms | pushed {} | lost {} | rtt {}",
+        format_bitrate(s.avg_bitrate_bps),
+        format_bitrate(s.bitrate_bps),
+        s.packets_received,
+        format_bytes(s.octets_received),
+        s.jitter_ms,
+        s.packets_pushed,
+        s.packets_lost,
+        s.rtt_ms.map_or("-".to_string(), |r| format!("{r:.1} ms")),
+    );
+    if let (Some(frames), Some(fps)) = (s.frames_rendered, s.fps) {
+        let _ = write!(line, " | {frames} frames {fps:.1} fps");
+    }
+    line
+}
+
+/// The text report: one line per medium, prefixed with the peer's label when there is one.
+pub fn text_report(label: Option<&str>, snap: &Snapshot) -> String {
+    let prefix = match label {
+        Some(l) => format!("[{l} {:>6.1}s]", snap.elapsed_s),
+        None => format!("[{:>6.1}s]", snap.elapsed_s),
+    };
+    format!(
+        "{prefix} {}\n{prefix} {}",
+        stream_line("video", &snap.video),
+        stream_line("audio", &snap.audio)
+    )
+}
+
+#[derive(Serialize)]
+struct Labelled<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peer: Option<&'a str>,
+    #[serde(flatten)]
+    snapshot: &'a Snapshot,
+}
+
+/// One JSON object (one line) per snapshot; `peer` is present only when labelled (the demo).
+pub fn json_line(label: Option<&str>, snap: &Snapshot) -> String {
+    serde_json::to_string(&Labelled {
+        peer: label,
+        snapshot: snap,
+    })
+    .expect("a snapshot always serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap() -> Snapshot {
+        Snapshot {
+            elapsed_s: 4.0,
+            video: StreamStats {
+                avg_bitrate_bps: 2_010_000.0,
+                bitrate_bps: 1_990_000.0,
+                packets_received: 900,
+                octets_received: 1_000_000,
+                jitter_ms: 0.5,
+                packets_pushed: 900,
+                packets_lost: 0,
+                rtt_ms: Some(0.25),
+                frames_rendered: Some(100),
+                fps: Some(25.0),
+            },
+            audio: StreamStats {
+                avg_bitrate_bps: 64_000.0,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn text_shows_the_brief_figures() {
+        let text = text_report(Some("A"), &snap());
+        assert!(text.contains("video 2.01 Mbit/s avg (1.99 Mbit/s now) | 900 pkts | 1.0 MB | jitter 0.50 ms | pushed 900 | lost 0 | rtt 0.2 ms | 100 frames 25.0 fps"), "{text}");
+        assert!(text.contains("audio 64.0 kbit/s avg"), "{text}");
+        assert!(text.contains("rtt -"), "{text}");
+        assert!(text.starts_with("[A    4.0s]"), "{text}");
+    }
+
+    #[test]
+    fn json_has_the_documented_schema() {
+        let v: serde_json::Value = serde_json::from_str(&json_line(None, &snap())).unwrap();
+        assert_eq!(v["elapsed_s"], 4.0);
+        for key in [
+            "avg_bitrate_bps",
+            "bitrate_bps",
+            "packets_received",
+            "octets_received",
+            "jitter_ms",
+            "packets_pushed",
+            "packets_lost",
+            "rtt_ms",
+            "frames_rendered",
+            "fps",
+        ] {
+            assert!(v["video"].get(key).is_some(), "video.{key}");
+        }
+        assert!(v["audio"]["rtt_ms"].is_null());
+        assert!(v["audio"].get("fps").is_none());
+        assert!(v.get("peer").is_none());
+        let labelled: serde_json::Value =
+            serde_json::from_str(&json_line(Some("B"), &snap())).unwrap();
+        assert_eq!(labelled["peer"], "B");
+    }
+}
