@@ -11,13 +11,16 @@ pub fn free_port_block(ip: IpAddr, count: u16) -> AppResult<u16> {
     let spread = (std::process::id() as u16 % 2000) * 8;
     for attempt in 0..2000u16 {
         let base = 20_000 + (spread.wrapping_add(attempt * 8) % 16_000) * 2;
-        let held: Result<Vec<UdpSocket>, _> =
-            (base..base + count).map(|p| UdpSocket::bind((ip, p))).collect();
+        let held: Result<Vec<UdpSocket>, _> = (base..base + count)
+            .map(|p| UdpSocket::bind((ip, p)))
+            .collect();
         if held.is_ok() {
             return Ok(base);
         }
     }
-    Err(AppError::Network(format!("no {count} free consecutive UDP ports on {ip}")))
+    Err(AppError::Network(format!(
+        "no {count} free consecutive UDP ports on {ip}"
+    )))
 }
 
 /// The two peers' endpoints for a loopback call starting at port `base` (8 ports).
@@ -46,7 +49,11 @@ mod tests {
     fn loopback_pair_is_mirrored_and_disjoint() {
         let (a, b) = loopback_pair(30000);
         assert_eq!(a.mirror(), b);
-        let mut ports: Vec<u16> = a.receive_ports().into_iter().chain(b.receive_ports()).collect();
+        let mut ports: Vec<u16> = a
+            .receive_ports()
+            .into_iter()
+            .chain(b.receive_ports())
+            .collect();
         ports.sort();
         ports.dedup();
         assert_eq!(ports.len(), 8);

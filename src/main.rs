@@ -21,9 +21,22 @@ use crate::media::plan::{AudioSettings, VideoSettings};
 
 /// Every element a call may make: checked up front so a missing plugin is one clear line.
 const REQUIRED_ELEMENTS: &[&str] = &[
-    "rtpbin", "udpsrc", "udpsink", "videotestsrc", "audiotestsrc", "x264enc", "rtph264pay",
-    "rtph264depay", "avdec_h264", "avenc_aac", "rtpmp4gpay", "rtpmp4gdepay", "aacparse",
-    "avdec_aac", "audioconvert", "fakesink",
+    "rtpbin",
+    "udpsrc",
+    "udpsink",
+    "videotestsrc",
+    "audiotestsrc",
+    "x264enc",
+    "rtph264pay",
+    "rtph264depay",
+    "avdec_h264",
+    "avenc_aac",
+    "rtpmp4gpay",
+    "rtpmp4gdepay",
+    "aacparse",
+    "avdec_aac",
+    "audioconvert",
+    "fakesink",
 ];
 
 fn main() -> ExitCode {
@@ -49,7 +62,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    match run(cli.command.unwrap_or_else(|| Command::Call(CallArgs::default()))) {
+    match run(cli.command.unwrap_or(Command::Call(cli.call))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("videocall: {e}");
@@ -105,7 +118,10 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
         base + 7,
         plans[0].media.describe()
     );
-    let peers = plans.iter().map(Peer::build).collect::<AppResult<Vec<_>>>()?;
+    let peers = plans
+        .iter()
+        .map(Peer::build)
+        .collect::<AppResult<Vec<_>>>()?;
     call::run(peers, &options)
 }
 
@@ -129,4 +145,3 @@ fn peer_plan(
         jitter_buffer: options.jitter_buffer,
     })
 }
-

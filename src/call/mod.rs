@@ -23,24 +23,40 @@ use crate::stats::report::{json_line, text_report};
 struct Reporter {
     text: Box<dyn Write>,
     json: Option<Box<dyn Write>>,
+    /// When the last report was made, so the final one does not repeat it.
+    last_at: Option<f64>,
 }
 
 impl Reporter {
     fn open(target: Option<&JsonTarget>) -> AppResult<Reporter> {
         let (text, json): (Box<dyn Write>, Option<Box<dyn Write>>) = match target {
             None => (Box::new(std::io::stdout()), None),
-            Some(JsonTarget::Stdout) => (Box::new(std::io::stderr()), Some(Box::new(std::io::stdout()))),
+            Some(JsonTarget::Stdout) => (
+                Box::new(std::io::stderr()),
+                Some(Box::new(std::io::stdout())),
+            ),
             Some(JsonTarget::File(path)) => {
                 let file = File::create(path).map_err(|e| {
-                    AppError::Input(format!("--stats-json: cannot create {}: {e}", path.display()))
+                    AppError::Input(format!(
+                        "--stats-json: cannot create {}: {e}",
+                        path.display()
+                    ))
                 })?;
-                (Box::new(std::io::stdout()), Some(Box::new(BufWriter::new(file))))
+                (
+                    Box::new(std::io::stdout()),
+                    Some(Box::new(BufWriter::new(file))),
+                )
             }
         };
-        Ok(Reporter { text, json })
+        Ok(Reporter {
+            text,
+            json,
+            last_at: None,
+        })
     }
 
     fn report(&mut self, peers: &mut [Peer], now: f64) {
+        self.last_at = Some(now);
         for peer in peers {
             let snap = peer.snapshot(now);
             let label = peer.label.as_deref();
@@ -104,7 +120,9 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
     let mut sources = vec![stats_timer];
     if let Some(duration) = options.duration {
         let main_loop = main_loop.clone();
-        sources.push(glib::timeout_add_local_once(duration, move || main_loop.quit()));
+        sources.push(glib::timeout_add_local_once(duration, move || {
+            main_loop.quit()
+        }));
     }
     for signal in [libc::SIGINT, libc::SIGTERM] {
         let main_loop = main_loop.clone();
@@ -128,7 +146,10 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
     }
     drop(watches);
     let now = started_at.elapsed().as_secs_f64();
-    reporter.borrow_mut().report(&mut peers.borrow_mut(), now);
+    let mut reporter = reporter.borrow_mut();
+    if reporter.last_at.is_none_or(|last| now - last > 0.1) {
+        reporter.report(&mut peers.borrow_mut(), now);
+    }
     peers.borrow().iter().rev().for_each(Peer::stop);
     match failure.take() {
         Some(e) => Err(e),

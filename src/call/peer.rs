@@ -74,7 +74,10 @@ impl Peer {
                 cname: plan.cname(),
             },
         )?;
-        let video_send = add_chain(bin, &video_send_chain(&plan.video, &plan.media.video_source))?;
+        let video_send = add_chain(
+            bin,
+            &video_send_chain(&plan.video, &plan.media.video_source),
+        )?;
         let audio_send = add_chain(bin, &audio_send_chain(&plan.audio, plan.media.audio_source))?;
         let video_recv = add_chain(bin, &video_recv_chain(plan.media.video_sink))?;
         let audio_recv = add_chain(bin, &audio_recv_chain(plan.media.audio_sink))?;
@@ -83,8 +86,16 @@ impl Peer {
             (Medium::Audio, &audio_send, &audio_recv),
         ] {
             let payloader = send.last().expect("a send chain ends with its payloader");
-            let depayloader = recv.first().expect("a receive chain starts with its depayloader");
-            rtp::add_session(&pipeline, &rtpbin, &plan.session(medium), payloader, depayloader)?;
+            let depayloader = recv
+                .first()
+                .expect("a receive chain starts with its depayloader");
+            rtp::add_session(
+                &pipeline,
+                &rtpbin,
+                &plan.session(medium),
+                payloader,
+                depayloader,
+            )?;
         }
         let collector = Collector::attach(&pipeline, &rtpbin);
         Ok(Peer {
@@ -113,7 +124,9 @@ impl Peer {
                 })
                 .unwrap_or_else(|| "unknown reason".into());
             let _ = self.pipeline.set_state(gst::State::Null);
-            return Err(AppError::Media(format!("the call could not start: {reason}")));
+            return Err(AppError::Media(format!(
+                "the call could not start: {reason}"
+            )));
         }
         Ok(())
     }
@@ -143,7 +156,9 @@ pub fn describe_error(e: &gst::message::Error) -> String {
             d.rsplit(":\n").next().unwrap_or(&d).replace('\n', " ")
         })
         .unwrap_or_default();
-    format!("{source}: {} {detail}", e.error()).trim().to_string()
+    format!("{source}: {} {detail}", e.error())
+        .trim()
+        .to_string()
 }
 
 /// Refuses to start when one of our four reception ports is taken, naming the port.

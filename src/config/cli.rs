@@ -21,12 +21,15 @@ pub const DEFAULT_JITTER_BUFFER_MS: u64 = 40;
 /// ports must be even. The peer enters the mirror values: our video destination port is its
 /// video reception port, and so on, with the two addresses swapped.
 ///
-/// With no command, `videocall` runs `call` and asks for every value.
+/// With no command, `videocall` runs `call` (its flags may be given without the word `call`)
+/// and asks for every value not given.
 #[derive(Debug, Parser)]
-#[command(name = "videocall", version)]
+#[command(name = "videocall", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub call: CallArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,7 +229,10 @@ mod tests {
         assert_eq!(args.given()[0].as_deref(), Some("5000"));
         assert_eq!(args.given()[4].as_deref(), Some("::1"));
         let opts = args.media.options().unwrap();
-        assert_eq!(opts.video_source, VideoSourceChoice::Device("/dev/video2".into()));
+        assert_eq!(
+            opts.video_source,
+            VideoSourceChoice::Device("/dev/video2".into())
+        );
         assert_eq!(opts.duration, Some(Duration::from_millis(1500)));
         assert_eq!(opts.stats_json, Some(JsonTarget::Stdout));
     }
@@ -240,6 +246,13 @@ mod tests {
 
     #[test]
     fn no_command_means_call() {
-        assert!(Cli::try_parse_from(["videocall"]).unwrap().command.is_none());
+        assert!(
+            Cli::try_parse_from(["videocall"])
+                .unwrap()
+                .command
+                .is_none()
+        );
+        let cli = Cli::try_parse_from(["videocall", "--local-ip", "127.0.0.1"]).unwrap();
+        assert_eq!(cli.call.given()[4].as_deref(), Some("127.0.0.1"));
     }
 }

@@ -202,18 +202,6 @@ impl Answers {
         Ok(())
     }
 
-    /// True when `question` has been answered.
-    pub fn has(&self, question: Question) -> bool {
-        match question {
-            Question::VideoDestPort => self.video_dest.is_some(),
-            Question::VideoRecvPort => self.video_recv.is_some(),
-            Question::AudioDestPort => self.audio_dest.is_some(),
-            Question::AudioRecvPort => self.audio_recv.is_some(),
-            Question::LocalIp => self.local_ip.is_some(),
-            Question::RemoteIp => self.remote_ip.is_some(),
-        }
-    }
-
     /// The endpoints, once every question is answered.
     pub fn endpoints(&self) -> Option<Endpoints> {
         Some(Endpoints {
@@ -281,18 +269,28 @@ mod tests {
 
     #[test]
     fn same_port_twice_in_one_direction_is_refused() {
-        let err = answer_all(["5000", "5002", "5000", "5006", "127.0.0.1", "127.0.0.2"]).unwrap_err();
-        assert!(err.contains("clashes with the video destination port"), "{err}");
-        let err = answer_all(["5000", "5002", "5004", "5003", "127.0.0.1", "127.0.0.2"]).unwrap_err();
+        let err =
+            answer_all(["5000", "5002", "5000", "5006", "127.0.0.1", "127.0.0.2"]).unwrap_err();
+        assert!(
+            err.contains("clashes with the video destination port"),
+            "{err}"
+        );
+        let err =
+            answer_all(["5000", "5002", "5004", "5003", "127.0.0.1", "127.0.0.2"]).unwrap_err();
         assert!(err.contains("odd"), "{err}");
-        let err = answer_all(["5000", "5002", "5004", "5002", "127.0.0.1", "127.0.0.2"]).unwrap_err();
-        assert!(err.contains("clashes with the video reception port"), "{err}");
+        let err =
+            answer_all(["5000", "5002", "5004", "5002", "127.0.0.1", "127.0.0.2"]).unwrap_err();
+        assert!(
+            err.contains("clashes with the video reception port"),
+            "{err}"
+        );
     }
 
     #[test]
     fn same_ports_both_ways_are_fine_between_two_hosts_but_not_on_one() {
         assert!(answer_all(["5000", "5000", "5002", "5002", "127.0.0.1", "127.0.0.2"]).is_ok());
-        let err = answer_all(["5000", "5000", "5002", "5002", "127.0.0.1", "127.0.0.1"]).unwrap_err();
+        let err =
+            answer_all(["5000", "5000", "5002", "5002", "127.0.0.1", "127.0.0.1"]).unwrap_err();
         assert!(err.contains("our own reception ports"), "{err}");
     }
 }

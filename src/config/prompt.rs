@@ -81,7 +81,10 @@ mod tests {
 
     #[test]
     fn asks_the_six_questions_in_order() {
-        let (result, out) = run(Default::default(), "5000\n5002\n5004\n5006\n127.0.0.1\n127.0.0.1\n");
+        let (result, out) = run(
+            Default::default(),
+            "5000\n5002\n5004\n5006\n127.0.0.1\n127.0.0.1\n",
+        );
         let ends = result.unwrap();
         assert_eq!(ends.audio.recv_rtp, 5006);
         let prompts: Vec<_> = out.split(": ").filter(|p| !p.is_empty()).collect();
@@ -98,7 +101,10 @@ mod tests {
         assert!(result.is_ok(), "{out}");
         assert!(out.contains("refused: 'x' is not a number"), "{out}");
         assert!(out.contains("refused: 5001 is odd"), "{out}");
-        assert!(out.contains("refused: 10.99.99.99 is not an address of this machine"), "{out}");
+        assert!(
+            out.contains("refused: 10.99.99.99 is not an address of this machine"),
+            "{out}"
+        );
         assert!(out.contains("different IP versions"), "{out}");
         assert_eq!(out.matches("Set port video destination").count(), 3);
     }
@@ -118,7 +124,10 @@ mod tests {
     fn end_of_input_is_an_error() {
         let (result, _) = run(Default::default(), "5000\n");
         let err = result.unwrap_err().to_string();
-        assert!(err.contains("input ended before 'Set port video reception'"), "{err}");
+        assert!(
+            err.contains("input ended before 'Set port video reception'"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -127,6 +136,9 @@ mod tests {
         given[1] = Some("70000".into());
         let (result, _) = run(given, "5000\n");
         let err = result.unwrap_err().to_string();
-        assert!(err.starts_with("--video-recv-port: 70000 is out of range"), "{err}");
+        assert!(
+            err.starts_with("--video-recv-port: 70000 is out of range"),
+            "{err}"
+        );
     }
 }

@@ -20,7 +20,7 @@ pub fn parse_rtp_port(text: &str) -> Result<u16, String> {
             "{value} is out of range: use an even port from 2 to {MAX_RTP_PORT}"
         ));
     }
-    if value % 2 != 0 {
+    if !value.is_multiple_of(2) {
         return Err(format!(
             "{value} is odd: the RTP port must be even (RTCP uses the port + 1)"
         ));
@@ -99,7 +99,11 @@ mod tests {
         assert!(parse_rtp_port("abc").unwrap_err().contains("not a number"));
         assert!(parse_rtp_port("-2").unwrap_err().contains("not a number"));
         assert!(parse_rtp_port("0").unwrap_err().contains("out of range"));
-        assert!(parse_rtp_port("65536").unwrap_err().contains("out of range"));
+        assert!(
+            parse_rtp_port("65536")
+                .unwrap_err()
+                .contains("out of range")
+        );
         assert!(parse_rtp_port("99999999999").is_err());
         assert!(parse_rtp_port("5001").unwrap_err().contains("odd"));
         assert_eq!(parse_rtp_port("65534"), Ok(65534));

@@ -93,10 +93,26 @@ mod tests {
         let pipeline = gst::Pipeline::new();
         let v = VideoSettings::default();
         let a = AudioSettings::default();
-        add_chain(pipeline.upcast_ref(), &video_send_chain(&v, &VideoSource::TestPattern)).unwrap();
-        add_chain(pipeline.upcast_ref(), &audio_send_chain(&a, AudioSource::TestTone)).unwrap();
-        add_chain(pipeline.upcast_ref(), &video_recv_chain(VideoSink::Headless)).unwrap();
-        add_chain(pipeline.upcast_ref(), &audio_recv_chain(AudioSink::Headless)).unwrap();
+        add_chain(
+            pipeline.upcast_ref(),
+            &video_send_chain(&v, &VideoSource::TestPattern),
+        )
+        .unwrap();
+        add_chain(
+            pipeline.upcast_ref(),
+            &audio_send_chain(&a, AudioSource::TestTone),
+        )
+        .unwrap();
+        add_chain(
+            pipeline.upcast_ref(),
+            &video_recv_chain(VideoSink::Headless),
+        )
+        .unwrap();
+        add_chain(
+            pipeline.upcast_ref(),
+            &audio_recv_chain(AudioSink::Headless),
+        )
+        .unwrap();
         let enc = pipeline.by_name("video-enc").unwrap();
         assert_eq!(enc.property::<u32>("bitrate"), 2000);
     }
@@ -111,6 +127,11 @@ mod tests {
             name: "x".into(),
             props: vec![],
         };
-        assert!(make_element(&spec).unwrap_err().to_string().contains("failed to make element"));
+        assert!(
+            make_element(&spec)
+                .unwrap_err()
+                .to_string()
+                .contains("failed to make element")
+        );
     }
 }

@@ -145,6 +145,7 @@ impl ElementSpec {
     }
 
     /// The value planned for property `key`, if any.
+    #[cfg(test)]
     pub fn get(&self, key: &str) -> Option<&str> {
         self.props
             .iter()
@@ -352,7 +353,10 @@ mod tests {
             Some("64000")
         );
         assert!(raw_audio_caps(&AudioSettings::default()).contains("F32LE"));
-        assert!(raw_video_caps(&VideoSettings::default()).contains("width=640,height=480,framerate=25/1"));
+        assert!(
+            raw_video_caps(&VideoSettings::default())
+                .contains("width=640,height=480,framerate=25/1")
+        );
     }
 
     #[test]
@@ -365,10 +369,19 @@ mod tests {
         ] {
             assert_eq!(chain.last().unwrap().name, "video-pay");
         }
-        assert_eq!(audio_send_chain(&a, AudioSource::TestTone).last().unwrap().name, "audio-pay");
+        assert_eq!(
+            audio_send_chain(&a, AudioSource::TestTone)
+                .last()
+                .unwrap()
+                .name,
+            "audio-pay"
+        );
         assert_eq!(video_recv_chain(VideoSink::Headless)[0].name, "video-depay");
         assert_eq!(audio_recv_chain(AudioSink::Speaker)[0].name, "audio-depay");
-        assert_eq!(video_recv_chain(VideoSink::Window).last().unwrap().name, "video-sink");
+        assert_eq!(
+            video_recv_chain(VideoSink::Window).last().unwrap().name,
+            "video-sink"
+        );
     }
 
     #[test]

@@ -21,19 +21,12 @@ pub enum Medium {
 }
 
 impl Medium {
-    /// Both media, in session-id order.
-    pub const ALL: [Medium; 2] = [Medium::Video, Medium::Audio];
-
     /// The rtpbin session id of this medium.
     pub fn session_id(self) -> u32 {
         match self {
             Medium::Video => 0,
             Medium::Audio => 1,
         }
-    }
-
-    pub fn from_session_id(id: u32) -> Option<Medium> {
-        Medium::ALL.into_iter().find(|m| m.session_id() == id)
     }
 
     pub fn name(self) -> &'static str {
@@ -100,7 +93,11 @@ impl SessionPlan {
             ],
         };
         [
-            udpsrc(format!("udpsrc-rtp-{id}"), self.ports.recv_rtp, Some(&self.rtp_caps)),
+            udpsrc(
+                format!("udpsrc-rtp-{id}"),
+                self.ports.recv_rtp,
+                Some(&self.rtp_caps),
+            ),
             udpsrc(format!("udpsrc-rtcp-{id}"), self.ports.recv_rtcp(), None),
             udpsink(format!("udpsink-rtp-{id}"), self.ports.dest_rtp),
             udpsink(format!("udpsink-rtcp-{id}"), self.ports.dest_rtcp()),
@@ -169,7 +166,11 @@ pub fn add_session(
         .link_pads(Some(&format!("send_rtp_src_{id}")), &rtp_sink, Some("sink"))
         .map_err(|_| link_err("RTP sender"))?;
     rtpbin
-        .link_pads(Some(&format!("send_rtcp_src_{id}")), &rtcp_sink, Some("sink"))
+        .link_pads(
+            Some(&format!("send_rtcp_src_{id}")),
+            &rtcp_sink,
+            Some("sink"),
+        )
         .map_err(|_| link_err("RTCP sender"))?;
     rtp_src
         .link_pads(Some("src"), rtpbin, Some(&format!("recv_rtp_sink_{id}")))

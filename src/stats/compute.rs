@@ -18,7 +18,14 @@ struct MediumState {
     start: Option<(f64, u64)>,
     prev_octets: u64,
     prev_rendered: Option<u64>,
+    /// Rates of the last interval long enough to measure them.
+    last_bitrate_bps: f64,
+    last_fps: Option<f64>,
 }
+
+/// Intervals shorter than this (e.g. the final report right after a periodic one) keep the
+/// previous interval's rates instead of dividing by almost nothing.
+const MIN_RATE_WINDOW_S: f64 = 0.1;
 
 impl MediumState {
     fn update(&mut self, sample: &MediumSample, now: f64, dt: Option<f64>) -> StreamStats {
@@ -50,9 +57,10 @@ impl MediumState {
             .and_then(|ssrc| self.sources.get(&ssrc))
             .map_or(0.0, |s| s.jitter_ms);
 
-        let bitrate_bps = match dt {
-            Some(dt) if dt > 0.0 => octets.saturating_sub(self.prev_octets) as f64 * 8.0 / dt,
-            _ => 0.0,
+        let measurable = dt.filter(|dt| *dt >= MIN_RATE_WINDOW_S);
+        let bitrate_bps = match measurable {
+            Some(dt) => octets.saturating_sub(self.prev_octets) as f64 * 8.0 / dt,
+            None => self.last_bitrate_bps,
         };
         if self.start.is_none() && octets > 0 {
             self.start = Some((now, octets));
@@ -62,15 +70,19 @@ impl MediumState {
             Some(_) => bitrate_bps,
             None => 0.0,
         };
-        let fps = match (sample.rendered, dt) {
-            (Some(r), Some(dt)) if dt > 0.0 => {
+        let fps = match (sample.rendered, measurable) {
+            (Some(r), Some(dt)) => {
                 Some(r.saturating_sub(self.prev_rendered.unwrap_or(0)) as f64 / dt)
             }
-            (Some(_), _) => Some(0.0),
+            (Some(_), None) => Some(self.last_fps.unwrap_or(0.0)),
             _ => None,
         };
-        self.prev_octets = octets;
-        self.prev_rendered = sample.rendered;
+        if measurable.is_some() {
+            self.prev_octets = octets;
+            self.prev_rendered = sample.rendered;
+            self.last_bitrate_bps = bitrate_bps;
+            self.last_fps = fps;
+        }
         StreamStats {
             avg_bitrate_bps,
             bitrate_bps,
@@ -139,7 +151,10 @@ mod tests {
     fn video(sources: Vec<SourceSample>, rendered: u64) -> RawSample {
         RawSample {
             video: MediumSample {
-                pushed: sources.iter().map(|s| (s.ssrc, s.packets_received)).collect(),
+                pushed: sources
+                    .iter()
+                    .map(|s| (s.ssrc, s.packets_received))
+                    .collect(),
                 sources,
                 rendered: Some(rendered),
             },
@@ -154,7 +169,10 @@ mod tests {
         assert_eq!(s0.video.avg_bitrate_bps, 0.0);
         assert_eq!(s0.video.fps, Some(0.0));
         let s1 = c.update(&video(vec![source(1, 100, 250_000)], 25), 2.0);
-        assert_eq!(s1.video.avg_bitrate_bps, 2_000_000.0, "first data: the interval's rate");
+        assert_eq!(
+            s1.video.avg_bitrate_bps, 2_000_000.0,
+            "first data: the interval's rate"
+        );
         assert_eq!(s1.video.fps, Some(25.0));
         let s = c.update(&video(vec![source(1, 300, 750_000)], 75), 4.0);
         assert_eq!(s.video.bitrate_bps, 2_000_000.0);
@@ -162,6 +180,11 @@ mod tests {
         assert_eq!(s.video.fps, Some(25.0));
         assert_eq!(s.video.packets_pushed, 300);
         assert_eq!(s.audio.frames_rendered, None);
+        // A final report right after a periodic one keeps the last interval's rates.
+        let end = c.update(&video(vec![source(1, 301, 751_000)], 76), 4.01);
+        assert_eq!(end.video.bitrate_bps, 2_000_000.0);
+        assert_eq!(end.video.fps, Some(25.0));
+        assert_eq!(end.video.octets_received, 751_000);
     }
 
     #[test]
@@ -173,7 +196,10 @@ mod tests {
         assert_eq!(s.video.packets_received, 110);
         assert_eq!(s.video.octets_received, 1100);
         assert_eq!(s.video.packets_pushed, 110);
-        assert_eq!(s.video.jitter_ms, 2.0, "jitter of the sender that is active now");
+        assert_eq!(
+            s.video.jitter_ms, 2.0,
+            "jitter of the sender that is active now"
+        );
     }
 
     #[test]

@@ -1,0 +1,160 @@
+//! Tools for the integration tests: free ports, spawning `videocall` peers, reading their JSON.
+#![allow(dead_code)]
+
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Media tests share two cores: run them one at a time so frame rates mean something.
+static MEDIA: Mutex<()> = Mutex::new(());
+
+pub fn media_lock() -> MutexGuard<'static, ()> {
+    MEDIA.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_videocall")
+}
+
+/// An even base port with 8 free UDP ports on 127.0.0.1 after it.
+pub fn free_base() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let seed = (std::process::id() % 1000) as u16 * 16;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let base = 36_000 + (seed + n * 16) % 20_000;
+        let held: Result<Vec<_>, _> = (base..base + 8)
+            .map(|p| UdpSocket::bind(("127.0.0.1", p)))
+            .collect();
+        if held.is_ok() {
+            return base;
+        }
+    }
+}
+
+/// The flags of one side of a loopback call at `base`; side B mirrors side A.
+pub fn endpoint_args(base: u16, side_b: bool) -> Vec<String> {
+    let (vd, vr, ad, ar) = if side_b {
+        (base + 2, base, base + 6, base + 4)
+    } else {
+        (base, base + 2, base + 4, base + 6)
+    };
+    [
+        ("--video-dest-port", vd),
+        ("--video-recv-port", vr),
+        ("--audio-dest-port", ad),
+        ("--audio-recv-port", ar),
+    ]
+    .iter()
+    .flat_map(|(f, p)| [f.to_string(), p.to_string()])
+    .chain(["--local-ip", "127.0.0.1", "--remote-ip", "127.0.0.1"].map(String::from))
+    .collect()
+}
+
+/// Headless, test sources, quick reports.
+pub fn media_args(json: &Path, seconds: f64) -> Vec<String> {
+    vec![
+        "--video-source".into(),
+        "test".into(),
+        "--audio-source".into(),
+        "test".into(),
+        "--video-sink".into(),
+        "none".into(),
+        "--audio-sink".into(),
+        "none".into(),
+        "--stats-interval".into(),
+        "0.5".into(),
+        "--stats-json".into(),
+        json.display().to_string(),
+        "--duration".into(),
+        seconds.to_string(),
+    ]
+}
+
+/// Starts one peer of a loopback call with flags only.
+pub fn spawn_peer(base: u16, side_b: bool, json: &Path, seconds: f64) -> Child {
+    Command::new(bin())
+        .arg("call")
+        .arg("--no-prompt")
+        .args(endpoint_args(base, side_b))
+        .args(media_args(json, seconds))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("videocall starts")
+}
+
+/// Waits for a peer and checks it ended cleanly.
+pub fn finish(child: Child, name: &str) -> Output {
+    let out = child.wait_with_output().expect("peer ends");
+    assert!(
+        out.status.success(),
+        "{name} failed ({:?}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The JSON snapshots a peer wrote, one per line.
+pub fn snapshots(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect()
+}
+
+/// The first snapshot at or after `t` seconds.
+pub fn at(snaps: &[Value], t: f64) -> &Value {
+    snaps
+        .iter()
+        .find(|s| s["elapsed_s"].as_f64().unwrap() >= t)
+        .unwrap_or_else(|| panic!("no snapshot after {t} s in {} snapshots", snaps.len()))
+}
+
+pub fn num(v: &Value, medium: &str, key: &str) -> f64 {
+    v[medium][key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{medium}.{key} missing in {v}"))
+}
+
+/// A temporary directory for JSON files.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+pub fn path(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
+}
+
+pub fn sleep(secs: f64) {
+    std::thread::sleep(Duration::from_secs_f64(secs));
+}
+
+/// Runs `videocall` with `args` and `stdin`, for quick failure cases.
+pub fn run_with_input(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("videocall starts");
+    let mut input = child.stdin.take().unwrap();
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+pub fn sigterm(child: &Child) {
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+}
