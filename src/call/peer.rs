@@ -12,6 +12,8 @@ use crate::media::build::add_chain;
 use crate::media::plan::*;
 use crate::media::probe::ResolvedMedia;
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
+use crate::security::PeerSecurity;
+use crate::security::monitor::PeerMonitor;
 use crate::stats::Snapshot;
 use crate::stats::collect::Collector;
 use crate::stats::compute::StatsComputer;
@@ -26,6 +28,7 @@ pub struct PeerPlan {
     pub video: VideoSettings,
     pub audio: AudioSettings,
     pub jitter_buffer: Duration,
+    pub security: PeerSecurity,
 }
 
 impl PeerPlan {
@@ -40,6 +43,7 @@ impl PeerPlan {
             remote_ip: self.endpoints.remote_ip,
             ports,
             rtp_caps,
+            security: self.security.session(medium, &self.endpoints),
         }
     }
 
@@ -59,6 +63,7 @@ pub struct Peer {
     pipeline: gst::Pipeline,
     collector: Collector,
     computer: StatsComputer,
+    monitor: PeerMonitor,
 }
 
 impl Peer {
@@ -81,6 +86,7 @@ impl Peer {
         let audio_send = add_chain(bin, &audio_send_chain(&plan.audio, plan.media.audio_source))?;
         let video_recv = add_chain(bin, &video_recv_chain(plan.media.video_sink))?;
         let audio_recv = add_chain(bin, &audio_recv_chain(plan.media.audio_sink))?;
+        let mut rejected = Vec::new();
         for (medium, send, recv) in [
             (Medium::Video, &video_send, &video_recv),
             (Medium::Audio, &audio_send, &audio_recv),
@@ -89,17 +95,19 @@ impl Peer {
             let depayloader = recv
                 .first()
                 .expect("a receive chain starts with its depayloader");
-            rtp::add_session(
+            rejected.push(rtp::add_session(
                 &pipeline,
                 &rtpbin,
                 &plan.session(medium),
                 payloader,
                 depayloader,
-            )?;
+            )?);
         }
-        let collector = Collector::attach(&pipeline, &rtpbin);
+        let rejected = rejected.try_into().expect("one counter per medium");
+        let collector = Collector::attach(&pipeline, &rtpbin, rejected);
         Ok(Peer {
             label: plan.label.clone(),
+            monitor: PeerMonitor::new(&pipeline),
             pipeline,
             collector,
             computer: StatsComputer::default(),
@@ -134,6 +142,12 @@ impl Peer {
     /// Polls the pipeline and returns the statistics `now` seconds into the call.
     pub fn snapshot(&mut self, now: f64) -> Snapshot {
         self.computer.update(&self.collector.poll(), now)
+    }
+
+    /// Lines for the user about the peer's packets (e.g. a wrong passphrase); polled from the
+    /// main loop.
+    pub fn security_alerts(&mut self) -> Vec<String> {
+        self.monitor.poll()
     }
 
     /// Stops everything; sockets are closed when this returns.

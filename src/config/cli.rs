@@ -38,6 +38,9 @@ pub enum Command {
     Call(CallArgs),
     /// Two peers in a call on this machine (loopback, free ports, test sources): try it first.
     Demo(DemoArgs),
+    /// Throws malformed datagrams at a running call's ports (robustness testing).
+    #[command(hide = true)]
+    Fuzz(crate::fuzz::FuzzArgs),
 }
 
 /// Where to send and receive: the six questions as flags.
@@ -115,6 +118,8 @@ pub struct MediaArgs {
     /// End the call after this many seconds (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub duration: Option<Duration>,
+    #[command(flatten)]
+    pub security: super::security_args::SecurityArgs,
 }
 
 impl Default for MediaArgs {
@@ -128,6 +133,7 @@ impl Default for MediaArgs {
             stats_interval: Duration::from_secs(2),
             stats_json: None,
             duration: None,
+            security: Default::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod prompt;
+pub mod security_args;
 pub mod validate;
 
 use std::net::IpAddr;

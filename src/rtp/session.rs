@@ -2,7 +2,9 @@
 //! RTCP) → rtpbin → depayloader. Element names are deterministic (`udpsrc-rtp-0`, …) so stats
 //! and tests can find them.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gst::prelude::*;
@@ -11,6 +13,7 @@ use crate::config::StreamPorts;
 use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
+use crate::security::{self, RejectCounter, SessionSecurity};
 
 /// The two media of a call; the session id is fixed per medium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -55,6 +58,8 @@ pub struct SessionPlan {
     pub ports: StreamPorts,
     /// Caps of the RTP we receive (what an SDP answer would say).
     pub rtp_caps: String,
+    /// SRTP keys and the peer-only filter (see `security`).
+    pub security: SessionSecurity,
 }
 
 impl SessionPlan {
@@ -92,13 +97,24 @@ impl SessionPlan {
                 ("async", "false".to_string()),
             ],
         };
+        let (rtp_caps, rtcp_caps) = match &self.security.srtp {
+            Some(_) => {
+                let (rtp, rtcp) = security::srtp::encrypted_caps(&self.rtp_caps);
+                (rtp, Some(rtcp))
+            }
+            None => (self.rtp_caps.clone(), None),
+        };
         [
             udpsrc(
                 format!("udpsrc-rtp-{id}"),
                 self.ports.recv_rtp,
-                Some(&self.rtp_caps),
+                Some(&rtp_caps),
             ),
-            udpsrc(format!("udpsrc-rtcp-{id}"), self.ports.recv_rtcp(), None),
+            udpsrc(
+                format!("udpsrc-rtcp-{id}"),
+                self.ports.recv_rtcp(),
+                rtcp_caps,
+            ),
             udpsink(format!("udpsink-rtp-{id}"), self.ports.dest_rtp),
             udpsink(format!("udpsink-rtcp-{id}"), self.ports.dest_rtcp()),
         ]
@@ -142,15 +158,16 @@ pub fn add_rtpbin(pipeline: &gst::Pipeline, settings: &RtpBinSettings) -> AppRes
 }
 
 /// Wires one session into `rtpbin`: `payloader` is the last element of the send chain,
-/// `depayloader` the first of the receive chain. A new sender (a peer that restarted, with a
-/// new SSRC) is relinked to the same depayloader, so the call carries on.
+/// `depayloader` the first of the receive chain. Every sender (a peer that restarted has a new
+/// SSRC) is funnelled into the same depayloader, so the call carries on. Returns the count of
+/// datagrams the peer-only filter dropped.
 pub fn add_session(
     pipeline: &gst::Pipeline,
     rtpbin: &gst::Element,
     plan: &SessionPlan,
     payloader: &gst::Element,
     depayloader: &gst::Element,
-) -> AppResult<()> {
+) -> AppResult<RejectCounter> {
     let id = plan.medium.session_id();
     let link_err = |what: &str| AppError::Media(format!("cannot link {what} of session {id}"));
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
@@ -158,6 +175,16 @@ pub fn add_session(
     pipeline
         .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
         .map_err(|_| link_err("UDP elements"))?;
+    // SRTP and the source filter go in before the pads are requested: rtpbin asks for the
+    // encoder and decoder then.
+    if let Some(keys) = &plan.security.srtp {
+        security::srtp::attach(rtpbin, id, keys);
+    }
+    let rejected = RejectCounter::default();
+    if let Some(peer) = plan.security.only_from {
+        security::source_filter::install(&rtp_src, peer, &rejected);
+        security::source_filter::install(&rtcp_src, peer, &rejected);
+    }
 
     payloader
         .link_pads(Some("src"), rtpbin, Some(&format!("send_rtp_sink_{id}")))
@@ -185,30 +212,63 @@ pub fn add_session(
         .rtp_caps
         .parse()
         .map_err(|_| AppError::Media(format!("invalid caps in plan: {}", plan.rtp_caps)))?;
+    // Only our payload type has caps: any other (garbage, or another session's question) gets
+    // a typed NULL, so rtpbin drops it; a bare None would make glib abort the process.
+    let planned_pt = caps
+        .structure(0)
+        .and_then(|s| s.get::<i32>("payload").ok())
+        .and_then(|pt| u32::try_from(pt).ok());
     rtpbin.connect("request-pt-map", false, move |args| {
-        let session = args[1].get::<u32>().ok()?;
-        (session == id).then(|| caps.to_value())
+        let session = args[1].get::<u32>().ok();
+        let pt = args[2].get::<u32>().ok();
+        let ours = session == Some(id) && pt.is_some() && pt == planned_pt;
+        Some(if ours { Some(&caps) } else { None }.to_value())
     });
 
-    let depay_sink = depayloader
-        .static_pad("sink")
-        .ok_or_else(|| link_err("depayloader"))?;
+    // Every sender's pad feeds the depayloader through a funnel: a peer that restarts (new
+    // SSRC) simply takes over, and a forged sender cannot unlink the real one (an unlinked
+    // rtpbin pad fails the whole pipeline with not-linked).
+    let funnel = make_element(&ElementSpec {
+        factory: "funnel",
+        name: format!("{}-funnel", plan.medium.name()),
+        props: vec![],
+    })?;
+    pipeline.add(&funnel).map_err(|_| link_err("funnel"))?;
+    funnel
+        .link(depayloader)
+        .map_err(|_| link_err("depayloader"))?;
+    let inputs: Arc<Mutex<HashMap<String, gst::Pad>>> = Arc::default();
+    let (added, removed) = (inputs.clone(), inputs);
+    let funnel_weak = funnel.downgrade();
     rtpbin.connect_pad_added(move |_, pad| {
         let Some((session, ssrc, pt)) = parse_recv_pad_name(&pad.name()) else {
             return;
         };
-        if session != id {
+        let Some(funnel) = funnel_weak.upgrade().filter(|_| session == id) else {
             return;
-        }
-        if let Some(old) = depay_sink.peer() {
-            let _ = old.unlink(&depay_sink);
-        }
-        match pad.link(&depay_sink) {
+        };
+        let Some(input) = funnel.request_pad_simple("sink_%u") else {
+            return tracing::warn!(session, ssrc, pt, "funnel gave no pad");
+        };
+        match pad.link(&input) {
             Ok(_) => tracing::info!(session, ssrc, pt, "receiving a new sender"),
             Err(e) => tracing::warn!(session, ssrc, pt, "cannot link new sender: {e:?}"),
         }
+        if let Ok(mut map) = added.lock() {
+            map.insert(pad.name().to_string(), input);
+        }
     });
-    Ok(())
+    let funnel_weak = funnel.downgrade();
+    rtpbin.connect_pad_removed(move |_, pad| {
+        let input = removed
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(pad.name().as_str()));
+        if let (Some(input), Some(funnel)) = (input, funnel_weak.upgrade()) {
+            funnel.release_request_pad(&input);
+        }
+    });
+    Ok(rejected)
 }
 
 #[cfg(test)]
@@ -237,6 +297,7 @@ mod tests {
                 recv_rtp: 7000,
             },
             rtp_caps: "application/x-rtp".into(),
+            security: Default::default(),
         };
         let [rtp_in, rtcp_in, rtp_out, rtcp_out] = plan.udp_elements();
         assert_eq!(rtp_in.name, "udpsrc-rtp-1");
