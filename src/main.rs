@@ -109,6 +109,7 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         endpoints.video.recv_rtp,
         endpoints.audio.recv_rtp
     );
+    warn_if_plain(&security);
     call::run(vec![peer], &options)
 }
 
@@ -135,6 +136,7 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
         .iter()
         .map(Peer::build)
         .collect::<AppResult<Vec<_>>>()?;
+    warn_if_plain(&security);
     call::run(peers, &options)
 }
 
@@ -146,6 +148,15 @@ fn check_elements(security: &security::PeerSecurity) -> AppResult<()> {
         security::srtp::check_suite(*suite)?;
     }
     Ok(())
+}
+
+/// The one-line warning of an unencrypted call, once it is about to start.
+fn warn_if_plain(security: &security::PeerSecurity) {
+    if security.srtp.is_none() {
+        eprintln!(
+            "videocall: warning: no passphrase: media goes as plain RTP that anyone on the path can watch"
+        );
+    }
 }
 
 /// The banner's word on protection (never the passphrase or keys).

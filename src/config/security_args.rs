@@ -30,7 +30,7 @@ pub struct SecurityArgs {
 
 impl SecurityArgs {
     /// Decides the peer's protection: finds the passphrase (asking when `may_ask`), stretches it,
-    /// checks that libsrtp has the suite, and warns on stderr when the call is plain RTP.
+    /// (the caller warns when the call is plain RTP).
     pub fn resolve(
         &self,
         may_ask: bool,
@@ -62,12 +62,7 @@ impl SecurityArgs {
                     MasterSecret::from_passphrase(pass.expose()).map_err(AppError::Input)?;
                 Some((suite, master))
             }
-            None => {
-                eprintln!(
-                    "videocall: warning: no passphrase, media goes as plain RTP that anyone on the path can watch"
-                );
-                None
-            }
+            None => None,
         };
         Ok(PeerSecurity {
             srtp,

@@ -170,7 +170,7 @@ pub fn datagram(case: Case, target: Target, forgers: &mut Forgers, rng: &mut imp
         Case::CorruptH264 => {
             let marker = rng.random_bool(0.3);
             let mut d = forgers.video.header(target.video_pt, marker);
-            let nal_type = [1u8, 5, 7, 8, 24, 28, 29, 0, 31][rng.random_range(0..9)];
+            let nal_type = [1u8, 5, 7, 8, 24, 25, 26, 27, 28, 29, 0, 31][rng.random_range(0..12)];
             d.push(0x60 | nal_type);
             match nal_type {
                 // STAP-A: aggregated NAL units whose sizes overrun the packet.

@@ -218,6 +218,11 @@ pub fn add_session(
         .structure(0)
         .and_then(|s| s.get::<i32>("payload").ok())
         .and_then(|pt| u32::try_from(pt).ok());
+    let encoding = caps
+        .structure(0)
+        .and_then(|s| s.get::<&str>("encoding-name").ok())
+        .unwrap_or_default()
+        .to_string();
     rtpbin.connect("request-pt-map", false, move |args| {
         let session = args[1].get::<u32>().ok();
         let pt = args[2].get::<u32>().ok();
@@ -237,6 +242,9 @@ pub fn add_session(
     funnel
         .link(depayloader)
         .map_err(|_| link_err("depayloader"))?;
+    if let Some(sink) = depayloader.static_pad("sink") {
+        super::payload_guard::install(&sink, &encoding);
+    }
     let inputs: Arc<Mutex<HashMap<String, gst::Pad>>> = Arc::default();
     let (added, removed) = (inputs.clone(), inputs);
     let funnel_weak = funnel.downgrade();
