@@ -7,6 +7,8 @@ mod demo;
 mod error;
 mod fuzz;
 mod media;
+#[cfg(test)]
+mod proptests;
 mod rtp;
 mod security;
 mod stats;
@@ -146,6 +148,11 @@ fn check_elements(security: &security::PeerSecurity) -> AppResult<()> {
     if let Some((suite, _)) = &security.srtp {
         media::build::init_and_check(&["srtpenc", "srtpdec"])?;
         security::srtp::check_suite(*suite)?;
+        if std::env::var_os("GST_DEBUG").is_some() {
+            eprintln!(
+                "videocall: warning: GST_DEBUG is set: GStreamer's debug log can print the derived SRTP keys (never the passphrase); do not share it"
+            );
+        }
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! peers are stopped in reverse order.
 
 pub mod peer;
+mod throttle;
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -80,6 +81,7 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
     for peer in &peers {
         let bus = peer.pipeline().bus().expect("a pipeline has a bus");
         let (main_loop, failure) = (main_loop.clone(), failure.clone());
+        let mut throttle = throttle::Throttle::new(std::time::Duration::from_secs(10));
         let watch = bus
             .add_watch_local(move |_, msg| {
                 match msg.view() {
@@ -90,7 +92,13 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
                         main_loop.quit();
                     }
                     gst::MessageView::Warning(w) => {
-                        tracing::warn!("{}", w.error());
+                        let text = w.error().to_string();
+                        if let Some(hidden) = throttle.allow(&text, Instant::now()) {
+                            match hidden {
+                                0 => tracing::warn!("{text}"),
+                                n => tracing::warn!("{text} (and {n} more like it)"),
+                            }
+                        }
                     }
                     _ => {}
                 }

@@ -1,6 +1,6 @@
 //! Turns `srtpdec`'s counters into one clear line when the peer's packets stop authenticating
-//! (a wrong passphrase, or a peer without encryption), and forgets the SRTP streams that
-//! garbage with made-up SSRCs created. Polled from the main loop's timeout; the decision is pure.
+//! (a wrong passphrase, or a peer without encryption). Polled from the main loop's timeout; the
+//! decision is pure.
 
 use gst::glib;
 use gst::prelude::*;
@@ -92,31 +92,8 @@ impl PeerMonitor {
             if let Some(event) = watch.update(count("recv-count"), count("recv-drop-count")) {
                 lines.push(describe(medium, event));
             }
-            forget_unauthenticated_streams(&dec, &stats);
         }
         lines
-    }
-}
-
-/// srtpdec makes a libsrtp stream for every SSRC it sees, before authenticating: datagrams
-/// with made-up SSRCs would pile them up. Streams that never authenticated a packet are removed
-/// (a real sender's stream, once it authenticates, stays).
-fn forget_unauthenticated_streams(dec: &gst::Element, stats: &gst::StructureRef) {
-    let Ok(streams) = stats.get::<gst::Array>("streams") else {
-        return;
-    };
-    for stream in streams
-        .iter()
-        .filter_map(|v| v.get::<gst::Structure>().ok())
-    {
-        let received = stream.get::<u32>("recv-count").unwrap_or(0);
-        let dropped = stream.get::<u32>("recv-drop-count").unwrap_or(0);
-        if let Ok(ssrc) = stream.get::<u32>("ssrc")
-            && received > 0
-            && received == dropped
-        {
-            dec.emit_by_name::<()>("remove-key", &[&ssrc]);
-        }
     }
 }
 

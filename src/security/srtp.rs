@@ -129,9 +129,91 @@ fn make_decoder(id: u32, keys: &SessionKeys) -> AppResult<gst::Element> {
         .field("srtcp-cipher", keys.suite.cipher())
         .field("srtcp-auth", keys.suite.auth())
         .build();
-    // Every sender SSRC of this session gets the key of the peer's direction.
-    dec.connect("request-key", false, move |_| Some(caps.to_value()));
+    // Every sender SSRC of this session gets the key of the peer's direction, but srtpdec asks
+    // before it authenticates anything, and keeps a libsrtp stream per SSRC it got a key for:
+    // garbage with made-up SSRCs would pile them up. New SSRCs are rationed.
+    let budget = Mutex::new(NewSsrcBudget::new(std::time::Instant::now()));
+    dec.connect("request-key", false, move |args| {
+        let ssrc = args[1].get::<u32>().ok()?;
+        let granted = budget
+            .lock()
+            .is_ok_and(|mut b| b.grant(ssrc, std::time::Instant::now()));
+        Some(if granted { Some(&caps) } else { None }.to_value())
+    });
     Ok(dec)
+}
+
+/// How many SSRCs may get a key: a few at once (the peer's stream, a restart, retransmissions),
+/// then one more every [`NewSsrcBudget::REFILL`]. An SSRC already granted is granted again free.
+#[derive(Debug)]
+pub struct NewSsrcBudget {
+    tokens: f64,
+    last: std::time::Instant,
+    granted: std::collections::VecDeque<u32>,
+}
+
+impl NewSsrcBudget {
+    pub const CAPACITY: f64 = 8.0;
+    pub const REFILL: std::time::Duration = std::time::Duration::from_secs(2);
+    const REMEMBERED: usize = 32;
+
+    pub fn new(now: std::time::Instant) -> NewSsrcBudget {
+        NewSsrcBudget {
+            tokens: Self::CAPACITY,
+            last: now,
+            granted: Default::default(),
+        }
+    }
+
+    /// True when `ssrc` may have a key at `now`.
+    pub fn grant(&mut self, ssrc: u32, now: std::time::Instant) -> bool {
+        if self.granted.contains(&ssrc) {
+            return true;
+        }
+        let earned =
+            now.saturating_duration_since(self.last).as_secs_f64() / Self::REFILL.as_secs_f64();
+        self.tokens = (self.tokens + earned).min(Self::CAPACITY);
+        self.last = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        if self.granted.len() == Self::REMEMBERED {
+            self.granted.pop_front();
+        }
+        self.granted.push_back(ssrc);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn new_ssrcs_are_rationed_and_known_ones_are_free() {
+        let t0 = Instant::now();
+        let mut b = NewSsrcBudget::new(t0);
+        for ssrc in 0..8 {
+            assert!(b.grant(ssrc, t0));
+        }
+        assert!(!b.grant(100, t0), "a flood of new SSRCs is cut off");
+        assert!(b.grant(3, t0), "a granted SSRC keeps its key");
+        assert!(!b.grant(101, t0 + Duration::from_secs(1)));
+        assert!(
+            b.grant(102, t0 + Duration::from_secs(3)),
+            "one more after the refill time"
+        );
+        assert!(!b.grant(103, t0 + Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn encrypted_caps_keep_the_media_fields() {
+        let (rtp, rtcp) = encrypted_caps("application/x-rtp,media=video,payload=96");
+        assert_eq!(rtp, "application/x-srtp,media=video,payload=96");
+        assert_eq!(rtcp, "application/x-srtcp");
+    }
 }
 
 /// Checks that libsrtp accepts `suite` by pushing one RTP packet through an `srtpenc`: a libsrtp
