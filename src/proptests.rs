@@ -27,7 +27,7 @@ proptest! {
     #[test]
     fn any_port_text_is_an_even_port_in_range_or_a_reason(text in ".{0,24}") {
         match parse_rtp_port(&text) {
-            Ok(port) => prop_assert!(port >= 2 && port <= MAX_RTP_PORT && port % 2 == 0),
+            Ok(port) => prop_assert!((2..=MAX_RTP_PORT).contains(&port) && port % 2 == 0),
             Err(reason) => prop_assert!(!reason.is_empty()),
         }
     }

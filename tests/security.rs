@@ -342,7 +342,11 @@ fn fuzz_during_call(pass: Option<&str>, b_extra: &[&str], from: &str) -> Value {
     );
     finish(a, "A");
     let out_b = finish(b, "B");
-    assert!(!text(&out_b).contains("panicked"));
+    let all = text(&out_b);
+    assert!(
+        !all.contains("panicked") && !all.contains("CRITICAL"),
+        "{all}"
+    );
     let snaps = snapshots(&jb);
     // The fuzzer stopped by about 5 s: the last 2.5 s of the call must be healthy.
     assert!(
@@ -357,7 +361,12 @@ fn fuzz_during_call(pass: Option<&str>, b_extra: &[&str], from: &str) -> Value {
 fn garbage_reaching_the_parsers_leaves_a_plain_call_alive() {
     let _guard = media_lock();
     let last = fuzz_during_call(None, &["--accept-any-source"], "127.0.0.2");
-    assert_eq!(num(&last, "video", "packets_rejected"), 0.0, "{last}");
+    // Without the address filter only the oversized datagrams (one case in 13, 100 per port,
+    // nearly all above the 2 KiB cap) are dropped before the session.
+    for medium in ["video", "audio"] {
+        let rejected = num(&last, medium, "packets_rejected");
+        assert!((180.0..=200.0).contains(&rejected), "{medium}: {last}");
+    }
 }
 
 #[test]

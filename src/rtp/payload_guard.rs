@@ -32,7 +32,10 @@ pub fn install(depay_sink: &gst::Pad, encoding_name: &str) {
             gst::PadProbeReturn::Ok
         } else {
             tracing::debug!("dropped an RTP packet the H.264 depayloader cannot take");
-            gst::PadProbeReturn::Drop
+            // Take the buffer and say it was handled: on this sink pad `Drop` left GStreamer
+            // unreffing a NULL buffer (a CRITICAL per packet).
+            let _ = info.take_buffer();
+            gst::PadProbeReturn::Handled
         }
     });
 }

@@ -181,9 +181,8 @@ pub fn add_session(
         security::srtp::attach(rtpbin, id, keys);
     }
     let rejected = RejectCounter::default();
-    if let Some(peer) = plan.security.only_from {
-        security::source_filter::install(&rtp_src, peer, &rejected);
-        security::source_filter::install(&rtcp_src, peer, &rejected);
+    for src in [&rtp_src, &rtcp_src] {
+        security::source_filter::install(src, plan.security.only_from, &rejected);
     }
 
     payloader

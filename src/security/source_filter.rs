@@ -1,6 +1,8 @@
 //! Only the peer gets in: a probe on each receiving `udpsrc` drops datagrams whose sender
-//! (udpsrc's `GstNetAddressMeta`) is not the configured peer address, before they reach the
-//! RTP session, and counts them. This is the one per-buffer Rust hook of the security feature:
+//! (udpsrc's `GstNetAddressMeta`) is not the configured peer address, and datagrams larger than
+//! any a peer sends, before they reach the RTP session, and counts them. (The RTP session keeps
+//! the packets of an unvalidated sender while it waits for the next one: 64 KiB garbage
+//! datagrams with made-up SSRCs would add up.) This is the one per-buffer Rust hook of the security feature:
 //! udpsrc cannot filter by sender itself, and a connected socket would need the peer's source
 //! port, which nobody agreed on.
 
@@ -22,14 +24,19 @@ impl RejectCounter {
     }
 }
 
+/// The largest datagram a peer sends: RTP packets are at most 1200 bytes plus headers, the
+/// SRTP tag and the RTX header; RTCP compounds are far smaller. Generous on purpose.
+pub const MAX_DATAGRAM: usize = 2048;
+
 /// True when a datagram from `sender` may pass: only the peer's address (any source port, as
 /// the peer's sockets send from ports of its OS's choice). IPv4-mapped IPv6 counts as IPv4.
 pub fn is_from_peer(sender: Option<IpAddr>, peer: IpAddr) -> bool {
     sender.is_some_and(|s| s.to_canonical() == peer.to_canonical())
 }
 
-/// Makes `udpsrc` report senders and drops every buffer not from `peer`, counting it.
-pub fn install(udpsrc: &gst::Element, peer: IpAddr, counter: &RejectCounter) {
+/// Makes `udpsrc` report senders and drops every buffer larger than [`MAX_DATAGRAM`] or, when
+/// `peer` is given, not from `peer`, counting it.
+pub fn install(udpsrc: &gst::Element, peer: Option<IpAddr>, counter: &RejectCounter) {
     if udpsrc.find_property("retrieve-sender-address").is_some() {
         udpsrc.set_property("retrieve-sender-address", true);
     }
@@ -41,11 +48,14 @@ pub fn install(udpsrc: &gst::Element, peer: IpAddr, counter: &RejectCounter) {
         let Some(buffer) = info.buffer() else {
             return gst::PadProbeReturn::Ok;
         };
-        let sender = buffer
-            .meta::<gst_net::NetAddressMeta>()
-            .and_then(|meta| meta.addr().downcast::<gio::InetSocketAddress>().ok())
-            .map(|addr| IpAddr::from(addr.address()));
-        if is_from_peer(sender, peer) {
+        let from_peer = || {
+            let sender = buffer
+                .meta::<gst_net::NetAddressMeta>()
+                .and_then(|meta| meta.addr().downcast::<gio::InetSocketAddress>().ok())
+                .map(|addr| IpAddr::from(addr.address()));
+            peer.is_none_or(|peer| is_from_peer(sender, peer))
+        };
+        if buffer.size() <= MAX_DATAGRAM && from_peer() {
             gst::PadProbeReturn::Ok
         } else {
             counter.fetch_add(1, Ordering::Relaxed);
@@ -81,7 +91,7 @@ mod tests {
         .unwrap();
         let src = pipeline.by_name("src").unwrap();
         let counter = RejectCounter::default();
-        install(&src, "127.0.0.1".parse().unwrap(), &counter);
+        install(&src, Some("127.0.0.1".parse().unwrap()), &counter);
         pipeline.set_state(gst::State::Playing).unwrap();
         let port = loop {
             let p = src.property::<i32>("port");
@@ -95,6 +105,9 @@ mod tests {
         for _ in 0..3 {
             stranger.send_to(b"nope", ("127.0.0.1", port)).unwrap();
         }
+        friend
+            .send_to(&[0u8; MAX_DATAGRAM + 1], ("127.0.0.1", port))
+            .unwrap();
         friend.send_to(b"hello", ("127.0.0.1", port)).unwrap();
         let sink = pipeline
             .by_name("sink")
@@ -106,7 +119,7 @@ mod tests {
             .expect("the peer's datagram");
         let map = sample.buffer().unwrap().map_readable().unwrap();
         assert_eq!(map.as_slice(), b"hello");
-        assert_eq!(counter.get(), 3);
+        assert_eq!(counter.get(), 4);
         pipeline.set_state(gst::State::Null).unwrap();
     }
 }

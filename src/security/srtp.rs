@@ -186,36 +186,6 @@ impl NewSsrcBudget {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::{Duration, Instant};
-
-    #[test]
-    fn new_ssrcs_are_rationed_and_known_ones_are_free() {
-        let t0 = Instant::now();
-        let mut b = NewSsrcBudget::new(t0);
-        for ssrc in 0..8 {
-            assert!(b.grant(ssrc, t0));
-        }
-        assert!(!b.grant(100, t0), "a flood of new SSRCs is cut off");
-        assert!(b.grant(3, t0), "a granted SSRC keeps its key");
-        assert!(!b.grant(101, t0 + Duration::from_secs(1)));
-        assert!(
-            b.grant(102, t0 + Duration::from_secs(3)),
-            "one more after the refill time"
-        );
-        assert!(!b.grant(103, t0 + Duration::from_secs(3)));
-    }
-
-    #[test]
-    fn encrypted_caps_keep_the_media_fields() {
-        let (rtp, rtcp) = encrypted_caps("application/x-rtp,media=video,payload=96");
-        assert_eq!(rtp, "application/x-srtp,media=video,payload=96");
-        assert_eq!(rtcp, "application/x-srtcp");
-    }
-}
-
 /// Checks that libsrtp accepts `suite` by pushing one RTP packet through an `srtpenc`: a libsrtp
 /// built without a crypto library has no AES-GCM.
 pub fn check_suite(suite: SrtpSuite) -> AppResult<()> {
@@ -258,4 +228,34 @@ pub fn check_suite(suite: SrtpSuite) -> AppResult<()> {
     let out = sink.try_pull_sample(gst::ClockTime::from_seconds(2));
     let _ = pipeline.set_state(gst::State::Null);
     out.map(drop).ok_or_else(unsupported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn new_ssrcs_are_rationed_and_known_ones_are_free() {
+        let t0 = Instant::now();
+        let mut b = NewSsrcBudget::new(t0);
+        for ssrc in 0..8 {
+            assert!(b.grant(ssrc, t0));
+        }
+        assert!(!b.grant(100, t0), "a flood of new SSRCs is cut off");
+        assert!(b.grant(3, t0), "a granted SSRC keeps its key");
+        assert!(!b.grant(101, t0 + Duration::from_secs(1)));
+        assert!(
+            b.grant(102, t0 + Duration::from_secs(3)),
+            "one more after the refill time"
+        );
+        assert!(!b.grant(103, t0 + Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn encrypted_caps_keep_the_media_fields() {
+        let (rtp, rtcp) = encrypted_caps("application/x-rtp,media=video,payload=96");
+        assert_eq!(rtp, "application/x-srtp,media=video,payload=96");
+        assert_eq!(rtcp, "application/x-srtcp");
+    }
 }

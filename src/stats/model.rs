@@ -21,7 +21,7 @@ pub struct StreamStats {
     pub packets_lost: u64,
     /// Round-trip time from RTCP (LSR/DLSR), once known.
     pub rtt_ms: Option<f64>,
-    /// Datagrams on our ports from an address other than the peer's, dropped unread.
+    /// Datagrams on our ports dropped unread: from an address other than the peer's, or too big.
     pub packets_rejected: u64,
     /// Frames the video sink rendered (video only).
     #[serde(skip_serializing_if = "Option::is_none")]
