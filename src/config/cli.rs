@@ -41,6 +41,8 @@ pub enum Command {
     /// Throws malformed datagrams at a running call's ports (robustness testing).
     #[command(hide = true)]
     Fuzz(crate::fuzz::FuzzArgs),
+    /// Measure a real two-process call on loopback: latency, start-up, CPU, memory, bit rates.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Where to send and receive: the six questions as flags.
@@ -67,6 +69,9 @@ pub struct CallArgs {
     /// Fail instead of asking when a value is missing.
     #[arg(long)]
     pub no_prompt: bool,
+    /// Bench meters: stamp sent media, read it at render time, log to FILE (used by `bench`).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub bench_probe: Option<PathBuf>,
     #[command(flatten)]
     pub media: MediaArgs,
 }

@@ -243,6 +243,12 @@ pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<Eleme
     chain
 }
 
+/// Time a headless sink allows for rendering, added to the pipeline latency. GstBaseSink's
+/// default (20 ms) is meant for real displays and sound cards; a sink that only counts needs
+/// next to none, and every millisecond here is a millisecond of call latency
+/// (docs/benchmarks.md).
+pub const HEADLESS_PROCESSING_DEADLINE_NS: u64 = 2_000_000;
+
 /// Depacketize, decode, render. Starts with the depayloader, ends with the sink.
 pub fn video_recv_chain(sink: VideoSink) -> Vec<ElementSpec> {
     let mut chain = vec![
@@ -262,6 +268,7 @@ pub fn video_recv_chain(sink: VideoSink) -> Vec<ElementSpec> {
         VideoSink::Headless => chain.push(
             ElementSpec::new("fakesink", "video-sink")
                 .prop("sync", true)
+                .prop("processing-deadline", HEADLESS_PROCESSING_DEADLINE_NS)
                 .prop("enable-last-sample", false),
         ),
     }
@@ -284,6 +291,7 @@ pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
         AudioSink::Headless => chain.push(
             ElementSpec::new("fakesink", "audio-sink")
                 .prop("sync", true)
+                .prop("processing-deadline", HEADLESS_PROCESSING_DEADLINE_NS)
                 .prop("enable-last-sample", false),
         ),
     }
