@@ -239,3 +239,78 @@ mod tests {
         assert_eq!(read_word(&grey, layout), None);
     }
 }
+
+/// Element test: stamps survive the call's real encoder settings and decoder.
+#[cfg(test)]
+mod codec_tests {
+    use gst::prelude::*;
+
+    use super::*;
+    use crate::media::build::make_element;
+    use crate::media::plan::{VideoSettings, raw_video_caps, video_encoder};
+
+    /// Encodes `frames` test frames with the call's x264enc settings, stamping frame `i` with
+    /// `base + i` when `stamp` is set, and returns what is read from each decoded frame.
+    fn round_trip(frames: u64, stamp: bool, base: u64) -> Vec<Option<u64>> {
+        gst::init().unwrap();
+        let settings = VideoSettings::default();
+        let pipeline = gst::Pipeline::new();
+        let src = gst::ElementFactory::make("videotestsrc")
+            .property("num-buffers", frames as i32)
+            .property_from_str("pattern", "ball")
+            .build()
+            .unwrap();
+        let caps = gst::ElementFactory::make("capsfilter")
+            .property(
+                "caps",
+                raw_video_caps(&settings).parse::<gst::Caps>().unwrap(),
+            )
+            .build()
+            .unwrap();
+        let enc = make_element(&video_encoder(&settings)).unwrap();
+        let dec = gst::ElementFactory::make("avdec_h264").build().unwrap();
+        let sink = gst_app::AppSink::builder().sync(false).build();
+        pipeline
+            .add_many([&src, &caps, &enc, &dec, sink.upcast_ref()])
+            .unwrap();
+        gst::Element::link_many([&src, &caps, &enc, &dec, sink.upcast_ref()]).unwrap();
+        if stamp {
+            let next = std::sync::atomic::AtomicU64::new(base);
+            caps.static_pad("src").unwrap().add_probe(
+                gst::PadProbeType::BUFFER,
+                move |pad, probe| {
+                    let info =
+                        gst_video::VideoInfo::from_caps(&pad.current_caps().unwrap()).unwrap();
+                    let buffer = probe.buffer_mut().unwrap();
+                    let value = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    assert!(stamp_buffer(buffer.make_mut(), &info, value));
+                    gst::PadProbeReturn::Ok
+                },
+            );
+        }
+        pipeline.set_state(gst::State::Playing).unwrap();
+        let mut read = Vec::new();
+        while let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_seconds(10)) {
+            let info = gst_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
+            read.push(read_buffer(sample.buffer().unwrap(), &info));
+        }
+        pipeline.set_state(gst::State::Null).unwrap();
+        read
+    }
+
+    #[test]
+    fn stamps_survive_x264_at_2_mbits_and_avdec_h264() {
+        let base = 1_764_000_000_000_000u64 & MASK48;
+        let read = round_trip(30, true, base);
+        assert_eq!(read.len(), 30, "every frame comes out of the decoder");
+        let expected: Vec<Option<u64>> = (0..30).map(|i| Some(base + i)).collect();
+        assert_eq!(read, expected);
+    }
+
+    #[test]
+    fn unstamped_frames_are_unreadable() {
+        let read = round_trip(5, false, 0);
+        assert_eq!(read.len(), 5);
+        assert!(read.iter().all(Option::is_none), "{read:?}");
+    }
+}
