@@ -174,16 +174,51 @@ fn attach_video_reader(sink: &gst::Element, log: Log) {
     });
 }
 
-/// The raw audio layout the meters understand: 32-bit float, with its rate and channels.
-fn f32_audio(caps: &gst::CapsRef) -> Option<(u32, usize, bool)> {
-    let s = caps.structure(0)?;
-    if s.get::<&str>("format").ok()? != "F32LE" {
-        return None;
+/// A raw audio layout the meters understand: 32-bit float or 16-bit integer samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RawAudio {
+    rate: u32,
+    channels: usize,
+    interleaved: bool,
+    float: bool,
+}
+
+impl RawAudio {
+    fn from_caps(caps: &gst::CapsRef) -> Option<RawAudio> {
+        let s = caps.structure(0)?;
+        let float = match s.get::<&str>("format").ok()? {
+            "F32LE" => true,
+            "S16LE" => false,
+            _ => return None,
+        };
+        Some(RawAudio {
+            rate: u32::try_from(s.get::<i32>("rate").ok()?).ok()?,
+            channels: usize::try_from(s.get::<i32>("channels").unwrap_or(1))
+                .ok()?
+                .max(1),
+            interleaved: !matches!(s.get::<&str>("layout"), Ok("non-interleaved")),
+            float,
+        })
     }
-    let interleaved = s.get::<&str>("layout").map_or(true, |l| l == "interleaved");
-    let rate = u32::try_from(s.get::<i32>("rate").ok()?).ok()?;
-    let channels = usize::try_from(s.get::<i32>("channels").unwrap_or(1)).ok()?;
-    Some((rate, channels.max(1), interleaved))
+
+    fn width(self) -> usize {
+        if self.float { 4 } else { 2 }
+    }
+
+    /// The first channel's samples of `bytes`, as floats in -1..1.
+    fn first_channel(self, bytes: &[u8]) -> Vec<f32> {
+        let samples = bytes.chunks_exact(self.width()).map(|b| match b {
+            [a, b, c, d] => f32::from_le_bytes([*a, *b, *c, *d]),
+            [a, b] => f32::from(i16::from_le_bytes([*a, *b])) / 32768.0,
+            _ => 0.0,
+        });
+        let frames = bytes.len() / self.width() / self.channels;
+        if self.interleaved {
+            samples.step_by(self.channels).collect()
+        } else {
+            samples.take(frames).collect()
+        }
+    }
 }
 
 fn as_f32(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
@@ -198,7 +233,13 @@ fn attach_audio_writer(pad: &gst::Pad, log: Log) {
         let (Some(caps), Some(element)) = (pad.current_caps(), pad.parent_element()) else {
             return gst::PadProbeReturn::Ok;
         };
-        let Some((rate, channels, true)) = f32_audio(&caps) else {
+        let Some(RawAudio {
+            rate,
+            channels,
+            interleaved: true,
+            float: true,
+        }) = RawAudio::from_caps(&caps)
+        else {
             return gst::PadProbeReturn::Ok;
         };
         let Some(buffer) = probe.buffer_mut() else {
@@ -248,16 +289,13 @@ fn attach_audio_reader(sink: &gst::Element, log: Log) {
             state.0 = true;
             record(&log, Event::AudioFirst { t });
         }
-        let (rate, channels, interleaved) = f32_audio(&caps)?;
-        let detector = state.1.get_or_insert_with(|| ClickDetector::new(rate));
+        let layout = RawAudio::from_caps(&caps)?;
+        let detector = state
+            .1
+            .get_or_insert_with(|| ClickDetector::new(layout.rate));
         let map = buffer.map_readable().ok()?;
-        let frames = map.len() / 4 / channels;
-        let onset = if interleaved {
-            detector.feed(as_f32(&map).step_by(channels))
-        } else {
-            detector.feed(as_f32(&map[..frames * 4]))
-        }?;
-        let heard = t + onset as u64 * 1_000_000 / u64::from(rate);
+        let onset = detector.feed(layout.first_channel(&map).into_iter())?;
+        let heard = t + onset as u64 * 1_000_000 / u64::from(layout.rate);
         record(&log, Event::AudioHeard { t: heard });
         None
     });

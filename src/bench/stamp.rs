@@ -247,10 +247,13 @@ mod codec_tests {
 
     use super::*;
     use crate::media::build::make_element;
-    use crate::media::plan::{VideoSettings, raw_video_caps, video_encoder};
+    use crate::media::plan::{
+        VideoSettings, VideoSink, VideoSource, raw_video_caps, video_recv_chain, video_send_chain,
+    };
 
-    /// Encodes `frames` test frames with the call's x264enc settings, stamping frame `i` with
-    /// `base + i` when `stamp` is set, and returns what is read from each decoded frame.
+    /// Encodes `frames` test frames with the call's encoder chain (x264enc and its caps) and
+    /// decodes them with the call's decoder chain, stamping frame `i` with `base + i` when
+    /// `stamp` is set; returns what is read from each decoded frame.
     fn round_trip(frames: u64, stamp: bool, base: u64) -> Vec<Option<u64>> {
         gst::init().unwrap();
         let settings = VideoSettings::default();
@@ -267,13 +270,19 @@ mod codec_tests {
             )
             .build()
             .unwrap();
-        let enc = make_element(&video_encoder(&settings)).unwrap();
-        let dec = gst::ElementFactory::make("avdec_h264").build().unwrap();
+        // Between the raw caps and the payloader: the encoder and its caps.
+        let send = video_send_chain(&settings, &VideoSource::TestPattern);
+        let encode = send[send.len() - 3..send.len() - 1].iter();
+        // Between the depayloader and the sink: the decoder and what it needs.
+        let recv = video_recv_chain(VideoSink::Headless);
+        let decode = recv[1..recv.len() - 1].iter();
+        let mut chain = vec![src, caps.clone()];
+        chain.extend(encode.chain(decode).map(|spec| make_element(spec).unwrap()));
         let sink = gst_app::AppSink::builder().sync(false).build();
-        pipeline
-            .add_many([&src, &caps, &enc, &dec, sink.upcast_ref()])
-            .unwrap();
-        gst::Element::link_many([&src, &caps, &enc, &dec, sink.upcast_ref()]).unwrap();
+        chain.push(sink.clone().upcast());
+        pipeline.add_many(&chain).unwrap();
+        gst::Element::link_many(&chain).unwrap();
+        assert!(pipeline.by_name("video-enc").is_some() && pipeline.by_name("video-dec").is_some());
         if stamp {
             let next = std::sync::atomic::AtomicU64::new(base);
             caps.static_pad("src").unwrap().add_probe(
@@ -299,7 +308,7 @@ mod codec_tests {
     }
 
     #[test]
-    fn stamps_survive_x264_at_2_mbits_and_avdec_h264() {
+    fn stamps_survive_the_calls_encoder_at_2_mbits_and_its_decoder() {
         let base = 1_764_000_000_000_000u64 & MASK48;
         let read = round_trip(30, true, base);
         assert_eq!(read.len(), 30, "every frame comes out of the decoder");
