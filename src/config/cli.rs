@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::media::plan::{AudioSinkChoice, AudioSourceChoice, VideoSinkChoice, VideoSourceChoice};
 
 /// The jitter buffer's latency when the user sets none (see docs/benchmarks.md for why).
-pub const DEFAULT_JITTER_BUFFER_MS: u64 = 40;
+pub const DEFAULT_JITTER_BUFFER_MS: u64 = 20;
 
 /// Two-way video call over RTP/UDP: H.264 640x480@25 at 2 Mbit/s and AAC 48 kHz stereo at
 /// 64 kbit/s, with live connection reports.
