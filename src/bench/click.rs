@@ -115,3 +115,115 @@ mod tests {
         assert_eq!(detector.feed([0.9f32, -0.9, 0.9].into_iter()), None);
     }
 }
+
+/// Element test: clicks survive the call's real AAC encoder and decoder.
+#[cfg(test)]
+mod codec_tests {
+    use gst::prelude::*;
+
+    use super::*;
+    use crate::media::build::make_element;
+    use crate::media::plan::{
+        AudioSettings, AudioSink, AudioSource, audio_recv_chain, audio_send_chain, raw_audio_caps,
+    };
+
+    /// Sample positions where clicks were written, and where onsets were found after encoding
+    /// and decoding `seconds` of the test tone with the call's audio chains.
+    fn round_trip(seconds: u64) -> (Vec<u64>, Vec<u64>) {
+        gst::init().unwrap();
+        let settings = AudioSettings::default();
+        let per_buffer = u64::from(settings.samples_per_buffer);
+        let buffers = seconds * u64::from(settings.rate) / per_buffer;
+        let pipeline = gst::Pipeline::new();
+        let src = gst::ElementFactory::make("audiotestsrc")
+            .property("num-buffers", buffers as i32)
+            .property("samplesperbuffer", settings.samples_per_buffer as i32)
+            .property("volume", 0.2)
+            .build()
+            .unwrap();
+        let caps = gst::ElementFactory::make("capsfilter")
+            .property(
+                "caps",
+                raw_audio_caps(&settings).parse::<gst::Caps>().unwrap(),
+            )
+            .build()
+            .unwrap();
+        // Between the raw caps and the payloader: conversion and the encoder.
+        let send = audio_send_chain(&settings, AudioSource::TestTone);
+        let encode = send[send.len() - 3..send.len() - 1].iter();
+        // Between the depayloader and the sink: parser and decoder.
+        let recv = audio_recv_chain(AudioSink::Headless);
+        let decode = recv[1..recv.len() - 1].iter();
+        let mut chain = vec![src, caps.clone()];
+        chain.extend(encode.chain(decode).map(|spec| make_element(spec).unwrap()));
+        let sink = gst_app::AppSink::builder().sync(false).build();
+        chain.push(sink.clone().upcast());
+        pipeline.add_many(&chain).unwrap();
+        gst::Element::link_many(&chain).unwrap();
+
+        let written = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = written.clone();
+        caps.static_pad("src")
+            .unwrap()
+            .add_probe(gst::PadProbeType::BUFFER, move |_, probe| {
+                let buffer = probe.buffer_mut().unwrap();
+                let first = buffer.pts().unwrap().nseconds() * 48 / 1_000_000;
+                let mut map = buffer.make_mut().map_writable().unwrap();
+                let mut samples: Vec<f32> = map
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect();
+                for offset in write_clicks(&mut samples, 2, 48_000, first) {
+                    log.lock().unwrap().push(first + offset as u64);
+                }
+                for (out, v) in map.chunks_exact_mut(4).zip(&samples) {
+                    out.copy_from_slice(&v.to_le_bytes());
+                }
+                gst::PadProbeReturn::Ok
+            });
+
+        pipeline.set_state(gst::State::Playing).unwrap();
+        let (mut detector, mut position, mut found) =
+            (ClickDetector::new(48_000), 0u64, Vec::new());
+        while let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_seconds(10)) {
+            let s = sample.caps().unwrap().structure(0).unwrap().to_owned();
+            let channels = s.get::<i32>("channels").unwrap() as usize;
+            let interleaved = !matches!(s.get::<&str>("layout"), Ok("non-interleaved"));
+            assert_eq!(s.get::<&str>("format").unwrap(), "S16LE", "{s}");
+            let map = sample.buffer().unwrap().map_readable().unwrap();
+            let all: Vec<f32> = map
+                .chunks_exact(2)
+                .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+                .collect();
+            let frames = all.len() / channels;
+            let first: Vec<f32> = if interleaved {
+                all.iter().step_by(channels).copied().collect()
+            } else {
+                all[..frames].to_vec()
+            };
+            if let Some(o) = detector.feed(first.into_iter()) {
+                found.push(position + o as u64);
+            }
+            position += frames as u64;
+        }
+        pipeline.set_state(gst::State::Null).unwrap();
+        let written = written.lock().unwrap().clone();
+        (written, found)
+    }
+
+    #[test]
+    fn clicks_survive_the_calls_aac_encoder_and_decoder() {
+        let (written, found) = round_trip(3);
+        assert_eq!(written, vec![0, 48_000, 96_000]);
+        // The click at sample 0 has no quiet before it; the others are found, each delayed
+        // by the same codec delay, well under the click period.
+        assert_eq!(found.len(), 2, "{found:?}");
+        let delays: Vec<u64> = found
+            .iter()
+            .zip(&written[1..])
+            .map(|(f, w)| f - w)
+            .collect();
+        assert_eq!(delays[0], delays[1], "{delays:?}");
+        assert!(delays[0] < 48_000 / 10, "{delays:?}");
+    }
+}
