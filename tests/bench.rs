@@ -89,6 +89,22 @@ fn a_short_bench_measures_both_peers() {
 }
 
 #[test]
+fn bench_refuses_an_unwritable_json_path_before_calling() {
+    let started = std::time::Instant::now();
+    let out = Command::new(bin())
+        .args(["bench", "--json", "/nonexistent-dir/bench.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--json: cannot create"), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "it must not run the 20 s call first"
+    );
+}
+
+#[test]
 fn bench_refuses_a_window_sink() {
     let out = Command::new(bin())
         .args(["bench", "--seconds", "2", "--video-sink", "window"])

@@ -11,7 +11,7 @@ pub mod report;
 pub mod runner;
 pub mod stamp;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -86,6 +86,13 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
 /// Runs the bench: prints the table, writes the JSON document when asked.
 pub fn run(args: &BenchArgs) -> AppResult<()> {
     let forwarded = forwarded_args(&args.media)?;
+    // Fail on an unwritable --json path now, not after the whole call.
+    let json_file = match &args.json {
+        Some(path) => Some(std::fs::File::create(path).map_err(|e| {
+            AppError::Input(format!("--json: cannot create {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
     let exe = std::env::current_exe()
         .map_err(|e| AppError::Media(format!("bench: cannot find this program: {e}")))?;
     let dir = std::env::temp_dir().join(format!("videocall-bench-{}", std::process::id()));
@@ -144,11 +151,9 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
     });
     let doc = report::Document::new(args, &forwarded, second_up_ms, results);
     println!("{}", report::table(&doc));
-    if let Some(path) = &args.json {
+    if let Some(mut file) = json_file {
         let text = serde_json::to_string_pretty(&doc).expect("the report always serializes");
-        std::fs::write(path, text + "\n").map_err(|e| {
-            AppError::Input(format!("--json: cannot write {}: {e}", path.display()))
-        })?;
+        file.write_all((text + "\n").as_bytes())?;
     }
     if std::env::var_os("VIDEOCALL_BENCH_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
