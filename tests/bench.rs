@@ -44,6 +44,10 @@ fn a_short_bench_measures_both_peers() {
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["config"]["seconds"], 6);
     assert_eq!(doc["config"]["jitter_buffer_ms"], 20);
+    assert_eq!(
+        doc["config"]["protection"], "SRTP aes-128-gcm",
+        "like a user's call"
+    );
     let peers = doc["peers"].as_array().expect("peers is a list");
     assert_eq!(peers.len(), 2);
     for (p, name) in peers.iter().zip(["A", "B"]) {

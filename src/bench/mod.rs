@@ -24,6 +24,7 @@ use crate::config::cli::MediaArgs;
 use crate::demo::{free_port_block, loopback_pair};
 use crate::error::{AppError, AppResult};
 use crate::media::plan::{AudioSinkChoice, AudioSourceChoice, VideoSinkChoice, VideoSourceChoice};
+use crate::security::passphrase::ENV_VAR;
 
 /// How long the bench waits beyond the call for a peer before killing it.
 const GRACE: Duration = Duration::from_secs(60);
@@ -67,7 +68,7 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
         AudioSourceChoice::Auto | AudioSourceChoice::Test => "test",
         AudioSourceChoice::Mic => "mic",
     };
-    Ok([
+    let mut args: Vec<String> = [
         "--video-source",
         &video_source,
         "--audio-source",
@@ -78,14 +79,45 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
         "none",
         "--jitter-buffer-ms",
         &media.jitter_buffer_ms.to_string(),
+        "--srtp-suite",
+        media.security.srtp_suite.name(),
     ]
     .map(String::from)
-    .to_vec())
+    .to_vec();
+    if media.security.insecure {
+        args.push("--insecure".into());
+    }
+    if let Some(file) = &media.security.passphrase_file {
+        args.extend(["--passphrase-file".into(), file.display().to_string()]);
+    }
+    Ok(args)
+}
+
+/// How the measured call is protected, and the environment the peers need for it. Like a
+/// user's call, the bench's is encrypted unless `--insecure`: without a passphrase file or
+/// $VIDEOCALL_PASSPHRASE (which the peers inherit), both get a fresh random passphrase through
+/// their environment, never on a command line.
+pub fn protection(media: &MediaArgs) -> AppResult<(String, Vec<(String, String)>)> {
+    if media.security.insecure {
+        return Ok(("plain RTP".into(), Vec::new()));
+    }
+    let name = format!("SRTP {}", media.security.srtp_suite.name());
+    let have_env = std::env::var(ENV_VAR).is_ok_and(|v| !v.is_empty());
+    if media.security.passphrase_file.is_some() || have_env {
+        return Ok((name, Vec::new()));
+    }
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .map_err(|e| AppError::Media(format!("bench: cannot make a passphrase: {e}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok((name, vec![(ENV_VAR.to_string(), hex)]))
 }
 
 /// Runs the bench: prints the table, writes the JSON document when asked.
 pub fn run(args: &BenchArgs) -> AppResult<()> {
     let forwarded = forwarded_args(&args.media)?;
+    let (protected_as, env) = protection(&args.media)?;
     // Fail on an unwritable --json path now, not after the whole call.
     let json_file = match &args.json {
         Some(path) => Some(std::fs::File::create(path).map_err(|e| {
@@ -110,7 +142,7 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
     // The first peer runs until the second has finished, then gets SIGTERM like a user's Ctrl-C.
     let a_args = runner::call_args(&a_ends, &forwarded, &dir, "A", seconds + GRACE);
     let b_args = runner::call_args(&b_ends, &forwarded, &dir, "B", seconds);
-    let mut a = PeerProcess::spawn(&exe, "A", &a_args, &dir)?;
+    let mut a = PeerProcess::spawn(&exe, "A", &a_args, &env, &dir)?;
     let a_watch = runner::watchdog(vec![a.pid()], seconds + GRACE);
     if let Err(e) = a.wait_up() {
         a.terminate();
@@ -118,7 +150,7 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
         return Err(e);
     }
     let second_start_us = wall_us();
-    let mut b = match PeerProcess::spawn(&exe, "B", &b_args, &dir) {
+    let mut b = match PeerProcess::spawn(&exe, "B", &b_args, &env, &dir) {
         Ok(b) => b,
         Err(e) => {
             a.terminate();
@@ -149,7 +181,7 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
         Event::Up { t } => Some((*t as f64 - second_start_us as f64) / 1000.0),
         _ => None,
     });
-    let doc = report::Document::new(args, &forwarded, second_up_ms, results);
+    let doc = report::Document::new(args, &forwarded, &protected_as, second_up_ms, results);
     println!("{}", report::table(&doc));
     if let Some(mut file) = json_file {
         let text = serde_json::to_string_pretty(&doc).expect("the report always serializes");

@@ -21,6 +21,8 @@ pub struct Config {
     pub audio: String,
     /// The media flags both peers ran `videocall call` with.
     pub call_args: Vec<String>,
+    /// "SRTP <suite>" or "plain RTP".
+    pub protection: String,
     pub transport: String,
 }
 
@@ -40,6 +42,7 @@ impl Document {
     pub fn new(
         args: &BenchArgs,
         forwarded: &[String],
+        protection: &str,
         second_peer_up_ms: Option<f64>,
         peers: [PeerResult; 2],
     ) -> Document {
@@ -60,6 +63,7 @@ impl Document {
                     a.bitrate_bps / 1000
                 ),
                 call_args: forwarded.to_vec(),
+                protection: protection.into(),
                 transport: "RTP/UDP over 127.0.0.1, two processes".into(),
             },
             second_peer_up_ms,
@@ -156,11 +160,12 @@ pub fn table(doc: &Document) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "videocall bench: {} s, jitter buffer {} ms, {}; {}; second peer up after {} ms",
+        "videocall bench: {} s, jitter buffer {} ms, {}; {}; {}; second peer up after {} ms",
         doc.config.seconds,
         doc.config.jitter_buffer_ms,
         doc.config.video,
         doc.config.audio,
+        doc.config.protection,
         num(doc.second_peer_up_ms)
     );
     let [a, b] = &doc.peers;

@@ -67,11 +67,18 @@ pub fn call_args(
 }
 
 impl PeerProcess {
-    /// Starts `exe` with `args`; its stderr goes to a log file in `dir`.
-    pub fn spawn(exe: &Path, label: &str, args: &[String], dir: &Path) -> AppResult<PeerProcess> {
+    /// Starts `exe` with `args` and extra `env`; its stderr goes to a log file in `dir`.
+    pub fn spawn(
+        exe: &Path,
+        label: &str,
+        args: &[String],
+        env: &[(String, String)],
+        dir: &Path,
+    ) -> AppResult<PeerProcess> {
         let log = dir.join(format!("peer-{label}.log"));
         let child = Command::new(exe)
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(File::create(&log)?)
