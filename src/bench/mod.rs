@@ -31,6 +31,11 @@ const GRACE: Duration = Duration::from_secs(60);
 
 /// `videocall bench` flags; the media and network flags are those of `call`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "In the bench, `auto` sources are the test pattern and tone, sinks are \
+    always headless, reports come every 5 s, and --duration/--stats-json are refused (use \
+    --seconds/--json). Method and JSON shape: docs/benchmarks.md"
+)]
 pub struct BenchArgs {
     /// Length of the measured call in seconds, from the second peer's start.
     #[arg(long, value_name = "SECONDS", default_value_t = 20,
