@@ -119,6 +119,26 @@ pub fn protection(media: &MediaArgs) -> AppResult<(String, Vec<(String, String)>
     Ok((name, vec![(ENV_VAR.to_string(), hex)]))
 }
 
+/// The bench's scratch directory: the peers' logs, meters and statistics. Removed when the
+/// bench ends, unless $VIDEOCALL_BENCH_KEEP is set (to read the peers' logs).
+struct WorkDir(PathBuf);
+
+impl WorkDir {
+    fn create() -> AppResult<WorkDir> {
+        let dir = std::env::temp_dir().join(format!("videocall-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(WorkDir(dir))
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if std::env::var_os("VIDEOCALL_BENCH_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
 /// Runs the bench: prints the table, writes the JSON document when asked.
 pub fn run(args: &BenchArgs) -> AppResult<()> {
     let forwarded = forwarded_args(&args.media)?;
@@ -130,36 +150,60 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
         })?),
         None => None,
     };
+    let dir = WorkDir::create()?;
+    let seconds = Duration::from_secs(u64::from(args.seconds));
+    let (runs, second_start_us) = run_peers(&dir.0, &forwarded, &env, seconds)?;
+    let results = analyze::analyze(&runs[0], &runs[1], second_start_us);
+    let second_up_ms = runs[1].events.iter().find_map(|e| match e {
+        Event::Up { t } => Some((*t as f64 - second_start_us as f64) / 1000.0),
+        _ => None,
+    });
+    let doc = report::Document::new(args, &forwarded, &protected_as, second_up_ms, results);
+    println!("{}", report::table(&doc));
+    if let Some(mut file) = json_file {
+        let text = serde_json::to_string_pretty(&doc).expect("the report always serializes");
+        file.write_all((text + "\n").as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Runs the two peers' call and collects what each measured, with the wall-clock time (µs)
+/// at which the second peer was started.
+fn run_peers(
+    dir: &Path,
+    forwarded: &[String],
+    env: &[(String, String)],
+    seconds: Duration,
+) -> AppResult<([PeerRun; 2], u64)> {
     let exe = std::env::current_exe()
         .map_err(|e| AppError::Media(format!("bench: cannot find this program: {e}")))?;
-    let dir = std::env::temp_dir().join(format!("videocall-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
     let base = free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 8)?;
     let (a_ends, b_ends) = loopback_pair(base);
-    let seconds = Duration::from_secs(u64::from(args.seconds));
     eprintln!(
         "videocall bench: two peers on 127.0.0.1 ports {base}-{}, {} s call, {}",
         base + 7,
-        args.seconds,
+        seconds.as_secs(),
         forwarded.join(" ")
     );
 
     // The first peer runs until the second has finished, then gets SIGTERM like a user's Ctrl-C.
-    let a_args = runner::call_args(&a_ends, &forwarded, &dir, "A", seconds + GRACE);
-    let b_args = runner::call_args(&b_ends, &forwarded, &dir, "B", seconds);
-    let mut a = PeerProcess::spawn(&exe, "A", &a_args, &env, &dir)?;
+    let a_args = runner::call_args(&a_ends, forwarded, dir, "A", seconds + GRACE);
+    let b_args = runner::call_args(&b_ends, forwarded, dir, "B", seconds);
+    let mut a = PeerProcess::spawn(&exe, "A", &a_args, env, dir)?;
     let a_watch = runner::watchdog(vec![a.pid()], seconds + GRACE);
-    if let Err(e) = a.wait_up() {
+    let stop_a = |a: PeerProcess| {
         a.terminate();
         let _ = a.reap();
+    };
+    if let Err(e) = a.wait_up() {
+        stop_a(a);
         return Err(e);
     }
     let second_start_us = wall_us();
-    let mut b = match PeerProcess::spawn(&exe, "B", &b_args, &env, &dir) {
+    let mut b = match PeerProcess::spawn(&exe, "B", &b_args, env, dir) {
         Ok(b) => b,
         Err(e) => {
-            a.terminate();
-            let _ = a.reap();
+            stop_a(a);
             return Err(e);
         }
     };
@@ -175,27 +219,12 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
     let load = |label: &str, usage| -> AppResult<PeerRun> {
         Ok(PeerRun {
             label: label.into(),
-            events: read_events(&runner::probe_path(&dir, label))?,
-            stats: read_stats(&runner::stats_path(&dir, label))?,
+            events: read_events(&runner::probe_path(dir, label))?,
+            stats: read_stats(&runner::stats_path(dir, label))?,
             usage,
         })
     };
-    let runs = [load("A", a_usage)?, load("B", b_usage)?];
-    let results = analyze::analyze(&runs[0], &runs[1], second_start_us);
-    let second_up_ms = runs[1].events.iter().find_map(|e| match e {
-        Event::Up { t } => Some((*t as f64 - second_start_us as f64) / 1000.0),
-        _ => None,
-    });
-    let doc = report::Document::new(args, &forwarded, &protected_as, second_up_ms, results);
-    println!("{}", report::table(&doc));
-    if let Some(mut file) = json_file {
-        let text = serde_json::to_string_pretty(&doc).expect("the report always serializes");
-        file.write_all((text + "\n").as_bytes())?;
-    }
-    if std::env::var_os("VIDEOCALL_BENCH_KEEP").is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    Ok(())
+    Ok(([load("A", a_usage)?, load("B", b_usage)?], second_start_us))
 }
 
 fn read_lines(path: &Path) -> AppResult<Vec<String>> {
