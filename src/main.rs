@@ -1,6 +1,7 @@
 //! `videocall`: entry point. Parses the command line, runs the command, and turns any failure
 //! into one line on stderr and its exit code.
 
+mod bench;
 mod call;
 mod config;
 mod demo;
@@ -33,12 +34,13 @@ const REQUIRED_ELEMENTS: &[&str] = &[
     "x264enc",
     "rtph264pay",
     "rtph264depay",
-    "avdec_h264",
-    "avenc_aac",
+    "openh264dec",
+    "voaacenc",
     "rtpmp4gpay",
     "rtpmp4gdepay",
     "aacparse",
-    "avdec_aac",
+    "faad",
+    "capssetter",
     "audioconvert",
     "fakesink",
 ];
@@ -80,6 +82,7 @@ fn run(command: Command) -> AppResult<()> {
         Command::Call(args) => run_call(&args),
         Command::Demo(args) => run_demo(&args.media),
         Command::Fuzz(args) => fuzz::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }
 
@@ -100,6 +103,10 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
     check_elements(&security)?;
     let plan = peer_plan(None, endpoints, &args.media, &security)?;
     let peer = Peer::build(&plan)?;
+    let probe = match &args.bench_probe {
+        Some(path) => Some(bench::probe::Probe::attach(peer.pipeline(), path)?),
+        None => None,
+    };
     eprintln!(
         "videocall: {}; {}; RTP to {} (video {}, audio {}), receiving on {} (video {}, audio {})",
         plan.media.describe(),
@@ -112,7 +119,11 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         endpoints.audio.recv_rtp
     );
     warn_if_plain(&security);
-    call::run(vec![peer], &options)
+    let result = call::run(vec![peer], &options);
+    if let Some(probe) = probe {
+        probe.finish()?;
+    }
+    result
 }
 
 fn run_demo(media_args: &MediaArgs) -> AppResult<()> {

@@ -104,6 +104,9 @@ impl Peer {
             )?);
         }
         let rejected = rejected.try_into().expect("one counter per medium");
+        if let Some(encoder) = pipeline.by_name("video-enc") {
+            rtp::keyframe::key_frame_for_new_receivers(&rtpbin, &encoder);
+        }
         let collector = Collector::attach(&pipeline, &rtpbin, rejected);
         Ok(Peer {
             label: plan.label.clone(),

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::media::plan::{AudioSinkChoice, AudioSourceChoice, VideoSinkChoice, VideoSourceChoice};
 
 /// The jitter buffer's latency when the user sets none (see docs/benchmarks.md for why).
-pub const DEFAULT_JITTER_BUFFER_MS: u64 = 40;
+pub const DEFAULT_JITTER_BUFFER_MS: u64 = 20;
 
 /// Two-way video call over RTP/UDP: H.264 640x480@25 at 2 Mbit/s and AAC 48 kHz stereo at
 /// 64 kbit/s, with live connection reports.
@@ -41,6 +41,8 @@ pub enum Command {
     /// Throws malformed datagrams at a running call's ports (robustness testing).
     #[command(hide = true)]
     Fuzz(crate::fuzz::FuzzArgs),
+    /// Measure a real two-process call on loopback: latency, start-up, CPU, memory, bit rates.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Where to send and receive: the six questions as flags.
@@ -67,6 +69,9 @@ pub struct CallArgs {
     /// Fail instead of asking when a value is missing.
     #[arg(long)]
     pub no_prompt: bool,
+    /// Bench meters: stamp sent media, read it at render time, log to FILE (used by `bench`).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub bench_probe: Option<PathBuf>,
     #[command(flatten)]
     pub media: MediaArgs,
 }

@@ -11,11 +11,10 @@ pub fn package_for(factory: &str) -> &'static str {
     match factory {
         "x264enc" => "gstreamer1.0-plugins-ugly",
         "avenc_aac" | "avdec_aac" | "avdec_h264" => "gstreamer1.0-libav",
-        "srtpenc" | "srtpdec" | "netsim" | "rtpmp4gpay" | "autovideosink" | "webrtcdsp" => {
-            "gstreamer1.0-plugins-bad"
-        }
-        "rtpbin" | "rtph264pay" | "rtph264depay" | "rtpmp4gdepay" | "udpsrc" | "udpsink"
-        | "v4l2src" | "autoaudiosrc" | "autoaudiosink" | "aacparse" | "h264parse" => {
+        "voaacenc" | "openh264dec" | "faad" | "srtpenc" | "srtpdec" | "netsim" | "rtpmp4gpay"
+        | "autovideosink" | "webrtcdsp" => "gstreamer1.0-plugins-bad",
+        "capssetter" | "rtpbin" | "rtph264pay" | "rtph264depay" | "rtpmp4gdepay" | "udpsrc"
+        | "udpsink" | "v4l2src" | "autoaudiosrc" | "autoaudiosink" | "aacparse" | "h264parse" => {
             "gstreamer1.0-plugins-good"
         }
         _ => "gstreamer1.0-plugins-base",

@@ -169,9 +169,22 @@ pub fn video_encoder(video: &VideoSettings) -> ElementSpec {
         .prop("aud", false)
 }
 
-/// The AAC encoder. FFmpeg's native AAC encoder, held at the brief's 64 kbit/s.
+/// The AAC-LC encoder, held at the brief's 64 kbit/s. VisualOn's encoder rather than FFmpeg's
+/// `avenc_aac`: it hands out each 1024-sample frame as soon as it is complete, where FFmpeg's
+/// holds one frame back, which cut measured capture-to-playout audio latency by about 10 ms,
+/// and the call then loads no FFmpeg at all (see `video_recv_chain`, docs/benchmarks.md).
 pub fn audio_encoder(audio: &AudioSettings) -> ElementSpec {
-    ElementSpec::new("avenc_aac", "audio-enc").prop("bitrate", audio.bitrate_bps)
+    ElementSpec::new("voaacenc", "audio-enc").prop("bitrate", audio.bitrate_bps)
+}
+
+/// The H.264 profile we send and expect, as an SDP `profile-level-id` would fix it. x264's
+/// ultrafast preset only uses Constrained Baseline tools; saying so lets the decoder accept
+/// the stream before it has parsed the first SPS.
+pub const H264_PROFILE: &str = "constrained-baseline";
+
+/// Caps that pin the encoder's output to [`H264_PROFILE`].
+pub fn h264_caps() -> String {
+    format!("video/x-h264,profile=(string){H264_PROFILE}")
 }
 
 /// Caps of the raw video we capture and encode.
@@ -207,6 +220,7 @@ pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<Elem
     };
     chain.push(ElementSpec::new("capsfilter", "video-caps").prop("caps", raw_video_caps(video)));
     chain.push(video_encoder(video));
+    chain.push(ElementSpec::new("capsfilter", "video-enc-caps").prop("caps", h264_caps()));
     chain.push(
         ElementSpec::new("rtph264pay", "video-pay")
             .prop("pt", video.payload_type)
@@ -243,6 +257,12 @@ pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<Eleme
     chain
 }
 
+/// Time a headless sink allows for rendering, added to the pipeline latency. GstBaseSink's
+/// default (20 ms) is meant for real displays and sound cards; a sink that only counts needs
+/// next to none, and every millisecond here is a millisecond of call latency
+/// (docs/benchmarks.md).
+pub const HEADLESS_PROCESSING_DEADLINE_NS: u64 = 2_000_000;
+
 /// Depacketize, decode, render. Starts with the depayloader, ends with the sink.
 pub fn video_recv_chain(sink: VideoSink) -> Vec<ElementSpec> {
     let mut chain = vec![
@@ -250,7 +270,13 @@ pub fn video_recv_chain(sink: VideoSink) -> Vec<ElementSpec> {
             // Ask the sender for a key frame (PLI) instead of waiting for the next periodic one.
             .prop("request-keyframe", true)
             .prop("wait-for-keyframe", true),
-        ElementSpec::new("avdec_h264", "video-dec")
+        // RTP caps carry no SPS, so the depayloader's caps lack the profile openh264dec
+        // insists on: state the one the plan sends.
+        ElementSpec::new("capssetter", "video-profile").prop("caps", h264_caps()),
+        // Cisco's OpenH264 rather than FFmpeg's avdec_h264: the same decoding at a fraction of
+        // the memory (libav pulls in about 170 shared libraries; measured peak RSS per peer
+        // 70 MB with it, 35 MB without, docs/benchmarks.md).
+        ElementSpec::new("openh264dec", "video-dec")
             // Garbage on the wire must not stop the call: never turn decode errors into a flow error.
             .prop("max-errors", -1),
     ];
@@ -262,6 +288,7 @@ pub fn video_recv_chain(sink: VideoSink) -> Vec<ElementSpec> {
         VideoSink::Headless => chain.push(
             ElementSpec::new("fakesink", "video-sink")
                 .prop("sync", true)
+                .prop("processing-deadline", HEADLESS_PROCESSING_DEADLINE_NS)
                 .prop("enable-last-sample", false),
         ),
     }
@@ -273,7 +300,7 @@ pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
     let mut chain = vec![
         ElementSpec::new("rtpmp4gdepay", "audio-depay"),
         ElementSpec::new("aacparse", "audio-parse"),
-        ElementSpec::new("avdec_aac", "audio-dec").prop("max-errors", -1),
+        ElementSpec::new("faad", "audio-dec").prop("max-errors", -1),
     ];
     match sink {
         AudioSink::Speaker => {
@@ -284,6 +311,7 @@ pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
         AudioSink::Headless => chain.push(
             ElementSpec::new("fakesink", "audio-sink")
                 .prop("sync", true)
+                .prop("processing-deadline", HEADLESS_PROCESSING_DEADLINE_NS)
                 .prop("enable-last-sample", false),
         ),
     }
@@ -336,7 +364,7 @@ mod tests {
 
     #[test]
     fn aac_config_matches_the_encoders_for_48k_stereo() {
-        // avenc_aac reports codec_data 1190 (+ an SBR sync extension) for 48 kHz stereo LC.
+        // The encoders report codec_data 1190 for 48 kHz stereo LC.
         assert_eq!(aac_audio_specific_config(48000, 2).as_deref(), Some("1190"));
         assert_eq!(aac_audio_specific_config(44100, 1).as_deref(), Some("1208"));
         assert_eq!(aac_audio_specific_config(45000, 2), None);
@@ -382,6 +410,22 @@ mod tests {
             video_recv_chain(VideoSink::Window).last().unwrap().name,
             "video-sink"
         );
+    }
+
+    #[test]
+    fn sender_and_receiver_agree_on_the_h264_profile() {
+        let send = video_send_chain(&VideoSettings::default(), &VideoSource::TestPattern);
+        let recv = video_recv_chain(VideoSink::Headless);
+        let caps_of = |chain: &[ElementSpec], name: &str| {
+            chain
+                .iter()
+                .find(|e| e.name == name)
+                .and_then(|e| e.get("caps"))
+                .map(String::from)
+        };
+        assert_eq!(caps_of(&send, "video-enc-caps"), Some(h264_caps()));
+        assert_eq!(caps_of(&recv, "video-profile"), Some(h264_caps()));
+        assert!(h264_caps().contains("constrained-baseline"));
     }
 
     #[test]

@@ -144,6 +144,9 @@ pub fn add_rtpbin(pipeline: &gst::Pipeline, settings: &RtpBinSettings) -> AppRes
             ("autoremove", "true".into()),
             // Tell the decoders about lost packets so they can conceal instead of stalling.
             ("do-lost", "true".into()),
+            // Lip sync moves a stream's offset by at most 5 ms per frame: a wrong first RTCP
+            // SR otherwise made a joining peer's video lose sync for good (docs/benchmarks.md).
+            ("max-ts-offset-adjustment", "5000000".into()),
         ],
     })?;
     let sdes = gst::Structure::builder("application/x-rtp-source-sdes")

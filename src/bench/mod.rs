@@ -1,0 +1,291 @@
+//! `videocall bench`: a real two-peer call on this machine, measured. Two processes of this
+//! binary call each other over loopback with test sources and headless sinks; their meters
+//! (`probe`) stamp capture times into the raw media and read them back at render time, the OS
+//! reports their CPU and memory, and `analyze` turns it all into one table and one JSON
+//! document. The method is described in docs/benchmarks.md.
+
+pub mod analyze;
+pub mod click;
+pub mod probe;
+pub mod report;
+pub mod runner;
+pub mod stamp;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+
+use self::analyze::{PeerRun, StatsLine};
+use self::probe::{Event, wall_us};
+use self::runner::PeerProcess;
+use crate::config::cli::MediaArgs;
+use crate::demo::{free_port_block, loopback_pair};
+use crate::error::{AppError, AppResult};
+use crate::media::plan::{AudioSinkChoice, AudioSourceChoice, VideoSinkChoice, VideoSourceChoice};
+use crate::security::passphrase::ENV_VAR;
+
+/// How long the bench waits beyond the call for a peer before killing it.
+const GRACE: Duration = Duration::from_secs(60);
+
+/// `videocall bench` flags; the media and network flags are those of `call`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "In the bench, `auto` sources are the test pattern and tone, sinks are \
+    always headless, reports come every 5 s, and --duration/--stats-json are refused (use \
+    --seconds/--json). Method and JSON shape: docs/benchmarks.md"
+)]
+pub struct BenchArgs {
+    /// Length of the measured call in seconds, from the second peer's start.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(2..=3600))]
+    pub seconds: u32,
+    /// Also write every figure as one JSON document to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub media: MediaArgs,
+}
+
+/// The `call` flags that carry the bench's media options to both peers. Sources default to
+/// the test pattern and tone; sinks must be headless (the meters read at fakesink's handoff).
+pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
+    media.options()?;
+    if media.duration.is_some() || media.stats_json.is_some() {
+        return Err(AppError::Input(
+            "bench: use --seconds and --json instead of --duration and --stats-json".into(),
+        ));
+    }
+    if matches!(media.video_sink, VideoSinkChoice::Window)
+        || matches!(media.audio_sink, AudioSinkChoice::Speaker)
+    {
+        return Err(AppError::Input(
+            "bench: sinks are headless (--video-sink none --audio-sink none)".into(),
+        ));
+    }
+    let video_source = match &media.video_source {
+        VideoSourceChoice::Auto | VideoSourceChoice::Test => "test".to_string(),
+        VideoSourceChoice::Camera => "camera".to_string(),
+        VideoSourceChoice::Device(path) => path.display().to_string(),
+    };
+    let audio_source = match media.audio_source {
+        AudioSourceChoice::Auto | AudioSourceChoice::Test => "test",
+        AudioSourceChoice::Mic => "mic",
+    };
+    let mut args: Vec<String> = [
+        "--video-source",
+        &video_source,
+        "--audio-source",
+        audio_source,
+        "--video-sink",
+        "none",
+        "--audio-sink",
+        "none",
+        "--jitter-buffer-ms",
+        &media.jitter_buffer_ms.to_string(),
+        "--srtp-suite",
+        media.security.srtp_suite.name(),
+    ]
+    .map(String::from)
+    .to_vec();
+    if media.security.insecure {
+        args.push("--insecure".into());
+    }
+    if let Some(file) = &media.security.passphrase_file {
+        args.extend(["--passphrase-file".into(), file.display().to_string()]);
+    }
+    Ok(args)
+}
+
+/// How the measured call is protected, and the environment the peers need for it. Like a
+/// user's call, the bench's is encrypted unless `--insecure`: without a passphrase file or
+/// $VIDEOCALL_PASSPHRASE (which the peers inherit), both get a fresh random passphrase through
+/// their environment, never on a command line.
+pub fn protection(media: &MediaArgs) -> AppResult<(String, Vec<(String, String)>)> {
+    if media.security.insecure {
+        return Ok(("plain RTP".into(), Vec::new()));
+    }
+    let name = format!("SRTP {}", media.security.srtp_suite.name());
+    let have_env = std::env::var(ENV_VAR).is_ok_and(|v| !v.is_empty());
+    if media.security.passphrase_file.is_some() || have_env {
+        return Ok((name, Vec::new()));
+    }
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .map_err(|e| AppError::Media(format!("bench: cannot make a passphrase: {e}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok((name, vec![(ENV_VAR.to_string(), hex)]))
+}
+
+/// The bench's scratch directory: the peers' logs, meters and statistics. Removed when the
+/// bench ends, unless $VIDEOCALL_BENCH_KEEP is set (to read the peers' logs).
+struct WorkDir(PathBuf);
+
+impl WorkDir {
+    fn create() -> AppResult<WorkDir> {
+        let dir = std::env::temp_dir().join(format!("videocall-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(WorkDir(dir))
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if std::env::var_os("VIDEOCALL_BENCH_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// Runs the bench: prints the table, writes the JSON document when asked.
+pub fn run(args: &BenchArgs) -> AppResult<()> {
+    let forwarded = forwarded_args(&args.media)?;
+    let (protected_as, env) = protection(&args.media)?;
+    // Fail on an unwritable --json path now, not after the whole call.
+    let json_file = match &args.json {
+        Some(path) => Some(std::fs::File::create(path).map_err(|e| {
+            AppError::Input(format!("--json: cannot create {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
+    let dir = WorkDir::create()?;
+    let seconds = Duration::from_secs(u64::from(args.seconds));
+    let (runs, second_start_us) = run_peers(&dir.0, &forwarded, &env, seconds)?;
+    let results = analyze::analyze(&runs[0], &runs[1], second_start_us);
+    let second_up_ms = runs[1].events.iter().find_map(|e| match e {
+        Event::Up { t } => Some((*t as f64 - second_start_us as f64) / 1000.0),
+        _ => None,
+    });
+    let doc = report::Document::new(args, &forwarded, &protected_as, second_up_ms, results);
+    println!("{}", report::table(&doc));
+    if let Some(mut file) = json_file {
+        let text = serde_json::to_string_pretty(&doc).expect("the report always serializes");
+        file.write_all((text + "\n").as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Runs the two peers' call and collects what each measured, with the wall-clock time (µs)
+/// at which the second peer was started.
+fn run_peers(
+    dir: &Path,
+    forwarded: &[String],
+    env: &[(String, String)],
+    seconds: Duration,
+) -> AppResult<([PeerRun; 2], u64)> {
+    let exe = std::env::current_exe()
+        .map_err(|e| AppError::Media(format!("bench: cannot find this program: {e}")))?;
+    let base = free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 8)?;
+    let (a_ends, b_ends) = loopback_pair(base);
+    eprintln!(
+        "videocall bench: two peers on 127.0.0.1 ports {base}-{}, {} s call, {}",
+        base + 7,
+        seconds.as_secs(),
+        forwarded.join(" ")
+    );
+
+    // The first peer runs until the second has finished, then gets SIGTERM like a user's Ctrl-C.
+    let a_args = runner::call_args(&a_ends, forwarded, dir, "A", seconds + GRACE);
+    let b_args = runner::call_args(&b_ends, forwarded, dir, "B", seconds);
+    let mut a = PeerProcess::spawn(&exe, "A", &a_args, env, dir)?;
+    let a_watch = runner::watchdog(vec![a.pid()], seconds + GRACE);
+    let stop_a = |a: PeerProcess| {
+        a.terminate();
+        let _ = a.reap();
+    };
+    if let Err(e) = a.wait_up() {
+        stop_a(a);
+        return Err(e);
+    }
+    let second_start_us = wall_us();
+    let mut b = match PeerProcess::spawn(&exe, "B", &b_args, env, dir) {
+        Ok(b) => b,
+        Err(e) => {
+            stop_a(a);
+            return Err(e);
+        }
+    };
+    let b_watch = runner::watchdog(vec![b.pid()], seconds + GRACE);
+    let b_up = b.wait_up();
+    let b_usage = b.reap();
+    a.terminate();
+    let a_usage = a.reap();
+    drop((a_watch, b_watch));
+    b_up?;
+    let (a_usage, b_usage) = (a_usage?, b_usage?);
+
+    let load = |label: &str, usage| -> AppResult<PeerRun> {
+        Ok(PeerRun {
+            label: label.into(),
+            events: read_events(&runner::probe_path(dir, label))?,
+            stats: read_stats(&runner::stats_path(dir, label))?,
+            usage,
+        })
+    };
+    Ok(([load("A", a_usage)?, load("B", b_usage)?], second_start_us))
+}
+
+fn read_lines(path: &Path) -> AppResult<Vec<String>> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| AppError::Media(format!("bench: peer wrote no {}: {e}", path.display())))?;
+    Ok(BufReader::new(file).lines().collect::<Result<_, _>>()?)
+}
+
+fn read_events(path: &Path) -> AppResult<Vec<Event>> {
+    read_lines(path)?
+        .iter()
+        .map(|l| {
+            serde_json::from_str(l)
+                .map_err(|e| AppError::Media(format!("bench: bad line in {}: {e}", path.display())))
+        })
+        .collect()
+}
+
+/// The received bit rates from a peer's `--stats-json` lines.
+fn read_stats(path: &Path) -> AppResult<Vec<StatsLine>> {
+    Ok(read_lines(path)?
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| StatsLine {
+            elapsed_s: v["elapsed_s"].as_f64().unwrap_or(0.0),
+            video_bps: v["video"]["bitrate_bps"].as_f64().unwrap_or(0.0),
+            audio_bps: v["audio"]["bitrate_bps"].as_f64().unwrap_or(0.0),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    #[test]
+    fn media_options_are_forwarded_and_sinks_forced_headless() {
+        let w = Wrap::try_parse_from(["x", "--jitter-buffer-ms", "15", "--seconds", "4"]).unwrap();
+        let args = forwarded_args(&w.bench.media).unwrap();
+        assert_eq!(w.bench.seconds, 4);
+        let joined = args.join(" ");
+        assert!(joined.contains("--jitter-buffer-ms 15"), "{joined}");
+        assert!(
+            joined.contains("--video-source test --audio-source test"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("--video-sink none --audio-sink none"),
+            "{joined}"
+        );
+        let w = Wrap::try_parse_from(["x", "--video-sink", "window"]).unwrap();
+        assert!(forwarded_args(&w.bench.media).is_err());
+        let w = Wrap::try_parse_from(["x", "--duration", "3"]).unwrap();
+        assert!(forwarded_args(&w.bench.media).is_err());
+        assert!(Wrap::try_parse_from(["x", "--seconds", "1"]).is_err());
+    }
+}

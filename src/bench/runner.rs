@@ -1,0 +1,177 @@
+//! Runs the two peer processes of the bench and asks the OS what they cost: each peer is this
+//! binary's `call` with the hidden `--bench-probe`, on loopback ports, and is reaped with
+//! `wait4` for its CPU time and peak RSS.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::analyze::Usage;
+use crate::config::Endpoints;
+use crate::error::{AppError, AppResult};
+
+/// One running peer process.
+pub struct PeerProcess {
+    pub label: String,
+    pid: i32,
+    started: Instant,
+    stdout: Option<ChildStdout>,
+    log: PathBuf,
+}
+
+/// The files a peer writes into the bench's directory.
+pub fn probe_path(dir: &Path, label: &str) -> PathBuf {
+    dir.join(format!("probe-{label}.jsonl"))
+}
+
+/// The statistics file a peer writes into the bench's directory.
+pub fn stats_path(dir: &Path, label: &str) -> PathBuf {
+    dir.join(format!("stats-{label}.jsonl"))
+}
+
+/// The `call` arguments of one peer.
+pub fn call_args(
+    endpoints: &Endpoints,
+    forwarded: &[String],
+    dir: &Path,
+    label: &str,
+    duration: Duration,
+) -> Vec<String> {
+    let mut args: Vec<String> = vec!["call".into(), "--no-prompt".into()];
+    for (flag, value) in [
+        ("--video-dest-port", endpoints.video.dest_rtp.to_string()),
+        ("--video-recv-port", endpoints.video.recv_rtp.to_string()),
+        ("--audio-dest-port", endpoints.audio.dest_rtp.to_string()),
+        ("--audio-recv-port", endpoints.audio.recv_rtp.to_string()),
+        ("--local-ip", endpoints.local_ip.to_string()),
+        ("--remote-ip", endpoints.remote_ip.to_string()),
+    ] {
+        args.extend([flag.to_string(), value]);
+    }
+    args.extend(forwarded.iter().cloned());
+    for (flag, value) in [
+        ("--stats-interval", format!("{}", super::analyze::WINDOW_S)),
+        ("--stats-json", stats_path(dir, label).display().to_string()),
+        ("--duration", format!("{:.3}", duration.as_secs_f64())),
+        (
+            "--bench-probe",
+            probe_path(dir, label).display().to_string(),
+        ),
+    ] {
+        args.extend([flag.to_string(), value]);
+    }
+    args
+}
+
+impl PeerProcess {
+    /// Starts `exe` with `args` and extra `env`; its stderr goes to a log file in `dir`.
+    pub fn spawn(
+        exe: &Path,
+        label: &str,
+        args: &[String],
+        env: &[(String, String)],
+        dir: &Path,
+    ) -> AppResult<PeerProcess> {
+        let log = dir.join(format!("peer-{label}.log"));
+        let child = Command::new(exe)
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(File::create(&log)?)
+            .spawn()
+            .map_err(|e| AppError::Media(format!("cannot start peer {label}: {e}")))?;
+        Ok(PeerProcess {
+            label: label.into(),
+            pid: child.id() as i32,
+            started: Instant::now(),
+            stdout: child.stdout,
+            log,
+        })
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Blocks until the peer says it is up (its first frame is captured). Its other output is
+    /// drained by a thread so it never blocks on a full pipe.
+    pub fn wait_up(&mut self) -> AppResult<()> {
+        let stdout = self.stdout.take().expect("wait_up is called once");
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 {
+                return Err(self.failure("ended before it was up"));
+            }
+            if line.trim() == "videocall-bench: up" {
+                break;
+            }
+        }
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        Ok(())
+    }
+
+    /// Asks the peer to end its call (as Ctrl-C would).
+    pub fn terminate(&self) {
+        // SAFETY: kill(2) on our own child, which is not reaped yet.
+        unsafe { libc::kill(self.pid, libc::SIGTERM) };
+    }
+
+    /// Waits for the peer to exit; its CPU time and peak RSS come from the kernel (wait4).
+    pub fn reap(self) -> AppResult<Usage> {
+        let mut status = 0;
+        // SAFETY: rusage is plain data; wait4 fills it in.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: waits for our own child process.
+            let r = unsafe { libc::wait4(self.pid, &mut status, 0, &mut usage) };
+            if r == self.pid {
+                break;
+            }
+            let err = std::io::Error::last_os_error();
+            if err.kind() != std::io::ErrorKind::Interrupted {
+                return Err(err.into());
+            }
+        }
+        let wall_s = self.started.elapsed().as_secs_f64();
+        if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+            return Err(self.failure("failed"));
+        }
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        Ok(Usage {
+            cpu_s: secs(usage.ru_utime) + secs(usage.ru_stime),
+            wall_s,
+            max_rss_kib: usage.ru_maxrss.max(0) as u64,
+        })
+    }
+
+    /// An error naming the peer and the last line it wrote to stderr.
+    fn failure(&self, what: &str) -> AppError {
+        let mut text = String::new();
+        let _ = File::open(&self.log).and_then(|mut f| f.read_to_string(&mut text));
+        let last = text.lines().last().unwrap_or("no output").trim();
+        AppError::Media(format!("bench peer {} {what}: {last}", self.label))
+    }
+}
+
+/// Kills the given processes if the bench is not done by `deadline`: a hung peer must not hang
+/// the bench. Send on the returned channel (or drop it) when done.
+pub fn watchdog(pids: Vec<i32>, deadline: Duration) -> mpsc::Sender<()> {
+    let (done, wait) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(deadline) {
+            for pid in pids {
+                // SAFETY: our own children, still unreaped while the bench waits for them.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    });
+    done
+}

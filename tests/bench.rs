@@ -1,0 +1,121 @@
+//! `videocall bench` end to end: two real peer processes on loopback, measured; the JSON
+//! document keeps its documented shape and its figures are plausible (generous bounds: this
+//! is a smoke test of the meters, the timings belong to docs/benchmarks.md).
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+fn f(v: &Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} missing or not a number in {v}"))
+}
+
+#[test]
+fn a_short_bench_measures_both_peers() {
+    let _media = media_lock();
+    let dir = tempdir();
+    let json = path(&dir, "bench.json");
+    let out = Command::new(bin())
+        .args([
+            "bench",
+            "--seconds",
+            "6",
+            "--jitter-buffer-ms",
+            "20",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .expect("videocall bench runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "bench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("video latency p50/p95/max ms"), "{stdout}");
+
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["config"]["seconds"], 6);
+    assert_eq!(doc["config"]["jitter_buffer_ms"], 20);
+    assert_eq!(
+        doc["config"]["protection"], "SRTP aes-128-gcm",
+        "like a user's call"
+    );
+    let peers = doc["peers"].as_array().expect("peers is a list");
+    assert_eq!(peers.len(), 2);
+    for (p, name) in peers.iter().zip(["A", "B"]) {
+        assert_eq!(p["peer"], name);
+        let video = &p["video_latency_ms"];
+        let (p50, p95, max) = (f(video, "p50"), f(video, "p95"), f(video, "max"));
+        assert!(p50 > 0.0 && p50 < 1000.0, "{name}: video p50 {p50}");
+        assert!(p50 <= p95 && p95 <= max, "{name}: {video}");
+        assert!(f(video, "unreadable_share") < 0.2, "{name}: {video}");
+        let audio = &p["audio_latency_ms"];
+        assert!(audio["clicks"].as_u64().unwrap() >= 2, "{name}: {audio}");
+        let a50 = f(audio, "p50");
+        assert!(a50 > 0.0 && a50 < 1000.0, "{name}: audio p50 {a50}");
+        assert!(f(audio, "p95") >= a50, "{name}: {audio}");
+        assert!(f(p, "av_offset_ms").abs() < 1000.0, "{name}");
+        for key in ["first_frame_ms", "first_audio_ms"] {
+            let ms = f(p, key);
+            assert!(ms > 0.0 && ms < 3000.0, "{name}: {key} {ms}");
+        }
+        let cpu = f(p, "cpu_percent");
+        assert!(cpu > 0.0 && cpu < 200.0, "{name}: cpu {cpu}");
+        let rss = f(p, "peak_rss_mb");
+        assert!(rss > 5.0 && rss < 1000.0, "{name}: rss {rss}");
+        let video_rates = p["video_bitrate_bps"].as_array().unwrap();
+        assert!(!video_rates.is_empty(), "{name}: no 5 s window");
+        for rate in video_rates
+            .iter()
+            .chain(p["audio_bitrate_bps"].as_array().unwrap())
+        {
+            assert!(rate.as_f64().unwrap() > 0.0, "{name}: {p}");
+        }
+        let sent = p["frames_sent"].as_u64().unwrap();
+        let rendered = p["frames_rendered"].as_u64().unwrap();
+        assert!(
+            sent >= 75 && rendered > 0,
+            "{name}: {sent} sent, {rendered} rendered"
+        );
+        assert!(
+            rendered <= sent + 2,
+            "{name}: {rendered} rendered of {sent} sent"
+        );
+    }
+}
+
+#[test]
+fn bench_refuses_an_unwritable_json_path_before_calling() {
+    let started = std::time::Instant::now();
+    let out = Command::new(bin())
+        .args(["bench", "--json", "/nonexistent-dir/bench.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--json: cannot create"), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "it must not run the 20 s call first"
+    );
+}
+
+#[test]
+fn bench_refuses_a_window_sink() {
+    let out = Command::new(bin())
+        .args(["bench", "--seconds", "2", "--video-sink", "window"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("headless"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
