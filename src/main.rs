@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod error;
 mod media;
+mod relay;
 mod rtp;
 mod stats;
 
@@ -75,6 +76,7 @@ fn run(command: Command) -> AppResult<()> {
     match command {
         Command::Call(args) => run_call(&args),
         Command::Demo(args) => run_demo(&args.media),
+        Command::Relay(args) => run_relay(&args),
     }
 }
 
@@ -123,6 +125,25 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
         .map(Peer::build)
         .collect::<AppResult<Vec<_>>>()?;
     call::run(peers, &options)
+}
+
+fn run_relay(args: &relay::args::RelayArgs) -> AppResult<()> {
+    let plan = args.plan()?;
+    let mut options = MediaArgs::default().options()?;
+    options.duration = args.duration()?;
+    media::build::init_and_check(&["udpsrc", "netsim", "udpsink"])?;
+    let relay = relay::Relay::build(&plan)?;
+    eprintln!(
+        "videocall relay: on {} ports {}-{}; A to B: {}; B to A: {}",
+        plan.listen_ip,
+        plan.base,
+        plan.base + 7,
+        plan.a_to_b.describe(),
+        plan.b_to_a.describe()
+    );
+    eprintln!("  peer A: videocall call {}", plan.peer_flags(false));
+    eprintln!("  peer B: videocall call {}", plan.peer_flags(true));
+    call::run_with_relay(Vec::new(), Some(relay), &options)
 }
 
 fn peer_plan(

@@ -17,6 +17,7 @@ pub use peer::{Peer, PeerPlan};
 
 use crate::config::{CallOptions, JsonTarget};
 use crate::error::{AppError, AppResult};
+use crate::relay::Relay;
 use crate::stats::report::{json_line, text_report};
 
 /// Where reports go: text to stdout (or stderr when JSON takes stdout), JSON to its target.
@@ -72,13 +73,27 @@ impl Reporter {
 
 /// Runs `peers` until the duration ends, a signal arrives or a pipeline fails.
 pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
+    run_with_relay(peers, None, options)
+}
+
+/// Runs `peers` (possibly none) and an impairment `relay` between them: the relay starts
+/// first and stops last, so no packet of the call bypasses it.
+pub fn run_with_relay(
+    peers: Vec<Peer>,
+    relay: Option<Relay>,
+    options: &CallOptions,
+) -> AppResult<()> {
     let main_loop = glib::MainLoop::new(None, false);
     let failure: Rc<RefCell<Option<AppError>>> = Rc::default();
     let reporter = Rc::new(RefCell::new(Reporter::open(options.stats_json.as_ref())?));
 
     let mut watches = Vec::new();
-    for peer in &peers {
-        let bus = peer.pipeline().bus().expect("a pipeline has a bus");
+    let pipelines = peers
+        .iter()
+        .map(Peer::pipeline)
+        .chain(relay.iter().map(Relay::pipeline));
+    for pipeline in pipelines {
+        let bus = pipeline.bus().expect("a pipeline has a bus");
         let (main_loop, failure) = (main_loop.clone(), failure.clone());
         let watch = bus
             .add_watch_local(move |_, msg| {
@@ -100,6 +115,9 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
         watches.push(watch);
     }
 
+    if let Some(relay) = &relay {
+        relay.start()?;
+    }
     for (started, peer) in peers.iter().enumerate() {
         if let Err(e) = peer.start() {
             peers[..started].iter().rev().for_each(Peer::stop);
@@ -108,12 +126,20 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
     }
     let started_at = Instant::now();
     let peers = Rc::new(RefCell::new(peers));
+    let relay = Rc::new(relay);
 
     let stats_timer = {
-        let (peers, reporter) = (peers.clone(), reporter.clone());
+        let (peers, reporter, relay) = (peers.clone(), reporter.clone(), relay.clone());
         glib::timeout_add_local(options.stats_interval, move || {
             let now = started_at.elapsed().as_secs_f64();
             reporter.borrow_mut().report(&mut peers.borrow_mut(), now);
+            if let Some(relay) = relay.as_ref() {
+                let c = relay.counts();
+                eprintln!(
+                    "videocall relay: {now:.1} s forwarded {} packets a-to-b, {} b-to-a",
+                    c.a_to_b, c.b_to_a
+                );
+            }
             glib::ControlFlow::Continue
         })
     };
@@ -151,6 +177,9 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
         reporter.report(&mut peers.borrow_mut(), now);
     }
     peers.borrow().iter().rev().for_each(Peer::stop);
+    if let Some(relay) = relay.as_ref() {
+        relay.stop();
+    }
     match failure.take() {
         Some(e) => Err(e),
         None => Ok(()),

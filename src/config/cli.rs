@@ -38,6 +38,8 @@ pub enum Command {
     Call(CallArgs),
     /// Two peers in a call on this machine (loopback, free ports, test sources): try it first.
     Demo(DemoArgs),
+    /// Relay a call between two peers through an impaired network (loss, jitter, outages…).
+    Relay(crate::relay::args::RelayArgs),
 }
 
 /// Where to send and receive: the six questions as flags.
