@@ -164,5 +164,6 @@ fn peer_plan(
         video: VideoSettings::default(),
         audio: AudioSettings::default(),
         jitter_buffer: options.jitter_buffer,
+        resilience: options.resilience,
     })
 }

@@ -117,6 +117,8 @@ pub struct MediaArgs {
     /// End the call after this many seconds (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub duration: Option<Duration>,
+    #[command(flatten)]
+    pub resilience: super::resilience::ResilienceArgs,
 }
 
 impl Default for MediaArgs {
@@ -130,6 +132,7 @@ impl Default for MediaArgs {
             stats_interval: Duration::from_secs(2),
             stats_json: None,
             duration: None,
+            resilience: Default::default(),
         }
     }
 }
@@ -155,6 +158,7 @@ impl MediaArgs {
                 path => JsonTarget::File(PathBuf::from(path)),
             }),
             duration: self.duration,
+            resilience: self.resilience.resilience(),
         })
     }
 }

@@ -94,6 +94,7 @@ impl MediumState {
             rtt_ms: self.last_rtt_ms,
             frames_rendered: sample.rendered,
             fps,
+            ..Default::default()
         }
     }
 }

@@ -42,6 +42,9 @@ fn stream_line(name: &str, s: &StreamStats) -> String {
     if let (Some(frames), Some(fps)) = (s.frames_rendered, s.fps) {
         let _ = write!(line, " | {frames} frames {fps:.1} fps");
     }
+    if let (Some(requested), Some(repaired)) = (s.rtx_requested, s.rtx_repaired) {
+        let _ = write!(line, " | rtx {repaired}/{requested}");
+    }
     line
 }
 
