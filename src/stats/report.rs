@@ -96,6 +96,7 @@ mod tests {
                 rtt_ms: Some(0.25),
                 frames_rendered: Some(100),
                 fps: Some(25.0),
+                ..Default::default()
             },
             audio: StreamStats {
                 avg_bitrate_bps: 64_000.0,
