@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gst::glib;
 use gst::prelude::*;
@@ -143,7 +143,18 @@ pub fn run_with_relay(
             glib::ControlFlow::Continue
         })
     };
-    let mut sources = vec![stats_timer];
+    let rate_timer = {
+        let peers = peers.clone();
+        glib::timeout_add_local(Duration::from_secs_f64(crate::rate::TICK_S), move || {
+            let now = started_at.elapsed().as_secs_f64();
+            peers
+                .borrow_mut()
+                .iter_mut()
+                .for_each(|p| p.adapt_rate(now));
+            glib::ControlFlow::Continue
+        })
+    };
+    let mut sources = vec![stats_timer, rate_timer];
     if let Some(duration) = options.duration {
         let main_loop = main_loop.clone();
         sources.push(glib::timeout_add_local_once(duration, move || {

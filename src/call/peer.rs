@@ -12,6 +12,8 @@ use crate::error::{AppError, AppResult};
 use crate::media::build::add_chain;
 use crate::media::plan::*;
 use crate::media::probe::ResolvedMedia;
+use crate::rate::feedback::{self, FeedbackTap};
+use crate::rate::{RateController, RateLimits};
 use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RTX_PT};
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
 use crate::stats::Snapshot;
@@ -66,8 +68,8 @@ impl PeerPlan {
             rtx: self.resilience.rtx.then_some(rtx),
             rtcp_bytes_per_s: match medium {
                 // About 2.5% of the 2 Mbit/s video: a report every few tens of milliseconds.
-                Medium::Video => 64000.0,
-                Medium::Audio => 16000.0,
+                Medium::Video => 200_000.0,
+                Medium::Audio => 50_000.0,
             },
         }
     }
@@ -82,6 +84,10 @@ impl PeerPlan {
     }
 }
 
+/// The least video bit rate the controller goes down to: below it 640x480 is not worth
+/// watching, and the audio still gets through.
+const MIN_VIDEO_KBPS: u32 = 150;
+
 /// A built (not yet running) peer.
 pub struct Peer {
     pub label: Option<String>,
@@ -89,6 +95,8 @@ pub struct Peer {
     collector: Collector,
     computer: StatsComputer,
     rtx: bool,
+    /// Send-side rate adaptation of the video, when on, and the peer's reports it reads.
+    rate: Option<(RateController, FeedbackTap)>,
 }
 
 impl Peer {
@@ -135,6 +143,16 @@ impl Peer {
             collector,
             computer: StatsComputer::default(),
             rtx: plan.resilience.rtx,
+            rate: plan.resilience.rate_adaptation.then(|| {
+                let controller = RateController::new(RateLimits {
+                    min_kbps: MIN_VIDEO_KBPS,
+                    max_kbps: plan.video.bitrate_kbps,
+                });
+                (
+                    controller,
+                    FeedbackTap::attach(&rtpbin, Medium::Video.session_id()),
+                )
+            }),
         })
     }
 
@@ -176,7 +194,29 @@ impl Peer {
                 stats.rtx_repaired = Some(counts.repaired);
             }
         }
+        snap.video.send_target_kbps = self.rate.as_ref().map(|(c, _)| c.rate_kbps());
         snap
+    }
+
+    /// Feeds the peer's latest receiver report to the rate controller and sets the video
+    /// encoder's bit rate when the target changed. Called from the main loop every `TICK_S`.
+    pub fn adapt_rate(&mut self, now: f64) {
+        let Some((rate, tap)) = &mut self.rate else {
+            return;
+        };
+        let before = rate.rate_kbps();
+        let feedback = self
+            .pipeline
+            .by_name("video-pay")
+            .and_then(|pay| feedback::sender_ssrc(&pay))
+            .and_then(|ssrc| tap.latest(ssrc));
+        let after = rate.update(feedback, now);
+        if after != before
+            && let Some(encoder) = self.pipeline.by_name("video-enc")
+        {
+            tracing::info!(before, after, "video bit rate");
+            encoder.set_property("bitrate", after);
+        }
     }
 
     /// Stops everything; sockets are closed when this returns.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use gst::glib;
 use gst::prelude::*;
 
-use super::plan::{Direction, RelayPlan};
+use super::plan::{Direction, Impairment, RelayPlan};
 use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
@@ -97,30 +97,41 @@ impl Relay {
         let mut timers = self.timers.borrow_mut();
         for dir in Direction::BOTH {
             let imp = self.plan.impairment(dir).clone();
-            let netsims: Vec<gst::Element> = self
+            let netsims: Vec<(gst::Element, bool)> = self
                 .plan
                 .flows()
                 .iter()
                 .filter(|f| f.direction == dir)
-                .filter_map(|f| self.pipeline.by_name(&f.element_name("netsim")))
+                .filter_map(|f| {
+                    let netsim = self.pipeline.by_name(&f.element_name("netsim"))?;
+                    Some((netsim, f.rtp))
+                })
                 .collect();
             for edge in imp.schedule_edges() {
                 let (imp, netsims) = (imp.clone(), netsims.clone());
                 let wait = edge.saturating_sub(started.elapsed());
                 timers.push(glib::timeout_add_local_once(wait, move || {
                     let drop = imp.drop_probability_at(edge);
-                    for netsim in &netsims {
+                    let (kbps, bucket) = Impairment::cap_props(imp.cap_at(edge));
+                    for (netsim, rtp) in &netsims {
                         netsim.set_property("drop-probability", drop as f32);
+                        if *rtp {
+                            netsim.set_property("max-bucket-size", bucket);
+                            netsim.set_property("max-kbps", kbps);
+                        }
                     }
+                    let cap = imp
+                        .cap_at(edge)
+                        .map_or("none".into(), |c| format!("{c} kbit/s"));
                     eprintln!(
-                        "videocall relay: {} {} at {:.1} s",
+                        "videocall relay: {} at {:.1} s: {}, cap {cap}",
                         dir.name(),
+                        started.elapsed().as_secs_f64(),
                         if imp.in_outage(edge) {
-                            "outage begins"
+                            "outage"
                         } else {
-                            "network back"
+                            "network up"
                         },
-                        started.elapsed().as_secs_f64()
                     );
                 }));
             }

@@ -28,6 +28,8 @@ pub struct Impairment {
     pub duplicate_pct: f64,
     /// Bit-rate cap of each RTP flow (a token-bucket policer: what exceeds it is dropped).
     pub cap_kbps: Option<u32>,
+    /// When set, the cap holds only from `start` for `length` (`cap=1000@5+20`).
+    pub cap_window: Option<Outage>,
     pub outages: Vec<Outage>,
 }
 
@@ -40,6 +42,7 @@ impl Default for Impairment {
             reorder: true,
             duplicate_pct: 0.0,
             cap_kbps: None,
+            cap_window: None,
             outages: Vec::new(),
         }
     }
@@ -72,6 +75,11 @@ impl Impairment {
                     }
                 }
                 "cap" => {
+                    let (value, window) = match value.split_once('@') {
+                        Some((cap, window)) => (cap, Some(parse_outage(window)?)),
+                        None => (value, None),
+                    };
+                    self.cap_window = window;
                     self.cap_kbps = match value {
                         "none" | "off" => None,
                         _ => Some(
@@ -112,12 +120,30 @@ impl Impairment {
         }
     }
 
-    /// The instants at which the drop probability may change (outage starts and ends), sorted
-    /// and without repeats.
+    /// The cap in force at `t`.
+    pub fn cap_at(&self, t: Duration) -> Option<u32> {
+        match self.cap_window {
+            Some(w) if t < w.start || t >= w.start + w.length => None,
+            _ => self.cap_kbps,
+        }
+    }
+
+    /// netsim's `max-kbps` and `max-bucket-size` for a cap (-1: none). Without a bucket bound
+    /// netsim's cap does nothing; `CAP_BURST_MS` of the rate keeps it a cap.
+    pub fn cap_props(cap: Option<u32>) -> (i32, i32) {
+        match cap {
+            Some(cap) => (cap as i32, (cap * CAP_BURST_MS / 1000).max(24) as i32),
+            None => (-1, -1),
+        }
+    }
+
+    /// The instants at which the drop probability or the cap may change (outage and cap
+    /// window starts and ends), sorted and without repeats.
     pub fn schedule_edges(&self) -> Vec<Duration> {
         let mut edges: Vec<Duration> = self
             .outages
             .iter()
+            .chain(&self.cap_window)
             .flat_map(|o| [o.start, o.start + o.length])
             .collect();
         edges.sort();
@@ -141,6 +167,13 @@ impl Impairment {
         }
         if let Some(cap) = self.cap_kbps {
             parts.push(format!("cap {cap} kbit/s per flow"));
+        }
+        if let Some(w) = self.cap_window {
+            parts.push(format!(
+                "capped from {} s for {} s",
+                w.start.as_secs_f64(),
+                w.length.as_secs_f64()
+            ));
         }
         for o in &self.outages {
             parts.push(format!(
@@ -170,11 +203,10 @@ impl Impairment {
             ("max-delay", max.to_string()),
             ("allow-reordering", self.reorder.to_string()),
         ];
-        if let (true, Some(cap)) = (rtp, self.cap_kbps) {
-            props.push(("max-kbps", cap.to_string()));
-            // netsim counts its bucket in kbit.
-            let burst_kbit = (cap * CAP_BURST_MS / 1000).max(24);
-            props.push(("max-bucket-size", burst_kbit.to_string()));
+        if rtp {
+            let (kbps, bucket_kbit) = Impairment::cap_props(self.cap_at(t));
+            props.push(("max-kbps", kbps.to_string()));
+            props.push(("max-bucket-size", bucket_kbit.to_string()));
         }
         ElementSpec {
             factory: "netsim",
@@ -510,6 +542,16 @@ mod tests {
         );
         let rtcp = imp.netsim("n".into(), false, Duration::ZERO);
         assert!(rtcp.props.iter().all(|p| p.0 != "max-kbps"));
+        let windowed = Impairment::default().apply_spec("cap=500@5+10").unwrap();
+        assert_eq!(windowed.cap_at(secs(4.9)), None);
+        assert_eq!(windowed.cap_at(secs(5.0)), Some(500));
+        assert_eq!(windowed.cap_at(secs(15.0)), None);
+        assert_eq!(windowed.schedule_edges(), vec![secs(5.0), secs(15.0)]);
+        let at_start = windowed.netsim("n".into(), true, Duration::ZERO);
+        assert_eq!(
+            at_start.props.iter().find(|p| p.0 == "max-kbps").unwrap().1,
+            "-1"
+        );
         let clean = Impairment::default().netsim("n".into(), true, Duration::ZERO);
         assert_eq!(
             clean

@@ -114,6 +114,9 @@ impl SessionPlan {
     }
 }
 
+/// How often full RTCP reports go out at most (RFC 4585 T_rr_interval).
+pub const RTCP_REPORT_INTERVAL: Duration = Duration::from_millis(250);
+
 /// Answers rtpbin's requests for the session's RTX sender and receiver.
 fn connect_rtx(rtpbin: &gst::Element, plan: RtxPlan) {
     for (signal, make) in [
@@ -231,6 +234,9 @@ pub fn add_session(
         // or rtpsession leaves immediate-feedback mode and holds NACKs for the next regular
         // report, by which time their deadline has passed.
         session.set_property("rtcp-immediate-feedback-threshold", 8u32);
+        // Under AVPF this is T_rr_interval: full receiver reports (the rate controller's
+        // input) only this often. rtpsession's 5 s default would make rate adaptation sluggish.
+        session.set_property("rtcp-min-interval", RTCP_REPORT_INTERVAL.as_nanos() as u64);
     }
 
     // rtpbin asks for the caps of a payload type it has not seen on the socket (e.g. after

@@ -33,6 +33,9 @@ pub struct StreamStats {
     /// Resent packets that arrived and filled a gap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rtx_repaired: Option<u64>,
+    /// The bit rate our encoder is set to now (video, with rate adaptation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_target_kbps: Option<u32>,
 }
 
 /// Both media at one instant of the call.

@@ -45,6 +45,9 @@ fn stream_line(name: &str, s: &StreamStats) -> String {
     if let (Some(requested), Some(repaired)) = (s.rtx_requested, s.rtx_repaired) {
         let _ = write!(line, " | rtx {repaired}/{requested}");
     }
+    if let Some(target) = s.send_target_kbps {
+        let _ = write!(line, " | sending at {target} kbit/s");
+    }
     line
 }
 
