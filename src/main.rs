@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod error;
 mod media;
+mod quality;
 mod rate;
 mod relay;
 mod rtp;

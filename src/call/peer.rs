@@ -12,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::media::build::add_chain;
 use crate::media::plan::*;
 use crate::media::probe::ResolvedMedia;
+use crate::quality::{self, QualityMeter};
 use crate::rate::feedback::{self, FeedbackTap};
 use crate::rate::{RateController, RateLimits};
 use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RTX_PT};
@@ -97,6 +98,8 @@ pub struct Peer {
     rtx: bool,
     /// Send-side rate adaptation of the video, when on, and the peer's reports it reads.
     rate: Option<(RateController, FeedbackTap)>,
+    /// Frame integrity measurement (hidden `--quality-log`).
+    quality: Option<QualityMeter>,
 }
 
 impl Peer {
@@ -137,6 +140,19 @@ impl Peer {
             )?;
         }
         let collector = Collector::attach(&pipeline, &rtpbin);
+        let quality = match &plan.resilience.quality_log {
+            Some(path) => {
+                if plan.media.video_source == VideoSource::TestPattern {
+                    quality::number_outgoing_frames(&pipeline)?;
+                }
+                let path = match &plan.label {
+                    Some(label) => path.with_extension(label),
+                    None => path.clone(),
+                };
+                Some(QualityMeter::attach(&pipeline, &path)?)
+            }
+            None => None,
+        };
         Ok(Peer {
             label: plan.label.clone(),
             pipeline,
@@ -153,6 +169,7 @@ impl Peer {
                     FeedbackTap::attach(&rtpbin, Medium::Video.session_id()),
                 )
             }),
+            quality,
         })
     }
 
@@ -222,6 +239,19 @@ impl Peer {
     /// Stops everything; sockets are closed when this returns.
     pub fn stop(&self) {
         let _ = self.pipeline.set_state(gst::State::Null);
+        if let Some(summary) = self.quality.as_ref().and_then(QualityMeter::finish) {
+            eprintln!(
+                "videocall: quality{}: {} frames, {:.1}% intact, frozen {:.0} ms (longest {:.0} ms)",
+                self.label
+                    .as_deref()
+                    .map(|l| format!(" {l}"))
+                    .unwrap_or_default(),
+                summary.frames,
+                summary.intact_share * 100.0,
+                summary.frozen_ms,
+                summary.longest_freeze_ms
+            );
+        }
     }
 }
 
