@@ -95,6 +95,7 @@ pub fn run_with_relay(
     for pipeline in pipelines {
         let bus = pipeline.bus().expect("a pipeline has a bus");
         let (main_loop, failure) = (main_loop.clone(), failure.clone());
+        let weak_pipeline = pipeline.downgrade();
         let watch = bus
             .add_watch_local(move |_, msg| {
                 match msg.view() {
@@ -106,6 +107,12 @@ pub fn run_with_relay(
                     }
                     gst::MessageView::Warning(w) => {
                         tracing::warn!("{}", w.error());
+                    }
+                    // The jitter buffer's latency changed (see rtp::latency): re-time the sinks.
+                    gst::MessageView::Latency(_) => {
+                        if let Some(pipeline) = weak_pipeline.upgrade() {
+                            let _ = pipeline.recalculate_latency();
+                        }
                     }
                     _ => {}
                 }
@@ -143,18 +150,19 @@ pub fn run_with_relay(
             glib::ControlFlow::Continue
         })
     };
-    let rate_timer = {
+    // Send rate and jitter buffer follow the network (src/rate, src/rtp/latency).
+    let adapt_timer = {
         let peers = peers.clone();
         glib::timeout_add_local(Duration::from_secs_f64(crate::rate::TICK_S), move || {
             let now = started_at.elapsed().as_secs_f64();
-            peers
-                .borrow_mut()
-                .iter_mut()
-                .for_each(|p| p.adapt_rate(now));
+            for peer in peers.borrow_mut().iter_mut() {
+                peer.adapt_rate(now);
+                peer.adapt_jitter_buffer(now);
+            }
             glib::ControlFlow::Continue
         })
     };
-    let mut sources = vec![stats_timer, rate_timer];
+    let mut sources = vec![stats_timer, adapt_timer];
     if let Some(duration) = options.duration {
         let main_loop = main_loop.clone();
         sources.push(glib::timeout_add_local_once(duration, move || {

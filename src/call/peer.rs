@@ -15,11 +15,13 @@ use crate::media::probe::ResolvedMedia;
 use crate::quality::{self, QualityMeter};
 use crate::rate::feedback::{self, FeedbackTap};
 use crate::rate::{RateController, RateLimits};
+use crate::rtp::latency::{LatencyGovernor, PathState};
 use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RTX_PT};
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
 use crate::stats::Snapshot;
 use crate::stats::collect::Collector;
 use crate::stats::compute::StatsComputer;
+use crate::stats::model::MediumSample;
 
 /// Everything a peer is built from, decided before any element exists.
 #[derive(Debug, Clone)]
@@ -100,6 +102,9 @@ pub struct Peer {
     rate: Option<(RateController, FeedbackTap)>,
     /// Frame integrity measurement (hidden `--quality-log`).
     quality: Option<QualityMeter>,
+    /// The jitter buffer's latency, grown to let retransmissions arrive (with RTX only).
+    latency: Option<LatencyGovernor>,
+    rtpbin: gst::Element,
 }
 
 impl Peer {
@@ -170,6 +175,11 @@ impl Peer {
                 )
             }),
             quality,
+            latency: plan
+                .resilience
+                .rtx
+                .then(|| LatencyGovernor::new(plan.jitter_buffer.as_millis() as u32)),
+            rtpbin,
         })
     }
 
@@ -213,6 +223,35 @@ impl Peer {
         }
         snap.video.send_target_kbps = self.rate.as_ref().map(|(c, _)| c.rate_kbps());
         snap
+    }
+
+    /// Lets the jitter buffer wait long enough for retransmissions once losses show up, and
+    /// no longer than needed after they stop. Called from the main loop with `adapt_rate`.
+    pub fn adapt_jitter_buffer(&mut self, now: f64) {
+        let Some(governor) = &mut self.latency else {
+            return;
+        };
+        let sample = self.collector.poll();
+        // Per medium, the sender that sent the most is the media stream (not its RTX stream).
+        let main = |m: &MediumSample| m.sources.iter().max_by_key(|s| s.packets_received).cloned();
+        let (video, audio) = (main(&sample.video), main(&sample.audio));
+        let streams = [video, audio].into_iter().flatten();
+        let path = streams.fold(
+            PathState {
+                rtt_ms: None,
+                jitter_ms: 0.0,
+                lost: 0,
+            },
+            |p, s| PathState {
+                rtt_ms: p.rtt_ms.or(s.rtt_ms),
+                jitter_ms: p.jitter_ms.max(s.jitter_ms),
+                lost: p.lost + s.packets_lost.max(0) as u64,
+            },
+        );
+        if let Some(ms) = governor.update(path, now) {
+            tracing::info!(ms, "jitter buffer latency");
+            self.rtpbin.set_property("latency", ms);
+        }
     }
 
     /// Feeds the peer's latest receiver report to the rate controller and sets the video
