@@ -12,8 +12,9 @@
 //!   time still describe packets sent at the old rate (and the encoder's buffer drains slowly).
 //! * `2 % ≤ p ≤ 10 %`: hold, unless the rate is above 90 % of a known ceiling: then it is the
 //!   link again, not random loss, and the rate goes back under it the same way.
-//! * `p < 2 %`: increase: 10 %/s far below a ceiling (or with none), 3 %/s within 10 % of it.
-//!   A rate 10 % above the ceiling without loss means the link got better: the ceiling is
+//! * `p < 2 %`: increase: 15 %/s far below a ceiling (or with none), 3 %/s from 90 % of it on.
+//!   A rate 25 % above the ceiling without loss means the link got better (or the ceiling was
+//!   underestimated while the encoder drained its buffer): the ceiling is
 //!   forgotten, as it is after `CEILING_MEMORY` without congestion.
 //!
 //! Random loss of a few percent therefore never lowers the rate (RTX repairs it), a cap is found
@@ -25,10 +26,10 @@ pub const TICK_S: f64 = 0.5;
 const MIN_PACKETS: u64 = 20;
 const CONGESTED_LOSS: f64 = 0.10;
 const CLEAN_LOSS: f64 = 0.02;
-const FAST_GROWTH_PER_S: f64 = 0.10;
+const FAST_GROWTH_PER_S: f64 = 0.15;
 const SLOW_GROWTH_PER_S: f64 = 0.03;
 const CEILING_MEMORY_S: f64 = 20.0;
-const DECREASE_HOLD_S: f64 = 1.5;
+const DECREASE_HOLD_S: f64 = 2.5;
 
 /// What the peer's receiver reports say about our video stream, cumulative since it started.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -119,7 +120,7 @@ impl RateController {
             rate
         } else {
             if let Some((c, _)) = self.ceiling
-                && rate > 1.1 * c
+                && rate > 1.25 * c
             {
                 self.ceiling = None;
             }
@@ -222,7 +223,7 @@ mod tests {
         assert_eq!(c.update(Some(fb), 1.0), 950);
         fb.highest_seq += 100;
         fb.lost += 50;
-        assert!(c.update(Some(fb), 2.5) < 500);
+        assert!(c.update(Some(fb), 3.0) < 500);
     }
 
     #[test]

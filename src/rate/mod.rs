@@ -5,4 +5,4 @@
 pub mod controller;
 pub mod feedback;
 
-pub use controller::{Feedback, RateController, RateLimits, TICK_S};
+pub use controller::{RateController, RateLimits, TICK_S};

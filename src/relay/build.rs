@@ -73,10 +73,6 @@ impl Relay {
         })
     }
 
-    pub fn plan(&self) -> &RelayPlan {
-        &self.plan
-    }
-
     pub fn pipeline(&self) -> &gst::Pipeline {
         &self.pipeline
     }

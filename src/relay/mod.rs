@@ -8,4 +8,3 @@ pub mod build;
 pub mod plan;
 
 pub use build::Relay;
-pub use plan::{Direction, Impairment, PeerAddress, RelayPlan};

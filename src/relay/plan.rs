@@ -48,10 +48,10 @@ impl Default for Impairment {
     }
 }
 
-/// How much burst the cap lets through, as milliseconds of the capped rate. Without a bound
-/// netsim's bucket is unlimited and the cap does nothing; a bound of a few frames' worth keeps
-/// the cap a cap while letting one key frame's burst pass at low rates.
-const CAP_BURST_MS: u32 = 100;
+/// How much burst the cap lets through, as milliseconds of the capped rate: what a bottleneck
+/// router's queue would absorb. Without a bound netsim's bucket is unlimited and the cap does
+/// nothing; 250 ms keeps the cap a cap while letting a key frame at that rate pass.
+const CAP_BURST_MS: u32 = 250;
 
 impl Impairment {
     /// Applies `spec`, a comma-separated list of settings, on top of `self`:
@@ -363,7 +363,7 @@ impl RelayPlan {
 
     /// The relay's own ports must not be a peer's reception ports on the same address.
     pub fn check(&self) -> Result<(), String> {
-        if self.base % 2 != 0 || self.base > 65534 - 7 {
+        if !self.base.is_multiple_of(2) || self.base > 65534 - 7 {
             return Err(format!(
                 "relay port {} must be even and leave room for 8 ports",
                 self.base
@@ -371,7 +371,7 @@ impl RelayPlan {
         }
         for (name, peer) in [("A", self.a), ("B", self.b)] {
             for port in [peer.video_port, peer.audio_port] {
-                if port % 2 != 0 || port > 65534 {
+                if !port.is_multiple_of(2) || port > 65534 {
                     return Err(format!(
                         "peer {name}'s port {port} must be even (RTCP uses the port + 1)"
                     ));
@@ -530,7 +530,7 @@ mod tests {
                 .find(|p| p.0 == "max-bucket-size")
                 .unwrap()
                 .1,
-            "100"
+            "250"
         );
         assert_eq!(
             rtp.props

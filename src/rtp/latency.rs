@@ -46,6 +46,7 @@ impl LatencyGovernor {
         }
     }
 
+    #[cfg(test)]
     pub fn current_ms(&self) -> u32 {
         self.current_ms
     }
