@@ -10,6 +10,9 @@ mod fuzz;
 mod media;
 #[cfg(test)]
 mod proptests;
+mod quality;
+mod rate;
+mod relay;
 mod rtp;
 mod security;
 mod stats;
@@ -83,6 +86,7 @@ fn run(command: Command) -> AppResult<()> {
         Command::Demo(args) => run_demo(&args.media),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Relay(args) => run_relay(&args),
     }
 }
 
@@ -190,6 +194,25 @@ fn describe_security(security: &security::PeerSecurity) -> String {
     }
 }
 
+fn run_relay(args: &relay::args::RelayArgs) -> AppResult<()> {
+    let plan = args.plan()?;
+    let mut options = MediaArgs::default().options()?;
+    options.duration = args.duration()?;
+    media::build::init_and_check(&["udpsrc", "netsim", "udpsink"])?;
+    let relay = relay::Relay::build(&plan)?;
+    eprintln!(
+        "videocall relay: on {} ports {}-{}; A to B: {}; B to A: {}",
+        plan.listen_ip,
+        plan.base,
+        plan.base + 7,
+        plan.a_to_b.describe(),
+        plan.b_to_a.describe()
+    );
+    eprintln!("  peer A: videocall call {}", plan.peer_flags(false));
+    eprintln!("  peer B: videocall call {}", plan.peer_flags(true));
+    call::run_with_relay(Vec::new(), Some(relay), &options)
+}
+
 fn peer_plan(
     label: Option<&str>,
     endpoints: config::Endpoints,
@@ -210,5 +233,6 @@ fn peer_plan(
         audio: AudioSettings::default(),
         jitter_buffer: options.jitter_buffer,
         security: security.clone(),
+        resilience: options.resilience,
     })
 }

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gst::glib;
 use gst::prelude::*;
@@ -18,6 +18,7 @@ pub use peer::{Peer, PeerPlan};
 
 use crate::config::{CallOptions, JsonTarget};
 use crate::error::{AppError, AppResult};
+use crate::relay::Relay;
 use crate::stats::report::{json_line, text_report};
 
 /// Where reports go: text to stdout (or stderr when JSON takes stdout), JSON to its target.
@@ -73,15 +74,30 @@ impl Reporter {
 
 /// Runs `peers` until the duration ends, a signal arrives or a pipeline fails.
 pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
+    run_with_relay(peers, None, options)
+}
+
+/// Runs `peers` (possibly none) and an impairment `relay` between them: the relay starts
+/// first and stops last, so no packet of the call bypasses it.
+pub fn run_with_relay(
+    peers: Vec<Peer>,
+    relay: Option<Relay>,
+    options: &CallOptions,
+) -> AppResult<()> {
     let main_loop = glib::MainLoop::new(None, false);
     let failure: Rc<RefCell<Option<AppError>>> = Rc::default();
     let reporter = Rc::new(RefCell::new(Reporter::open(options.stats_json.as_ref())?));
 
     let mut watches = Vec::new();
-    for peer in &peers {
-        let bus = peer.pipeline().bus().expect("a pipeline has a bus");
+    let pipelines = peers
+        .iter()
+        .map(Peer::pipeline)
+        .chain(relay.iter().map(Relay::pipeline));
+    for pipeline in pipelines {
+        let bus = pipeline.bus().expect("a pipeline has a bus");
         let (main_loop, failure) = (main_loop.clone(), failure.clone());
         let mut throttle = throttle::Throttle::new(std::time::Duration::from_secs(10));
+        let weak_pipeline = pipeline.downgrade();
         let watch = bus
             .add_watch_local(move |_, msg| {
                 match msg.view() {
@@ -100,6 +116,12 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
                             }
                         }
                     }
+                    // The jitter buffer's latency changed (see rtp::latency): re-time the sinks.
+                    gst::MessageView::Latency(_) => {
+                        if let Some(pipeline) = weak_pipeline.upgrade() {
+                            let _ = pipeline.recalculate_latency();
+                        }
+                    }
                     _ => {}
                 }
                 glib::ControlFlow::Continue
@@ -108,6 +130,9 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
         watches.push(watch);
     }
 
+    if let Some(relay) = &relay {
+        relay.start()?;
+    }
     for (started, peer) in peers.iter().enumerate() {
         if let Err(e) = peer.start() {
             peers[..started].iter().rev().for_each(Peer::stop);
@@ -116,12 +141,20 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
     }
     let started_at = Instant::now();
     let peers = Rc::new(RefCell::new(peers));
+    let relay = Rc::new(relay);
 
     let stats_timer = {
-        let (peers, reporter) = (peers.clone(), reporter.clone());
+        let (peers, reporter, relay) = (peers.clone(), reporter.clone(), relay.clone());
         glib::timeout_add_local(options.stats_interval, move || {
             let now = started_at.elapsed().as_secs_f64();
             reporter.borrow_mut().report(&mut peers.borrow_mut(), now);
+            if let Some(relay) = relay.as_ref() {
+                let c = relay.counts();
+                eprintln!(
+                    "videocall relay: {now:.1} s forwarded {} packets a-to-b, {} b-to-a",
+                    c.a_to_b, c.b_to_a
+                );
+            }
             glib::ControlFlow::Continue
         })
     };
@@ -143,7 +176,19 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
             glib::ControlFlow::Continue
         })
     };
-    let mut sources = vec![stats_timer, security_timer];
+    // Send rate and jitter buffer follow the network (src/rate, src/rtp/latency).
+    let adapt_timer = {
+        let peers = peers.clone();
+        glib::timeout_add_local(Duration::from_secs_f64(crate::rate::TICK_S), move || {
+            let now = started_at.elapsed().as_secs_f64();
+            for peer in peers.borrow_mut().iter_mut() {
+                peer.adapt_rate(now);
+                peer.adapt_jitter_buffer(now);
+            }
+            glib::ControlFlow::Continue
+        })
+    };
+    let mut sources = vec![stats_timer, security_timer, adapt_timer];
     if let Some(duration) = options.duration {
         let main_loop = main_loop.clone();
         sources.push(glib::timeout_add_local_once(duration, move || {
@@ -177,6 +222,9 @@ pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
         reporter.report(&mut peers.borrow_mut(), now);
     }
     peers.borrow().iter().rev().for_each(Peer::stop);
+    if let Some(relay) = relay.as_ref() {
+        relay.stop();
+    }
     match failure.take() {
         Some(e) => Err(e),
         None => Ok(()),

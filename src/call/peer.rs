@@ -7,16 +7,23 @@ use std::time::Duration;
 use gst::prelude::*;
 
 use crate::config::Endpoints;
+use crate::config::resilience::Resilience;
 use crate::error::{AppError, AppResult};
 use crate::media::build::add_chain;
 use crate::media::plan::*;
 use crate::media::probe::ResolvedMedia;
+use crate::quality::{self, QualityMeter};
+use crate::rate::feedback::{self, FeedbackTap};
+use crate::rate::{RateController, RateLimits};
+use crate::rtp::latency::{LatencyGovernor, PathState};
+use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RTX_PT};
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
 use crate::security::PeerSecurity;
 use crate::security::monitor::PeerMonitor;
 use crate::stats::Snapshot;
 use crate::stats::collect::Collector;
 use crate::stats::compute::StatsComputer;
+use crate::stats::model::MediumSample;
 
 /// Everything a peer is built from, decided before any element exists.
 #[derive(Debug, Clone)]
@@ -29,13 +36,34 @@ pub struct PeerPlan {
     pub audio: AudioSettings,
     pub jitter_buffer: Duration,
     pub security: PeerSecurity,
+    pub resilience: Resilience,
 }
 
 impl PeerPlan {
     fn session(&self, medium: Medium) -> SessionPlan {
-        let (ports, rtp_caps) = match medium {
-            Medium::Video => (self.endpoints.video, video_rtp_caps(&self.video)),
-            Medium::Audio => (self.endpoints.audio, audio_rtp_caps(&self.audio)),
+        let (ports, rtp_caps, rtx) = match medium {
+            Medium::Video => (
+                self.endpoints.video,
+                video_rtp_caps(&self.video),
+                RtxPlan {
+                    session: medium.session_id(),
+                    pt: self.video.payload_type,
+                    rtx_pt: VIDEO_RTX_PT,
+                    clock_rate: VIDEO_CLOCK_RATE,
+                    media: "video",
+                },
+            ),
+            Medium::Audio => (
+                self.endpoints.audio,
+                audio_rtp_caps(&self.audio),
+                RtxPlan {
+                    session: medium.session_id(),
+                    pt: self.audio.payload_type,
+                    rtx_pt: AUDIO_RTX_PT,
+                    clock_rate: self.audio.rate,
+                    media: "audio",
+                },
+            ),
         };
         SessionPlan {
             medium,
@@ -44,6 +72,12 @@ impl PeerPlan {
             ports,
             rtp_caps,
             security: self.security.session(medium, &self.endpoints),
+            rtx: self.resilience.rtx.then_some(rtx),
+            rtcp_bytes_per_s: match medium {
+                // About 2.5% of the 2 Mbit/s video: a report every few tens of milliseconds.
+                Medium::Video => 200_000.0,
+                Medium::Audio => 50_000.0,
+            },
         }
     }
 
@@ -57,6 +91,10 @@ impl PeerPlan {
     }
 }
 
+/// The least video bit rate the controller goes down to: below it 640x480 is not worth
+/// watching, and the audio still gets through.
+const MIN_VIDEO_KBPS: u32 = 150;
+
 /// A built (not yet running) peer.
 pub struct Peer {
     pub label: Option<String>,
@@ -64,6 +102,14 @@ pub struct Peer {
     collector: Collector,
     computer: StatsComputer,
     monitor: PeerMonitor,
+    rtx: bool,
+    /// Send-side rate adaptation of the video, when on, and the peer's reports it reads.
+    rate: Option<(RateController, FeedbackTap)>,
+    /// Frame integrity measurement (hidden `--quality-log`).
+    quality: Option<QualityMeter>,
+    /// The jitter buffer's latency, grown to let retransmissions arrive (with RTX only).
+    latency: Option<LatencyGovernor>,
+    rtpbin: gst::Element,
 }
 
 impl Peer {
@@ -77,6 +123,7 @@ impl Peer {
             &RtpBinSettings {
                 latency: plan.jitter_buffer,
                 cname: plan.cname(),
+                retransmission: plan.resilience.rtx,
             },
         )?;
         let video_send = add_chain(
@@ -108,12 +155,42 @@ impl Peer {
             rtp::keyframe::key_frame_for_new_receivers(&rtpbin, &encoder);
         }
         let collector = Collector::attach(&pipeline, &rtpbin, rejected);
+        let quality = match &plan.resilience.quality_log {
+            Some(path) => {
+                if plan.media.video_source == VideoSource::TestPattern {
+                    quality::number_outgoing_frames(&pipeline)?;
+                }
+                let path = match &plan.label {
+                    Some(label) => path.with_extension(label),
+                    None => path.clone(),
+                };
+                Some(QualityMeter::attach(&pipeline, &path)?)
+            }
+            None => None,
+        };
         Ok(Peer {
             label: plan.label.clone(),
             monitor: PeerMonitor::new(&pipeline),
             pipeline,
             collector,
             computer: StatsComputer::default(),
+            rtx: plan.resilience.rtx,
+            rate: plan.resilience.rate_adaptation.then(|| {
+                let controller = RateController::new(RateLimits {
+                    min_kbps: MIN_VIDEO_KBPS,
+                    max_kbps: plan.video.bitrate_kbps,
+                });
+                (
+                    controller,
+                    FeedbackTap::attach(&rtpbin, Medium::Video.session_id()),
+                )
+            }),
+            quality,
+            latency: plan
+                .resilience
+                .rtx
+                .then(|| LatencyGovernor::new(plan.jitter_buffer.as_millis() as u32)),
+            rtpbin,
         })
     }
 
@@ -144,7 +221,69 @@ impl Peer {
 
     /// Polls the pipeline and returns the statistics `now` seconds into the call.
     pub fn snapshot(&mut self, now: f64) -> Snapshot {
-        self.computer.update(&self.collector.poll(), now)
+        let mut snap = self.computer.update(&self.collector.poll(), now);
+        if self.rtx {
+            for (medium, stats) in [
+                (Medium::Video, &mut snap.video),
+                (Medium::Audio, &mut snap.audio),
+            ] {
+                let counts = rtp::rtx::counts(&self.pipeline, medium.session_id());
+                stats.rtx_requested = Some(counts.requested);
+                stats.rtx_repaired = Some(counts.repaired);
+            }
+        }
+        snap.video.send_target_kbps = self.rate.as_ref().map(|(c, _)| c.rate_kbps());
+        snap
+    }
+
+    /// Lets the jitter buffer wait long enough for retransmissions once losses show up, and
+    /// no longer than needed after they stop. Called from the main loop with `adapt_rate`.
+    pub fn adapt_jitter_buffer(&mut self, now: f64) {
+        let Some(governor) = &mut self.latency else {
+            return;
+        };
+        let sample = self.collector.poll();
+        // Per medium, the sender that sent the most is the media stream (not its RTX stream).
+        let main = |m: &MediumSample| m.sources.iter().max_by_key(|s| s.packets_received).cloned();
+        let (video, audio) = (main(&sample.video), main(&sample.audio));
+        let streams = [video, audio].into_iter().flatten();
+        let path = streams.fold(
+            PathState {
+                rtt_ms: None,
+                jitter_ms: 0.0,
+                lost: 0,
+            },
+            |p, s| PathState {
+                rtt_ms: p.rtt_ms.or(s.rtt_ms),
+                jitter_ms: p.jitter_ms.max(s.jitter_ms),
+                lost: p.lost + s.packets_lost.max(0) as u64,
+            },
+        );
+        if let Some(ms) = governor.update(path, now) {
+            tracing::info!(ms, "jitter buffer latency");
+            self.rtpbin.set_property("latency", ms);
+        }
+    }
+
+    /// Feeds the peer's latest receiver report to the rate controller and sets the video
+    /// encoder's bit rate when the target changed. Called from the main loop every `TICK_S`.
+    pub fn adapt_rate(&mut self, now: f64) {
+        let Some((rate, tap)) = &mut self.rate else {
+            return;
+        };
+        let before = rate.rate_kbps();
+        let feedback = self
+            .pipeline
+            .by_name("video-pay")
+            .and_then(|pay| feedback::sender_ssrc(&pay))
+            .and_then(|ssrc| tap.latest(ssrc));
+        let after = rate.update(feedback, now);
+        if after != before
+            && let Some(encoder) = self.pipeline.by_name("video-enc")
+        {
+            tracing::info!(before, after, "video bit rate");
+            encoder.set_property("bitrate", after);
+        }
     }
 
     /// Lines for the user about the peer's packets (e.g. a wrong passphrase); polled from the
@@ -156,6 +295,19 @@ impl Peer {
     /// Stops everything; sockets are closed when this returns.
     pub fn stop(&self) {
         let _ = self.pipeline.set_state(gst::State::Null);
+        if let Some(summary) = self.quality.as_ref().and_then(QualityMeter::finish) {
+            eprintln!(
+                "videocall: quality{}: {} frames, {:.1}% intact, frozen {:.0} ms (longest {:.0} ms)",
+                self.label
+                    .as_deref()
+                    .map(|l| format!(" {l}"))
+                    .unwrap_or_default(),
+                summary.frames,
+                summary.intact_share * 100.0,
+                summary.frozen_ms,
+                summary.longest_freeze_ms
+            );
+        }
     }
 }
 

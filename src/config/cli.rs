@@ -43,6 +43,8 @@ pub enum Command {
     Fuzz(crate::fuzz::FuzzArgs),
     /// Measure a real two-process call on loopback: latency, start-up, CPU, memory, bit rates.
     Bench(crate::bench::BenchArgs),
+    /// Relay a call between two peers through an impaired network (loss, jitter, outages…).
+    Relay(crate::relay::args::RelayArgs),
 }
 
 /// Where to send and receive: the six questions as flags.
@@ -125,6 +127,8 @@ pub struct MediaArgs {
     pub duration: Option<Duration>,
     #[command(flatten)]
     pub security: super::security_args::SecurityArgs,
+    #[command(flatten)]
+    pub resilience: super::resilience::ResilienceArgs,
 }
 
 impl Default for MediaArgs {
@@ -139,6 +143,7 @@ impl Default for MediaArgs {
             stats_json: None,
             duration: None,
             security: Default::default(),
+            resilience: Default::default(),
         }
     }
 }
@@ -164,6 +169,7 @@ impl MediaArgs {
                 path => JsonTarget::File(PathBuf::from(path)),
             }),
             duration: self.duration,
+            resilience: self.resilience.resilience(),
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod prompt;
+pub mod resilience;
 pub mod security_args;
 pub mod validate;
 
@@ -239,6 +240,8 @@ pub struct CallOptions {
     pub stats_interval: Duration,
     pub stats_json: Option<JsonTarget>,
     pub duration: Option<Duration>,
+    /// Loss repair and adaptation switches.
+    pub resilience: resilience::Resilience,
 }
 
 #[cfg(test)]

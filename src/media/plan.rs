@@ -163,9 +163,10 @@ pub fn video_encoder(video: &VideoSettings) -> ElementSpec {
         .prop("key-int-max", video.keyframe_interval)
         // One second of VBV is what lets CBR hold the rate per frame without starving key frames.
         .prop("vbv-buf-capacity", 1000)
-        // HRD CBR with filler data: the brief asks for 2 Mbit/s held constant, even when the
-        // picture is easy to compress.
-        .prop("option-string", "nal-hrd=cbr:filler=1")
+        // CBR with filler data: the brief asks for 2 Mbit/s held constant, even when the
+        // picture is easy to compress. Not NAL-HRD CBR: x264 refuses to change the VBV (so the
+        // bit rate) of a running HRD stream, and rate adaptation needs exactly that.
+        .prop("option-string", "filler=1")
         .prop("aud", false)
 }
 

@@ -2,7 +2,9 @@
 //! the one place that wires a session, so retransmission, FEC and SRTP plug in here.
 
 pub mod keyframe;
+pub mod latency;
 pub mod payload_guard;
+pub mod rtx;
 pub mod session;
 
 pub use session::{Medium, RtpBinSettings, SessionPlan, add_rtpbin, add_session};

@@ -13,6 +13,7 @@ use crate::config::StreamPorts;
 use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
+use crate::rtp::rtx::{self, RtxPlan};
 use crate::security::{self, RejectCounter, SessionSecurity};
 
 /// The two media of a call; the session id is fixed per medium.
@@ -47,6 +48,8 @@ pub struct RtpBinSettings {
     pub latency: Duration,
     /// RTCP SDES CNAME: unique per peer, so a restarted peer is a new participant.
     pub cname: String,
+    /// Ask for lost packets to be resent (RFC 4588 RTX, NACK-driven).
+    pub retransmission: bool,
 }
 
 /// One medium's transport: where to receive, where to send, and the caps of what arrives.
@@ -60,6 +63,12 @@ pub struct SessionPlan {
     pub rtp_caps: String,
     /// SRTP keys and the peer-only filter (see `security`).
     pub security: SessionSecurity,
+    /// Retransmission of lost packets (RFC 4588), both ways, when set.
+    pub rtx: Option<RtxPlan>,
+    /// RTCP bandwidth in bytes/s. Under AVPF there is no 5 s minimum, so this sets how soon
+    /// NACKs, PLIs and receiver reports (the rate controller's input) reach the sender:
+    /// at rtpbin's default guess (5% of 64 kbit/s) a NACK waited up to half a second.
+    pub rtcp_bytes_per_s: f64,
 }
 
 impl SessionPlan {
@@ -121,6 +130,37 @@ impl SessionPlan {
     }
 }
 
+/// How often full RTCP reports go out at most (RFC 4585 T_rr_interval).
+pub const RTCP_REPORT_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Answers rtpbin's requests for the session's RTX sender and receiver.
+fn connect_rtx(rtpbin: &gst::Element, plan: RtxPlan) {
+    for (signal, make) in [
+        (
+            "request-aux-sender",
+            rtx::make_sender as fn(&RtxPlan) -> AppResult<gst::Element>,
+        ),
+        ("request-aux-receiver", rtx::make_receiver),
+    ] {
+        rtpbin.connect(signal, false, move |args| {
+            // glib wants a value of the signal's type even for "none": a NULL element lets
+            // the handler of the other session answer.
+            let none = Some(None::<gst::Element>.to_value());
+            let session = args[1].get::<u32>().ok()?;
+            if session != plan.session {
+                return none;
+            }
+            match make(&plan) {
+                Ok(element) => Some(element.to_value()),
+                Err(e) => {
+                    tracing::warn!(session, "no retransmission: {e}");
+                    none
+                }
+            }
+        });
+    }
+}
+
 /// Parses rtpbin's `recv_rtp_src_{session}_{ssrc}_{pt}` pad name.
 pub fn parse_recv_pad_name(name: &str) -> Option<(u32, u32, u8)> {
     let mut parts = name.strip_prefix("recv_rtp_src_")?.split('_');
@@ -147,6 +187,9 @@ pub fn add_rtpbin(pipeline: &gst::Pipeline, settings: &RtpBinSettings) -> AppRes
             // Lip sync moves a stream's offset by at most 5 ms per frame: a wrong first RTCP
             // SR otherwise made a joining peer's video lose sync for good (docs/benchmarks.md).
             ("max-ts-offset-adjustment", "5000000".into()),
+            // Jitter buffers ask for missing packets (NACK); only sessions with an RTX plan
+            // answer them (see `rtx`).
+            ("do-retransmission", settings.retransmission.to_string()),
         ],
     })?;
     let sdes = gst::Structure::builder("application/x-rtp-source-sdes")
@@ -175,6 +218,10 @@ pub fn add_session(
     let link_err = |what: &str| AppError::Media(format!("cannot link {what} of session {id}"));
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
     let (rtp_src, rtcp_src, rtp_sink, rtcp_sink) = (rtp_src?, rtcp_src?, rtp_sink?, rtcp_sink?);
+    if let Some(rtx) = plan.rtx {
+        // rtpbin asks for these while the session's pads are requested below.
+        connect_rtx(rtpbin, rtx);
+    }
     pipeline
         .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
         .map_err(|_| link_err("UDP elements"))?;
@@ -208,6 +255,19 @@ pub fn add_session(
         .link_pads(Some("src"), rtpbin, Some(&format!("recv_rtcp_sink_{id}")))
         .map_err(|_| link_err("RTCP receiver"))?;
 
+    if let Some(session) =
+        rtpbin.emit_by_name::<Option<gst::glib::Object>>("get-internal-session", &[&id])
+    {
+        session.set_property("rtcp-fraction", plan.rtcp_bytes_per_s);
+        // A call has two participants, but with RTX each side has two SSRCs: count them all,
+        // or rtpsession leaves immediate-feedback mode and holds NACKs for the next regular
+        // report, by which time their deadline has passed.
+        session.set_property("rtcp-immediate-feedback-threshold", 8u32);
+        // Under AVPF this is T_rr_interval: full receiver reports (the rate controller's
+        // input) only this often. rtpsession's 5 s default would make rate adaptation sluggish.
+        session.set_property("rtcp-min-interval", RTCP_REPORT_INTERVAL.as_nanos() as u64);
+    }
+
     // rtpbin asks for the caps of a payload type it has not seen on the socket (e.g. after
     // the peer restarted): answer from the plan.
     let caps: gst::Caps = plan
@@ -225,11 +285,26 @@ pub fn add_session(
         .and_then(|s| s.get::<&str>("encoding-name").ok())
         .unwrap_or_default()
         .to_string();
+    let rtx_caps = match plan.rtx {
+        Some(rtx) => Some(
+            rtx.rtx_caps()
+                .parse::<gst::Caps>()
+                .map_err(|_| AppError::Media(format!("invalid RTX caps: {}", rtx.rtx_caps())))?,
+        ),
+        None => None,
+    };
+    let rtx_pt = plan.rtx.map(|r| u32::from(r.rtx_pt));
+    // Only our payload types have caps: any other (garbage, or another session's question) gets
+    // a typed NULL, so rtpbin drops it; a bare None would make glib abort the process.
     rtpbin.connect("request-pt-map", false, move |args| {
         let session = args[1].get::<u32>().ok();
         let pt = args[2].get::<u32>().ok();
-        let ours = session == Some(id) && pt.is_some() && pt == planned_pt;
-        Some(if ours { Some(&caps) } else { None }.to_value())
+        let answer = match (session == Some(id), pt) {
+            (true, Some(pt)) if Some(pt) == planned_pt => Some(&caps),
+            (true, Some(pt)) if Some(pt) == rtx_pt => rtx_caps.as_ref(),
+            _ => None,
+        };
+        Some(answer.to_value())
     });
 
     // Every sender's pad feeds the depayloader through a funnel: a peer that restarts (new
@@ -308,6 +383,8 @@ mod tests {
             },
             rtp_caps: "application/x-rtp".into(),
             security: Default::default(),
+            rtx: None,
+            rtcp_bytes_per_s: 1000.0,
         };
         let [rtp_in, rtcp_in, rtp_out, rtcp_out] = plan.udp_elements();
         assert_eq!(rtp_in.name, "udpsrc-rtp-1");

@@ -95,6 +95,7 @@ impl MediumState {
             packets_rejected: sample.rejected,
             frames_rendered: sample.rendered,
             fps,
+            ..Default::default()
         }
     }
 }

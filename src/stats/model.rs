@@ -29,6 +29,15 @@ pub struct StreamStats {
     /// Frames rendered per second over the last interval (video only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fps: Option<f64>,
+    /// Lost packets we asked the peer to resend (RTX, RFC 4588), when retransmission is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtx_requested: Option<u64>,
+    /// Resent packets that arrived and filled a gap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtx_repaired: Option<u64>,
+    /// The bit rate our encoder is set to now (video, with rate adaptation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_target_kbps: Option<u32>,
 }
 
 /// Both media at one instant of the call.

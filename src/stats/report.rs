@@ -43,6 +43,12 @@ fn stream_line(name: &str, s: &StreamStats) -> String {
         let _ = write!(line, " | {frames} frames {fps:.1} fps");
     }
     let _ = write!(line, " | rejected {}", s.packets_rejected);
+    if let (Some(requested), Some(repaired)) = (s.rtx_requested, s.rtx_repaired) {
+        let _ = write!(line, " | rtx {repaired}/{requested}");
+    }
+    if let Some(target) = s.send_target_kbps {
+        let _ = write!(line, " | sending at {target} kbit/s");
+    }
     line
 }
 
@@ -95,6 +101,7 @@ mod tests {
                 packets_rejected: 3,
                 frames_rendered: Some(100),
                 fps: Some(25.0),
+                ..Default::default()
             },
             audio: StreamStats {
                 avg_bitrate_bps: 64_000.0,

@@ -1,0 +1,121 @@
+//! Reads what the peer's RTCP receiver reports say about the video we send. rtpsession keeps
+//! only the last report block per remote participant, and with RTX the peer reports on two of
+//! our SSRCs, so we look at the reports ourselves: `on-receiving-rtcp` hands each incoming
+//! compound packet (tens per second, not per media buffer) to `report_blocks`, and the latest
+//! block per SSRC is kept for the rate controller's timer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use gst::glib;
+use gst::prelude::*;
+use rtcp_types::{Compound, Packet};
+
+use super::controller::Feedback;
+
+/// The report blocks (about which SSRC, what it says) in one compound RTCP packet.
+pub fn report_blocks(data: &[u8]) -> Vec<(u32, Feedback)> {
+    let Ok(compound) = Compound::parse(data) else {
+        return Vec::new();
+    };
+    let feedback = |b: rtcp_types::ReportBlock| {
+        // Cumulative lost is a signed 24-bit number (RFC 3550 §6.4.1).
+        let raw = b.cumulative_lost() as i64;
+        let lost = if raw & 0x80_0000 != 0 {
+            raw - 0x100_0000
+        } else {
+            raw
+        };
+        (
+            b.ssrc(),
+            Feedback {
+                highest_seq: b.extended_sequence_number().into(),
+                lost,
+            },
+        )
+    };
+    compound
+        .flatten()
+        .flat_map(|packet| match packet {
+            Packet::Sr(sr) => sr.report_blocks().map(feedback).collect::<Vec<_>>(),
+            Packet::Rr(rr) => rr.report_blocks().map(feedback).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Keeps the latest report block per SSRC from one session's incoming RTCP.
+#[derive(Clone, Default)]
+pub struct FeedbackTap {
+    latest: Arc<Mutex<HashMap<u32, Feedback>>>,
+}
+
+impl FeedbackTap {
+    /// Listens to the incoming RTCP of `session` in `rtpbin` (call after the session exists).
+    pub fn attach(rtpbin: &gst::Element, session: u32) -> FeedbackTap {
+        let tap = FeedbackTap::default();
+        let Some(internal) =
+            rtpbin.emit_by_name::<Option<glib::Object>>("get-internal-session", &[&session])
+        else {
+            return tap;
+        };
+        let latest = tap.latest.clone();
+        internal.connect("on-receiving-rtcp", false, move |args| {
+            let buffer = args[1].get::<gst::Buffer>().ok()?;
+            let map = buffer.map_readable().ok()?;
+            let blocks = report_blocks(&map);
+            if let Ok(mut latest) = latest.lock() {
+                latest.extend(blocks);
+            }
+            None
+        });
+        tap
+    }
+
+    /// The latest report about `ssrc`.
+    pub fn latest(&self, ssrc: u32) -> Option<Feedback> {
+        self.latest.lock().ok()?.get(&ssrc).copied()
+    }
+}
+
+/// The SSRC our video payloader sends with.
+pub fn sender_ssrc(payloader: &gst::Element) -> Option<u32> {
+    payloader
+        .property::<gst::Structure>("stats")
+        .get::<u32>("ssrc")
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtcp_types::{ReceiverReport, ReportBlock, RtcpPacketWriterExt};
+
+    #[test]
+    fn report_blocks_come_out_of_a_receiver_report() {
+        let rr = ReceiverReport::builder(0x1111)
+            .add_report_block(
+                ReportBlock::builder(0xabcd)
+                    .cumulative_lost(0xff_fffe) // -2
+                    .extended_sequence_number(70_000),
+            )
+            .add_report_block(ReportBlock::builder(0x2222).cumulative_lost(12));
+        let mut data = vec![0; 128];
+        let len = rr.write_into(&mut data).unwrap();
+        data.truncate(len);
+        let blocks = report_blocks(&data);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(
+            blocks[0],
+            (
+                0xabcd,
+                Feedback {
+                    highest_seq: 70_000,
+                    lost: -2
+                }
+            )
+        );
+        assert_eq!(blocks[1].1.lost, 12);
+        assert!(report_blocks(&[1, 2, 3]).is_empty());
+    }
+}

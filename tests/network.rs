@@ -1,0 +1,187 @@
+//! Calls through `videocall relay` on 127.0.0.1: two `videocall call` processes whose every
+//! RTP/RTCP packet crosses an impaired relay process. Short runs, generous bounds; the
+//! figures themselves are in docs/benchmarks-network.md.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+use serde_json::Value;
+
+/// Starts the relay for peers receiving at `peers` (A: +0/+4, B: +2/+6) on relay ports `relay`.
+fn spawn_relay(relay: u16, peers: u16, both: &str, seconds: f64) -> Child {
+    Command::new(bin())
+        .args(["relay", "--port", &relay.to_string()])
+        .args(["--a-video-port", &peers.to_string()])
+        .args(["--a-audio-port", &(peers + 4).to_string()])
+        .args(["--b-video-port", &(peers + 2).to_string()])
+        .args(["--b-audio-port", &(peers + 6).to_string()])
+        .args(["--both", both, "--duration", &seconds.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("relay starts")
+}
+
+/// One peer sending to the relay.
+fn spawn_peer_via(
+    relay: u16,
+    peers: u16,
+    side_b: bool,
+    json: &Path,
+    seconds: f64,
+    extra: &[&str],
+) -> Child {
+    let (recv_video, dest_video) = if side_b {
+        (peers + 2, relay + 4)
+    } else {
+        (peers, relay)
+    };
+    Command::new(bin())
+        .args([
+            "call",
+            "--no-prompt",
+            "--local-ip",
+            "127.0.0.1",
+            "--remote-ip",
+            "127.0.0.1",
+        ])
+        .args(["--video-dest-port", &dest_video.to_string()])
+        .args(["--video-recv-port", &recv_video.to_string()])
+        .args(["--audio-dest-port", &(dest_video + 2).to_string()])
+        .args(["--audio-recv-port", &(recv_video + 4).to_string()])
+        .args(media_args(json, seconds))
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("videocall starts")
+}
+
+/// Runs a call of `seconds` through a relay impairing both directions with `spec`; returns
+/// both peers' snapshots and the relay's stderr.
+fn call_through(spec: &str, seconds: f64, extra: &[&str]) -> (Vec<Value>, Vec<Value>, String) {
+    let dir = tempdir();
+    let (relay, peers) = (free_base(), free_base());
+    let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
+    let r = spawn_relay(relay, peers, spec, seconds + 1.0);
+    sleep(0.3);
+    let a = spawn_peer_via(relay, peers, false, &ja, seconds, extra);
+    let b = spawn_peer_via(relay, peers, true, &jb, seconds, extra);
+    finish(a, "A");
+    finish(b, "B");
+    let relay_out = finish(r, "relay");
+    (
+        snapshots(&ja),
+        snapshots(&jb),
+        String::from_utf8_lossy(&relay_out.stderr).into_owned(),
+    )
+}
+
+fn elapsed(v: &Value) -> f64 {
+    v["elapsed_s"].as_f64().unwrap()
+}
+
+/// Frames rendered per second between the snapshots at `from` and `to`.
+fn fps_between(snaps: &[Value], from: f64, to: f64) -> f64 {
+    let (a, b) = (at(snaps, from), at(snaps, to));
+    (num(b, "video", "frames_rendered") - num(a, "video", "frames_rendered"))
+        / (elapsed(b) - elapsed(a))
+}
+
+#[test]
+fn two_percent_loss_is_repaired_and_video_keeps_its_frame_rate() {
+    let _guard = media_lock();
+    let (a, b, relay) = call_through(
+        "loss=2,delay=10-20,reorder=no",
+        9.0,
+        &["--jitter-buffer-ms", "150"],
+    );
+    assert!(relay.contains("loss 2%"), "{relay}");
+    for (side, snaps) in [("A", &a), ("B", &b)] {
+        let last = snaps.last().unwrap();
+        assert!(
+            num(last, "video", "packets_lost") > 0.0,
+            "{side}: the relay lost nothing: {last}"
+        );
+        assert!(
+            num(last, "video", "rtx_repaired") > 0.0,
+            "{side}: nothing repaired: {last}"
+        );
+        let fps = fps_between(snaps, 3.0, elapsed(last) - 0.1);
+        assert!(fps >= 20.0, "{side}: {fps:.1} frames/s at 2% loss");
+    }
+}
+
+#[test]
+fn video_resumes_after_a_three_second_outage() {
+    let _guard = media_lock();
+    let (a, b, relay) = call_through("outage=3+3", 10.0, &[]);
+    assert!(
+        relay.contains("outage") && relay.contains("network up"),
+        "{relay}"
+    );
+    for (side, snaps) in [("A", &a), ("B", &b)] {
+        let during = fps_between(snaps, 4.0, 5.5);
+        assert!(
+            during < 3.0,
+            "{side}: {during:.1} frames/s during the outage"
+        );
+        let after = fps_between(snaps, 7.5, 9.5);
+        assert!(
+            after >= 15.0,
+            "{side}: only {after:.1} frames/s after the network came back"
+        );
+    }
+}
+
+#[test]
+fn a_capped_link_makes_the_sender_lower_its_bit_rate() {
+    let _guard = media_lock();
+    let (a, b, _) = call_through("cap=800", 9.0, &[]);
+    for (side, snaps) in [("A", &a), ("B", &b)] {
+        // The controller probes around the cap; after it found it, it never returns near 2 Mbit/s.
+        let targets: Vec<f64> = snaps
+            .iter()
+            .filter(|s| elapsed(s) >= 4.0)
+            .map(|s| num(s, "video", "send_target_kbps"))
+            .collect();
+        assert!(
+            targets.iter().all(|t| *t <= 1000.0) && targets.iter().any(|t| *t < 800.0),
+            "{side}: targets {targets:?} kbit/s for an 800 kbit/s link"
+        );
+        let last = snaps.last().unwrap();
+        let fps = fps_between(snaps, 6.0, elapsed(last) - 0.1);
+        assert!(fps >= 15.0, "{side}: {fps:.1} frames/s under the cap");
+    }
+}
+
+#[test]
+fn a_bad_impairment_is_one_line_and_exit_2() {
+    let out = run_with_input(
+        &[
+            "relay",
+            "--a-video-port",
+            "5000",
+            "--a-audio-port",
+            "5004",
+            "--b-video-port",
+            "5100",
+            "--b-audio-port",
+            "5104",
+            "--both",
+            "loss=200",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--both: loss=200") && err.lines().count() == 1,
+        "{err}"
+    );
+}
