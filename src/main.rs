@@ -5,11 +5,13 @@ mod call;
 mod config;
 mod demo;
 mod error;
+mod fuzz;
 mod media;
 mod quality;
 mod rate;
 mod relay;
 mod rtp;
+mod security;
 mod stats;
 
 use std::process::ExitCode;
@@ -79,6 +81,7 @@ fn run(command: Command) -> AppResult<()> {
         Command::Call(args) => run_call(&args),
         Command::Demo(args) => run_demo(&args.media),
         Command::Relay(args) => run_relay(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
     }
 }
 
@@ -92,12 +95,17 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         &mut std::io::stdout(),
         &is_local_address,
     )?;
-    media::build::init_and_check(REQUIRED_ELEMENTS)?;
-    let plan = peer_plan(None, endpoints, &args.media)?;
+    let security =
+        args.media
+            .security
+            .resolve(!args.no_prompt, &mut stdin.lock(), &mut std::io::stdout())?;
+    check_elements(&security)?;
+    let plan = peer_plan(None, endpoints, &args.media, &security)?;
     let peer = Peer::build(&plan)?;
     eprintln!(
-        "videocall: {}; RTP to {} (video {}, audio {}), receiving on {} (video {}, audio {})",
+        "videocall: {}; {}; RTP to {} (video {}, audio {}), receiving on {} (video {}, audio {})",
         plan.media.describe(),
+        describe_security(&security),
         endpoints.remote_ip,
         endpoints.video.dest_rtp,
         endpoints.audio.dest_rtp,
@@ -105,27 +113,34 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         endpoints.video.recv_rtp,
         endpoints.audio.recv_rtp
     );
+    warn_if_plain(&security);
     call::run(vec![peer], &options)
 }
 
 fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
     let options = media_args.options()?;
-    media::build::init_and_check(REQUIRED_ELEMENTS)?;
+    let security =
+        media_args
+            .security
+            .resolve(false, &mut std::io::empty(), &mut std::io::sink())?;
+    check_elements(&security)?;
     let base = demo::free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 8)?;
     let (a, b) = demo::loopback_pair(base);
     let plans = [
-        peer_plan(Some("A"), a, media_args)?,
-        peer_plan(Some("B"), b, media_args)?,
+        peer_plan(Some("A"), a, media_args, &security)?,
+        peer_plan(Some("B"), b, media_args, &security)?,
     ];
     eprintln!(
-        "videocall demo: peers A and B on 127.0.0.1, ports {base}-{}; {}; Ctrl-C ends it",
+        "videocall demo: peers A and B on 127.0.0.1, ports {base}-{}; {}; {}; Ctrl-C ends it",
         base + 7,
-        plans[0].media.describe()
+        plans[0].media.describe(),
+        describe_security(&security)
     );
     let peers = plans
         .iter()
         .map(Peer::build)
         .collect::<AppResult<Vec<_>>>()?;
+    warn_if_plain(&security);
     call::run(peers, &options)
 }
 
@@ -148,10 +163,43 @@ fn run_relay(args: &relay::args::RelayArgs) -> AppResult<()> {
     call::run_with_relay(Vec::new(), Some(relay), &options)
 }
 
+/// Checks the plugins, and the SRTP suite when the call is encrypted.
+fn check_elements(security: &security::PeerSecurity) -> AppResult<()> {
+    media::build::init_and_check(REQUIRED_ELEMENTS)?;
+    if let Some((suite, _)) = &security.srtp {
+        media::build::init_and_check(&["srtpenc", "srtpdec"])?;
+        security::srtp::check_suite(*suite)?;
+    }
+    Ok(())
+}
+
+/// The one-line warning of an unencrypted call, once it is about to start.
+fn warn_if_plain(security: &security::PeerSecurity) {
+    if security.srtp.is_none() {
+        eprintln!(
+            "videocall: warning: no passphrase: media goes as plain RTP that anyone on the path can watch"
+        );
+    }
+}
+
+/// The banner's word on protection (never the passphrase or keys).
+fn describe_security(security: &security::PeerSecurity) -> String {
+    let who = if security.accept_any_source {
+        "from any address"
+    } else {
+        "from the peer's address only"
+    };
+    match &security.srtp {
+        Some((suite, _)) => format!("SRTP {}, {who}", suite.name()),
+        None => format!("plain RTP, {who}"),
+    }
+}
+
 fn peer_plan(
     label: Option<&str>,
     endpoints: config::Endpoints,
     media_args: &MediaArgs,
+    security: &security::PeerSecurity,
 ) -> AppResult<PeerPlan> {
     let options = media_args.options()?;
     Ok(PeerPlan {
@@ -167,5 +215,6 @@ fn peer_plan(
         audio: AudioSettings::default(),
         jitter_buffer: options.jitter_buffer,
         resilience: options.resilience,
+        security: security.clone(),
     })
 }

@@ -162,7 +162,25 @@ pub fn run_with_relay(
             glib::ControlFlow::Continue
         })
     };
-    let mut sources = vec![stats_timer, adapt_timer];
+    // Decoder counters are read every second, so a wrong passphrase shows within seconds
+    // whatever the report interval.
+    let security_timer = {
+        let peers = peers.clone();
+        glib::timeout_add_local(std::time::Duration::from_secs(1), move || {
+            for peer in peers.borrow_mut().iter_mut() {
+                let prefix = peer
+                    .label
+                    .as_deref()
+                    .map(|l| format!("[{l}] "))
+                    .unwrap_or_default();
+                for line in peer.security_alerts() {
+                    eprintln!("videocall: {prefix}{line}");
+                }
+            }
+            glib::ControlFlow::Continue
+        })
+    };
+    let mut sources = vec![stats_timer, adapt_timer, security_timer];
     if let Some(duration) = options.duration {
         let main_loop = main_loop.clone();
         sources.push(glib::timeout_add_local_once(duration, move || {

@@ -18,6 +18,8 @@ use crate::rate::{RateController, RateLimits};
 use crate::rtp::latency::{LatencyGovernor, PathState};
 use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RTX_PT};
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
+use crate::security::PeerSecurity;
+use crate::security::monitor::PeerMonitor;
 use crate::stats::Snapshot;
 use crate::stats::collect::Collector;
 use crate::stats::compute::StatsComputer;
@@ -34,6 +36,7 @@ pub struct PeerPlan {
     pub audio: AudioSettings,
     pub jitter_buffer: Duration,
     pub resilience: Resilience,
+    pub security: PeerSecurity,
 }
 
 impl PeerPlan {
@@ -74,6 +77,7 @@ impl PeerPlan {
                 Medium::Video => 200_000.0,
                 Medium::Audio => 50_000.0,
             },
+            security: self.security.session(medium, &self.endpoints),
         }
     }
 
@@ -105,6 +109,7 @@ pub struct Peer {
     /// The jitter buffer's latency, grown to let retransmissions arrive (with RTX only).
     latency: Option<LatencyGovernor>,
     rtpbin: gst::Element,
+    monitor: PeerMonitor,
 }
 
 impl Peer {
@@ -128,6 +133,7 @@ impl Peer {
         let audio_send = add_chain(bin, &audio_send_chain(&plan.audio, plan.media.audio_source))?;
         let video_recv = add_chain(bin, &video_recv_chain(plan.media.video_sink))?;
         let audio_recv = add_chain(bin, &audio_recv_chain(plan.media.audio_sink))?;
+        let mut rejected = Vec::new();
         for (medium, send, recv) in [
             (Medium::Video, &video_send, &video_recv),
             (Medium::Audio, &audio_send, &audio_recv),
@@ -136,15 +142,16 @@ impl Peer {
             let depayloader = recv
                 .first()
                 .expect("a receive chain starts with its depayloader");
-            rtp::add_session(
+            rejected.push(rtp::add_session(
                 &pipeline,
                 &rtpbin,
                 &plan.session(medium),
                 payloader,
                 depayloader,
-            )?;
+            )?);
         }
-        let collector = Collector::attach(&pipeline, &rtpbin);
+        let rejected = rejected.try_into().expect("one counter per medium");
+        let collector = Collector::attach(&pipeline, &rtpbin, rejected);
         let quality = match &plan.resilience.quality_log {
             Some(path) => {
                 if plan.media.video_source == VideoSource::TestPattern {
@@ -160,6 +167,7 @@ impl Peer {
         };
         Ok(Peer {
             label: plan.label.clone(),
+            monitor: PeerMonitor::new(&pipeline),
             pipeline,
             collector,
             computer: StatsComputer::default(),
@@ -273,6 +281,12 @@ impl Peer {
             tracing::info!(before, after, "video bit rate");
             encoder.set_property("bitrate", after);
         }
+    }
+
+    /// Lines for the user about the peer's packets (e.g. a wrong passphrase); polled from the
+    /// main loop.
+    pub fn security_alerts(&mut self) -> Vec<String> {
+        self.monitor.poll()
     }
 
     /// Stops everything; sockets are closed when this returns.

@@ -40,6 +40,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Relay a call between two peers through an impaired network (loss, jitter, outages…).
     Relay(crate::relay::args::RelayArgs),
+    /// Throws malformed datagrams at a running call's ports (robustness testing).
+    #[command(hide = true)]
+    Fuzz(crate::fuzz::FuzzArgs),
 }
 
 /// Where to send and receive: the six questions as flags.
@@ -119,6 +122,8 @@ pub struct MediaArgs {
     pub duration: Option<Duration>,
     #[command(flatten)]
     pub resilience: super::resilience::ResilienceArgs,
+    #[command(flatten)]
+    pub security: super::security_args::SecurityArgs,
 }
 
 impl Default for MediaArgs {
@@ -133,6 +138,7 @@ impl Default for MediaArgs {
             stats_json: None,
             duration: None,
             resilience: Default::default(),
+            security: Default::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod prompt;
 pub mod resilience;
+pub mod security_args;
 pub mod validate;
 
 use std::net::IpAddr;

@@ -2,6 +2,7 @@
 //! the one place that wires a session, so retransmission, FEC and SRTP plug in here.
 
 pub mod latency;
+pub mod payload_guard;
 pub mod rtx;
 pub mod session;
 

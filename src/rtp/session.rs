@@ -2,7 +2,9 @@
 //! RTCP) → rtpbin → depayloader. Element names are deterministic (`udpsrc-rtp-0`, …) so stats
 //! and tests can find them.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gst::prelude::*;
@@ -12,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
 use crate::rtp::rtx::{self, RtxPlan};
+use crate::security::{self, RejectCounter, SessionSecurity};
 
 /// The two media of a call; the session id is fixed per medium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -64,6 +67,8 @@ pub struct SessionPlan {
     /// NACKs, PLIs and receiver reports (the rate controller's input) reach the sender:
     /// at rtpbin's default guess (5% of 64 kbit/s) a NACK waited up to half a second.
     pub rtcp_bytes_per_s: f64,
+    /// SRTP keys and the peer-only filter (see `security`).
+    pub security: SessionSecurity,
 }
 
 impl SessionPlan {
@@ -101,13 +106,24 @@ impl SessionPlan {
                 ("async", "false".to_string()),
             ],
         };
+        let (rtp_caps, rtcp_caps) = match &self.security.srtp {
+            Some(_) => {
+                let (rtp, rtcp) = security::srtp::encrypted_caps(&self.rtp_caps);
+                (rtp, Some(rtcp))
+            }
+            None => (self.rtp_caps.clone(), None),
+        };
         [
             udpsrc(
                 format!("udpsrc-rtp-{id}"),
                 self.ports.recv_rtp,
-                Some(&self.rtp_caps),
+                Some(&rtp_caps),
             ),
-            udpsrc(format!("udpsrc-rtcp-{id}"), self.ports.recv_rtcp(), None),
+            udpsrc(
+                format!("udpsrc-rtcp-{id}"),
+                self.ports.recv_rtcp(),
+                rtcp_caps,
+            ),
             udpsink(format!("udpsink-rtp-{id}"), self.ports.dest_rtp),
             udpsink(format!("udpsink-rtcp-{id}"), self.ports.dest_rtcp()),
         ]
@@ -185,15 +201,16 @@ pub fn add_rtpbin(pipeline: &gst::Pipeline, settings: &RtpBinSettings) -> AppRes
 }
 
 /// Wires one session into `rtpbin`: `payloader` is the last element of the send chain,
-/// `depayloader` the first of the receive chain. A new sender (a peer that restarted, with a
-/// new SSRC) is relinked to the same depayloader, so the call carries on.
+/// `depayloader` the first of the receive chain. Every sender (a peer that restarted has a new
+/// SSRC) is funnelled into the same depayloader, so the call carries on. Returns the count of
+/// datagrams the peer-only filter dropped.
 pub fn add_session(
     pipeline: &gst::Pipeline,
     rtpbin: &gst::Element,
     plan: &SessionPlan,
     payloader: &gst::Element,
     depayloader: &gst::Element,
-) -> AppResult<()> {
+) -> AppResult<RejectCounter> {
     let id = plan.medium.session_id();
     let link_err = |what: &str| AppError::Media(format!("cannot link {what} of session {id}"));
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
@@ -205,6 +222,16 @@ pub fn add_session(
     pipeline
         .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
         .map_err(|_| link_err("UDP elements"))?;
+    // SRTP and the source filter go in before the pads are requested: rtpbin asks for the
+    // encoder and decoder then.
+    if let Some(keys) = &plan.security.srtp {
+        security::srtp::attach(rtpbin, id, keys);
+    }
+    let rejected = RejectCounter::default();
+    if let Some(peer) = plan.security.only_from {
+        security::source_filter::install(&rtp_src, peer, &rejected);
+        security::source_filter::install(&rtcp_src, peer, &rejected);
+    }
 
     payloader
         .link_pads(Some("src"), rtpbin, Some(&format!("send_rtp_sink_{id}")))
@@ -245,6 +272,18 @@ pub fn add_session(
         .rtp_caps
         .parse()
         .map_err(|_| AppError::Media(format!("invalid caps in plan: {}", plan.rtp_caps)))?;
+    // Only our payload types have caps (the media's and, with RTX, its retransmission
+    // type): any other (garbage, or another session's question) gets a typed NULL, so rtpbin
+    // drops it; a bare None would make glib abort the process.
+    let planned_pt = caps
+        .structure(0)
+        .and_then(|s| s.get::<i32>("payload").ok())
+        .and_then(|pt| u32::try_from(pt).ok());
+    let encoding = caps
+        .structure(0)
+        .and_then(|s| s.get::<&str>("encoding-name").ok())
+        .unwrap_or_default()
+        .to_string();
     let rtx_caps = match plan.rtx {
         Some(rtx) => Some(
             rtx.rtx_caps()
@@ -255,38 +294,67 @@ pub fn add_session(
     };
     let rtx_pt = plan.rtx.map(|r| u32::from(r.rtx_pt));
     rtpbin.connect("request-pt-map", false, move |args| {
-        let none = Some(None::<gst::Caps>.to_value());
-        let (Ok(session), Ok(pt)) = (args[1].get::<u32>(), args[2].get::<u32>()) else {
-            return none;
-        };
-        if session != id {
-            return none;
+        let session = args[1].get::<u32>().ok();
+        let pt = args[2].get::<u32>().ok();
+        if session != Some(id) || pt.is_none() {
+            return Some(None::<gst::Caps>.to_value());
         }
-        match (&rtx_caps, rtx_pt) {
-            (Some(rtx_caps), Some(rtx_pt)) if pt == rtx_pt => Some(rtx_caps.to_value()),
-            _ => Some(caps.to_value()),
+        if pt == planned_pt {
+            return Some(Some(&caps).to_value());
+        }
+        match &rtx_caps {
+            Some(rtx_caps) if pt == rtx_pt => Some(Some(rtx_caps).to_value()),
+            _ => Some(None::<gst::Caps>.to_value()),
         }
     });
 
-    let depay_sink = depayloader
-        .static_pad("sink")
-        .ok_or_else(|| link_err("depayloader"))?;
+    // Every sender's pad feeds the depayloader through a funnel: a peer that restarts (new
+    // SSRC) simply takes over, and a forged sender cannot unlink the real one (an unlinked
+    // rtpbin pad fails the whole pipeline with not-linked).
+    let funnel = make_element(&ElementSpec {
+        factory: "funnel",
+        name: format!("{}-funnel", plan.medium.name()),
+        props: vec![],
+    })?;
+    pipeline.add(&funnel).map_err(|_| link_err("funnel"))?;
+    funnel
+        .link(depayloader)
+        .map_err(|_| link_err("depayloader"))?;
+    if let Some(sink) = depayloader.static_pad("sink") {
+        super::payload_guard::install(&sink, &encoding);
+    }
+    let inputs: Arc<Mutex<HashMap<String, gst::Pad>>> = Arc::default();
+    let (added, removed) = (inputs.clone(), inputs);
+    let funnel_weak = funnel.downgrade();
     rtpbin.connect_pad_added(move |_, pad| {
         let Some((session, ssrc, pt)) = parse_recv_pad_name(&pad.name()) else {
             return;
         };
-        if session != id {
+        let Some(funnel) = funnel_weak.upgrade().filter(|_| session == id) else {
             return;
-        }
-        if let Some(old) = depay_sink.peer() {
-            let _ = old.unlink(&depay_sink);
-        }
-        match pad.link(&depay_sink) {
+        };
+        let Some(input) = funnel.request_pad_simple("sink_%u") else {
+            return tracing::warn!(session, ssrc, pt, "funnel gave no pad");
+        };
+        match pad.link(&input) {
             Ok(_) => tracing::info!(session, ssrc, pt, "receiving a new sender"),
             Err(e) => tracing::warn!(session, ssrc, pt, "cannot link new sender: {e:?}"),
         }
+        if let Ok(mut map) = added.lock() {
+            map.insert(pad.name().to_string(), input);
+        }
     });
-    Ok(())
+    let funnel_weak = funnel.downgrade();
+    rtpbin.connect_pad_removed(move |_, pad| {
+        let input = removed
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(pad.name().as_str()));
+        if let (Some(input), Some(funnel)) = (input, funnel_weak.upgrade()) {
+            funnel.release_request_pad(&input);
+        }
+    });
+    Ok(rejected)
 }
 
 #[cfg(test)]
@@ -317,6 +385,7 @@ mod tests {
             rtp_caps: "application/x-rtp".into(),
             rtx: None,
             rtcp_bytes_per_s: 1000.0,
+            security: Default::default(),
         };
         let [rtp_in, rtcp_in, rtp_out, rtcp_out] = plan.udp_elements();
         assert_eq!(rtp_in.name, "udpsrc-rtp-1");

@@ -10,6 +10,7 @@ use gst::prelude::*;
 use super::compute::{jitter_ms_from_units, rtt_ms_from_ntp_short};
 use super::model::*;
 use crate::rtp::Medium;
+use crate::security::RejectCounter;
 
 /// A jitter buffer rtpbin created for one sender, with its last pushed count (kept after the
 /// buffer is gone, so totals survive a peer restart).
@@ -25,11 +26,17 @@ pub struct Collector {
     rtpbin: gst::Element,
     pipeline: gst::Pipeline,
     jitterbuffers: Arc<Mutex<Vec<JitterBufferEntry>>>,
+    /// The peer-only filter's counts, video then audio.
+    rejected: [RejectCounter; 2],
 }
 
 impl Collector {
     /// Starts tracking the jitter buffers `rtpbin` creates. Call before the pipeline runs.
-    pub fn attach(pipeline: &gst::Pipeline, rtpbin: &gst::Element) -> Collector {
+    pub fn attach(
+        pipeline: &gst::Pipeline,
+        rtpbin: &gst::Element,
+        rejected: [RejectCounter; 2],
+    ) -> Collector {
         let jitterbuffers: Arc<Mutex<Vec<JitterBufferEntry>>> = Arc::default();
         let registry = jitterbuffers.clone();
         rtpbin.connect("new-jitterbuffer", false, move |args| {
@@ -48,6 +55,7 @@ impl Collector {
             rtpbin: rtpbin.clone(),
             pipeline: pipeline.clone(),
             jitterbuffers,
+            rejected,
         }
     }
 
@@ -66,6 +74,7 @@ impl Collector {
             rendered: (medium == Medium::Video)
                 .then(|| self.rendered(&format!("{}-sink", medium.name())))
                 .flatten(),
+            rejected: self.rejected[medium.session_id() as usize].get(),
         }
     }
 

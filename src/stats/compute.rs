@@ -92,6 +92,7 @@ impl MediumState {
             packets_pushed: self.pushed.values().sum(),
             packets_lost,
             rtt_ms: self.last_rtt_ms,
+            packets_rejected: sample.rejected,
             frames_rendered: sample.rendered,
             fps,
             ..Default::default()
@@ -158,6 +159,7 @@ mod tests {
                     .collect(),
                 sources,
                 rendered: Some(rendered),
+                rejected: rendered / 5,
             },
             audio: MediumSample::default(),
         }
@@ -180,6 +182,7 @@ mod tests {
         assert_eq!(s.video.avg_bitrate_bps, 2_000_000.0);
         assert_eq!(s.video.fps, Some(25.0));
         assert_eq!(s.video.packets_pushed, 300);
+        assert_eq!(s.video.packets_rejected, 15);
         assert_eq!(s.audio.frames_rendered, None);
         // A final report right after a periodic one keeps the last interval's rates.
         let end = c.update(&video(vec![source(1, 301, 751_000)], 76), 4.01);

@@ -21,6 +21,8 @@ pub struct StreamStats {
     pub packets_lost: u64,
     /// Round-trip time from RTCP (LSR/DLSR), once known.
     pub rtt_ms: Option<f64>,
+    /// Datagrams on our ports from an address other than the peer's, dropped unread.
+    pub packets_rejected: u64,
     /// Frames the video sink rendered (video only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frames_rendered: Option<u64>,
@@ -66,6 +68,8 @@ pub struct MediumSample {
     pub sources: Vec<SourceSample>,
     pub pushed: Vec<(u32, u64)>,
     pub rendered: Option<u64>,
+    /// Datagrams the peer-only filter dropped on this medium's two ports (a total).
+    pub rejected: u64,
 }
 
 /// One poll of both media.

@@ -48,6 +48,7 @@ fn stream_line(name: &str, s: &StreamStats) -> String {
     if let Some(target) = s.send_target_kbps {
         let _ = write!(line, " | sending at {target} kbit/s");
     }
+    let _ = write!(line, " | rejected {}", s.packets_rejected);
     line
 }
 
@@ -97,6 +98,7 @@ mod tests {
                 packets_pushed: 900,
                 packets_lost: 0,
                 rtt_ms: Some(0.25),
+                packets_rejected: 3,
                 frames_rendered: Some(100),
                 fps: Some(25.0),
                 ..Default::default()
@@ -113,6 +115,7 @@ mod tests {
         let text = text_report(Some("A"), &snap());
         assert!(text.contains("video 2.01 Mbit/s avg (1.99 Mbit/s now) | 900 pkts | 1.0 MB | jitter 0.50 ms | pushed 900 | lost 0 | rtt 0.2 ms | 100 frames 25.0 fps"), "{text}");
         assert!(text.contains("audio 64.0 kbit/s avg"), "{text}");
+        assert!(text.contains("25.0 fps | rejected 3\n"), "{text}");
         assert!(text.contains("rtt -"), "{text}");
         assert!(text.starts_with("[A    4.0s]"), "{text}");
     }
@@ -130,6 +133,7 @@ mod tests {
             "packets_pushed",
             "packets_lost",
             "rtt_ms",
+            "packets_rejected",
             "frames_rendered",
             "fps",
         ] {

@@ -1,0 +1,84 @@
+//! Security of a call: SRTP keys from a passphrase (`kdf`, `passphrase`), SRTP inside rtpbin
+//! (`srtp`), the wrong-passphrase monitor (`monitor`) and the peer-only source filter
+//! (`source_filter`). See docs/security.md.
+
+pub mod kdf;
+pub mod monitor;
+pub mod passphrase;
+pub mod source_filter;
+pub mod srtp;
+
+use std::net::IpAddr;
+
+use crate::config::Endpoints;
+use crate::rtp::Medium;
+pub use kdf::{MasterSecret, SrtpSuite};
+pub use source_filter::RejectCounter;
+pub use srtp::SessionKeys;
+
+/// How a peer protects its call, decided before anything is built.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PeerSecurity {
+    /// The suite and stretched passphrase; `None` is plain RTP.
+    pub srtp: Option<(SrtpSuite, MasterSecret)>,
+    /// Let datagrams from any address reach the session (`--accept-any-source`, for fuzzing).
+    pub accept_any_source: bool,
+}
+
+/// One session's protection: its SRTP keys and the only address it takes datagrams from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionSecurity {
+    pub srtp: Option<SessionKeys>,
+    pub only_from: Option<IpAddr>,
+}
+
+impl PeerSecurity {
+    /// The keys of `medium`'s two directions between `endpoints`: ours (local → remote's
+    /// destination port) and the peer's (remote → our reception port).
+    pub fn session(&self, medium: Medium, endpoints: &Endpoints) -> SessionSecurity {
+        let ports = match medium {
+            Medium::Video => endpoints.video,
+            Medium::Audio => endpoints.audio,
+        };
+        let (local, remote) = (endpoints.local_ip, endpoints.remote_ip);
+        SessionSecurity {
+            srtp: self.srtp.as_ref().map(|(suite, master)| SessionKeys {
+                suite: *suite,
+                send: master.srtp_key(*suite, medium, local, remote, ports.dest_rtp),
+                recv: master.srtp_key(*suite, medium, remote, local, ports.recv_rtp),
+            }),
+            only_from: (!self.accept_any_source).then_some(remote),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::loopback_pair;
+
+    #[test]
+    fn two_peers_derive_mirrored_keys() {
+        let (a, b) = loopback_pair(40000);
+        let sec = PeerSecurity {
+            srtp: Some((
+                SrtpSuite::AesGcm128,
+                MasterSecret::from_passphrase("pw").unwrap(),
+            )),
+            accept_any_source: false,
+        };
+        for medium in [Medium::Video, Medium::Audio] {
+            let (sa, sb) = (sec.session(medium, &a), sec.session(medium, &b));
+            let (ka, kb) = (sa.srtp.unwrap(), sb.srtp.unwrap());
+            assert_eq!(ka.send, kb.recv);
+            assert_eq!(kb.send, ka.recv);
+            assert_ne!(ka.send, ka.recv);
+            assert_eq!(sa.only_from, Some(a.remote_ip));
+        }
+        let open = PeerSecurity {
+            accept_any_source: true,
+            ..Default::default()
+        };
+        assert_eq!(open.session(Medium::Audio, &a), SessionSecurity::default());
+    }
+}

@@ -1,0 +1,427 @@
+//! Security of real calls between `videocall` processes on 127.0.0.1: SRTP end to end, no
+//! plaintext media on the wire, wrong passphrases reported, strangers' datagrams rejected and
+//! counted, and garbage that leaves the call alive. Secrets reach the children by environment
+//! or file, never on the command line.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+const PASS_ENV: &str = "VIDEOCALL_PASSPHRASE";
+
+/// One side of a loopback call, with `extra` flags and an optional passphrase (by environment).
+fn spawn(
+    base: u16,
+    side_b: bool,
+    json: &Path,
+    seconds: f64,
+    pass: Option<&str>,
+    extra: &[&str],
+) -> Child {
+    let mut cmd = Command::new(bin());
+    cmd.arg("call")
+        .arg("--no-prompt")
+        .args(endpoint_args(base, side_b))
+        .args(media_args(json, seconds))
+        .args(extra)
+        .env_remove(PASS_ENV)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    match pass {
+        Some(p) => cmd.env(PASS_ENV, p),
+        None => cmd.arg("--insecure"),
+    };
+    cmd.spawn().expect("videocall starts")
+}
+
+/// Waits (up to 10 s) until a peer's JSON shows video arriving, so what the test sends next
+/// meets a running call.
+fn wait_for_media(json: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if snapshots(json)
+            .last()
+            .is_some_and(|s| num(s, "video", "packets_received") > 0.0)
+        {
+            return;
+        }
+        sleep(0.1);
+    }
+    panic!("no media within 10 s in {}", json.display());
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn frames(snap: &Value) -> f64 {
+    num(snap, "video", "frames_rendered")
+}
+
+/// Media flowed in both media between `from` seconds and the end of the call.
+fn assert_media_flows_after(snaps: &[Value], from: f64, side: &str) {
+    let (start, last) = (at(snaps, from), snaps.last().unwrap());
+    for medium in ["video", "audio"] {
+        let got = num(last, medium, "packets_received") - num(start, medium, "packets_received");
+        assert!(
+            got > 20.0,
+            "{side}: only {got} {medium} packets after {from} s: {last}"
+        );
+    }
+    let secs = last["elapsed_s"].as_f64().unwrap() - start["elapsed_s"].as_f64().unwrap();
+    let fps = (frames(last) - frames(start)) / secs;
+    assert!(fps > 15.0, "{side}: {fps:.1} fps after {from} s: {last}");
+}
+
+#[test]
+fn an_encrypted_call_works_and_never_shows_the_passphrase() {
+    let _guard = media_lock();
+    let dir = tempdir();
+    let base = free_base();
+    let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
+    let pass = "correct horse battery staple";
+    let a = spawn(base, false, &ja, 6.0, Some(pass), &[]);
+    let b = spawn(base, true, &jb, 6.0, Some(pass), &[]);
+    let (out_a, out_b) = (finish(a, "A"), finish(b, "B"));
+    for (out, json, side) in [(&out_a, &ja, "A"), (&out_b, &jb, "B")] {
+        let all = text(out);
+        assert!(all.contains("SRTP aes-128-gcm"), "{side}: {all}");
+        assert!(!all.contains("fail authentication"), "{side}: {all}");
+        assert!(
+            !all.contains("correct horse"),
+            "{side} printed the passphrase"
+        );
+        let json_text = std::fs::read_to_string(json).unwrap();
+        assert!(!json_text.contains("correct horse"));
+        assert_media_flows_after(&snapshots(json), 2.0, side);
+    }
+}
+
+#[test]
+fn the_cm_sha1_suite_also_works() {
+    let _guard = media_lock();
+    let dir = tempdir();
+    let base = free_base();
+    let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
+    let suite = ["--srtp-suite", "aes-128-cm-sha1-80"];
+    let a = spawn(base, false, &ja, 4.0, Some("pw"), &suite);
+    let b = spawn(base, true, &jb, 4.0, Some("pw"), &suite);
+    let out_a = finish(a, "A");
+    finish(b, "B");
+    assert!(text(&out_a).contains("SRTP aes-128-cm-sha1-80"));
+    assert_media_flows_after(&snapshots(&jb), 1.5, "B");
+}
+
+/// What a listener saw of one sender's traffic, per kind of plaintext.
+#[derive(Debug, Default)]
+struct Capture {
+    datagrams: usize,
+    /// H.264 parameter sets in the clear: an RTP STAP-A holding SPS then PPS with consistent
+    /// sizes, or an Annex B start code before an IDR/SPS/PPS NAL unit.
+    h264: usize,
+    /// AAC in the clear: an RFC 3640 AU header whose AU size matches the packet.
+    aac: usize,
+    /// RTCP in the clear: our SDES CNAME/tool text.
+    rtcp_text: usize,
+}
+
+/// The RTP payload of a datagram (after the fixed header and CSRCs), if it looks like RTP.
+fn rtp_payload(d: &[u8]) -> Option<&[u8]> {
+    if d.len() < 12 || d[0] >> 6 != 2 {
+        return None;
+    }
+    d.get(12 + 4 * usize::from(d[0] & 0x0f)..)
+}
+
+fn has_annexb_parameter_sets(p: &[u8]) -> bool {
+    p.windows(4)
+        .any(|w| w[..3] == [0, 0, 1] && matches!(w[3] & 0x1f, 5 | 7 | 8))
+}
+
+fn is_stap_a_with_sps_pps(p: &[u8]) -> bool {
+    if p.len() < 6 || p[0] & 0x1f != 24 || p[3] & 0x1f != 7 {
+        return false;
+    }
+    let sps_len = usize::from(u16::from_be_bytes([p[1], p[2]]));
+    p.get(3 + sps_len + 2).is_some_and(|nal| nal & 0x1f == 8)
+}
+
+fn is_aac_au(p: &[u8]) -> bool {
+    p.len() > 4
+        && p[..2] == [0x00, 0x10]
+        && usize::from(u16::from_be_bytes([p[2], p[3]]) >> 3) == p.len() - 4
+}
+
+impl Capture {
+    fn add(&mut self, d: &[u8], video: bool, rtcp: bool) {
+        self.datagrams += 1;
+        if rtcp {
+            if d.windows(9).any(|w| w == b"videocall") {
+                self.rtcp_text += 1;
+            }
+            return;
+        }
+        let Some(p) = rtp_payload(d) else { return };
+        if video && (is_stap_a_with_sps_pps(p) || has_annexb_parameter_sets(p)) {
+            self.h264 += 1;
+        }
+        if !video && is_aac_au(p) {
+            self.aac += 1;
+        }
+    }
+}
+
+/// Runs one sender for `seconds` with its peer's four ports held by plain UDP listeners, and
+/// scans everything it sends.
+fn capture_one_sender(pass: Option<&str>, seconds: f64) -> (Capture, Output) {
+    let dir = tempdir();
+    let base = free_base();
+    // Side A sends to base (video RTP/RTCP) and base + 4 (audio): those are the listeners.
+    let listeners: Vec<(UdpSocket, bool, bool)> = [
+        (0, true, false),
+        (1, true, true),
+        (4, false, false),
+        (5, false, true),
+    ]
+    .into_iter()
+    .map(|(off, video, rtcp)| {
+        let s = UdpSocket::bind(("127.0.0.1", base + off)).unwrap();
+        s.set_nonblocking(true).unwrap();
+        (s, video, rtcp)
+    })
+    .collect();
+    let sender = spawn(base, false, &path(&dir, "a.json"), seconds, pass, &[]);
+    let mut capture = Capture::default();
+    let mut buf = vec![0u8; 65536];
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds + 2.0);
+    while Instant::now() < deadline {
+        let mut idle = true;
+        for (socket, video, rtcp) in &listeners {
+            while let Ok(n) = socket.recv(&mut buf) {
+                capture.add(&buf[..n], *video, *rtcp);
+                idle = false;
+            }
+        }
+        if idle {
+            sleep(0.002);
+        }
+    }
+    (capture, finish(sender, "sender"))
+}
+
+#[test]
+fn the_wire_shows_media_in_the_clear_only_without_a_passphrase() {
+    let _guard = media_lock();
+    // The check must be able to fail: on plain RTP it finds the parameter sets, AAC headers and
+    // the RTCP CNAME.
+    let (plain, _) = capture_one_sender(None, 3.5);
+    assert!(plain.datagrams > 300, "{plain:?}");
+    assert!(
+        plain.h264 >= 2,
+        "plain RTP shows no H.264 parameter sets: {plain:?}"
+    );
+    assert!(plain.aac >= 50, "plain RTP shows no AAC headers: {plain:?}");
+    assert!(plain.rtcp_text >= 1, "plain RTCP shows no CNAME: {plain:?}");
+
+    let (secret, out) = capture_one_sender(Some("wire-test"), 3.5);
+    assert!(secret.datagrams > 300, "{secret:?}");
+    assert_eq!(
+        (secret.h264, secret.aac, secret.rtcp_text),
+        (0, 0, 0),
+        "plaintext in an encrypted call: {secret:?}"
+    );
+    assert!(text(&out).contains("SRTP"));
+}
+
+#[test]
+fn a_wrong_passphrase_is_reported_within_seconds() {
+    let _guard = media_lock();
+    let dir = tempdir();
+    let base = free_base();
+    let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
+    let a = spawn(base, false, &ja, 4.0, Some("alpha"), &[]);
+    let b = spawn(base, true, &jb, 4.0, Some("bravo"), &[]);
+    for (out, side) in [(finish(a, "A"), "A"), (finish(b, "B"), "B")] {
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            err.contains("the peer's packets fail authentication: check the passphrase"),
+            "{side}: {err}"
+        );
+        assert!(
+            !err.contains("alpha") && !err.contains("bravo"),
+            "{side}: {err}"
+        );
+    }
+    // Nothing got through: not one frame decoded.
+    assert_eq!(frames(snapshots(&jb).last().unwrap()), 0.0);
+
+    // An encrypted peer facing a plain one says the same.
+    let base = free_base();
+    let a = spawn(base, false, &ja, 3.0, Some("alpha"), &[]);
+    let b = spawn(base, true, &jb, 3.0, None, &[]);
+    let out_a = finish(a, "A");
+    finish(b, "B");
+    assert!(String::from_utf8_lossy(&out_a.stderr).contains("fail authentication"));
+}
+
+#[test]
+fn datagrams_from_a_third_address_are_rejected_and_counted() {
+    let _guard = media_lock();
+    let dir = tempdir();
+    let base = free_base();
+    let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
+    let a = spawn(base, false, &ja, 5.0, None, &[]);
+    let b = spawn(base, true, &jb, 6.0, None, &[]);
+    wait_for_media(&jb);
+    // B receives on base/base + 1 (video) and base + 4/5 (audio). Well-formed RTP with B's
+    // payload types from 127.0.0.2: only the filter can keep it out.
+    let stranger = UdpSocket::bind("127.0.0.2:0").unwrap();
+    for i in 0..200u16 {
+        for (port, pt) in [
+            (base, 96u8),
+            (base + 1, 200),
+            (base + 4, 97),
+            (base + 5, 201),
+        ] {
+            let mut d = vec![0x80, pt];
+            d.extend_from_slice(&i.to_be_bytes());
+            d.extend_from_slice(&[0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 0x65, 0x88, 0x80]);
+            stranger.send_to(&d, ("127.0.0.1", port)).unwrap();
+        }
+        if i % 50 == 0 {
+            sleep(0.02);
+        }
+    }
+    finish(a, "A");
+    let out_b = finish(b, "B");
+    let snaps = snapshots(&jb);
+    let last = snaps.last().unwrap();
+    assert_eq!(num(last, "video", "packets_rejected"), 400.0, "{last}");
+    assert_eq!(num(last, "audio", "packets_rejected"), 400.0, "{last}");
+    assert!(String::from_utf8_lossy(&out_b.stdout).contains("rejected 400"));
+    // The peer's own packets are never rejected: A counted none.
+    let a_last = snapshots(&ja).last().cloned().unwrap();
+    assert_eq!(num(&a_last, "video", "packets_rejected"), 0.0);
+    assert_media_flows_after(&snaps, 3.0, "B");
+}
+
+/// Fuzzes B's four ports from `from` for about 2 s in the middle of a call and checks that the
+/// call survives with media flowing afterwards.
+fn fuzz_during_call(pass: Option<&str>, b_extra: &[&str], from: &str) -> Value {
+    let dir = tempdir();
+    let base = free_base();
+    let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
+    let a = spawn(base, false, &ja, 9.0, pass, &[]);
+    let b_started = Instant::now();
+    let b = spawn(base, true, &jb, 9.0, pass, b_extra);
+    wait_for_media(&jb);
+    let ports = format!("{},{},{},{}", base, base + 1, base + 4, base + 5);
+    let fuzz = Command::new(bin())
+        .args(["fuzz", "--ports", &ports, "--from", from, "--count", "1300"])
+        .args(["--rate", "650", "--seed", "42"])
+        .output()
+        .unwrap();
+    // B's clock started after b_started, so this is an upper bound of the fuzz end on it.
+    let fuzz_end = b_started.elapsed().as_secs_f64();
+    assert!(fuzz.status.success(), "{}", text(&fuzz));
+    assert!(
+        String::from_utf8_lossy(&fuzz.stdout).contains("5200 sent"),
+        "{}",
+        text(&fuzz)
+    );
+    finish(a, "A");
+    let out_b = finish(b, "B");
+    assert!(!text(&out_b).contains("panicked"));
+    let snaps = snapshots(&jb);
+    // The fuzzer stopped by about 5 s: the last 2.5 s of the call must be healthy.
+    assert!(
+        fuzz_end < 7.0,
+        "the fuzzer ran too long for the call: {fuzz_end:.1} s"
+    );
+    assert_media_flows_after(&snaps, fuzz_end + 0.5, "B");
+    snaps.last().unwrap().clone()
+}
+
+#[test]
+fn garbage_reaching_the_parsers_leaves_a_plain_call_alive() {
+    let _guard = media_lock();
+    let last = fuzz_during_call(None, &["--accept-any-source"], "127.0.0.2");
+    assert_eq!(num(&last, "video", "packets_rejected"), 0.0, "{last}");
+}
+
+#[test]
+fn garbage_at_an_encrypted_call_is_dropped_or_filtered() {
+    let _guard = media_lock();
+    // From the peer's own address the filter lets it through to srtpdec, which drops it.
+    fuzz_during_call(Some("fuzz"), &[], "127.0.0.1");
+    // From elsewhere the filter drops and counts all of it.
+    let last = fuzz_during_call(Some("fuzz"), &[], "127.0.0.2");
+    assert_eq!(num(&last, "video", "packets_rejected"), 2600.0, "{last}");
+    assert_eq!(num(&last, "audio", "packets_rejected"), 2600.0, "{last}");
+}
+
+#[test]
+fn the_seventh_prompt_takes_a_piped_passphrase_and_an_empty_line_means_plain() {
+    let base = free_base();
+    let answers = |pass_line: &str| {
+        format!(
+            "{}\n{}\n{}\n{}\n127.0.0.1\n127.0.0.1\n{pass_line}",
+            base,
+            base + 2,
+            base + 4,
+            base + 6
+        )
+    };
+    let args = [
+        "call",
+        "--video-source",
+        "test",
+        "--audio-source",
+        "test",
+        "--video-sink",
+        "none",
+        "--audio-sink",
+        "none",
+        "--duration",
+        "1",
+    ];
+    let out = run_with_input(&args, &answers("piped secret\n"));
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("Set call passphrase: "), "{all}");
+    assert!(all.contains("SRTP aes-128-gcm"), "{all}");
+    assert!(!all.contains("piped secret"), "{all}");
+
+    let out = run_with_input(&args, &answers("\n"));
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("plain RTP"), "{all}");
+    assert!(all.contains("warning: no passphrase"), "{all}");
+
+    // A passphrase file that is empty is an error, not a silent plain call.
+    let dir = tempdir();
+    let empty = path(&dir, "empty");
+    std::fs::write(&empty, "").unwrap();
+    let mut flagged = vec![
+        "call",
+        "--no-prompt",
+        "--passphrase-file",
+        empty.to_str().unwrap(),
+    ];
+    let ends = endpoint_args(base, false);
+    flagged.extend(ends.iter().map(String::as_str));
+    let out = run_with_input(&flagged, "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is empty"));
+}
