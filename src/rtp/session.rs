@@ -63,9 +63,9 @@ pub struct SessionPlan {
     pub rtp_caps: String,
     /// Retransmission of lost packets (RFC 4588), both ways, when set.
     pub rtx: Option<RtxPlan>,
-    /// RTCP bandwidth in bytes/s. Under AVPF there is no 5 s minimum, so this sets how soon
-    /// NACKs, PLIs and receiver reports (the rate controller's input) reach the sender:
-    /// at rtpbin's default guess (5% of 64 kbit/s) a NACK waited up to half a second.
+    /// RTCP budget (rtpsession's `rtcp-fraction` as an absolute value). Under AVPF there is no
+    /// 5 s minimum, so this sets how soon NACKs, PLIs and receiver reports (the rate
+    /// controller's input) reach the sender: at rtpbin's default a NACK waited up to 0.5 s.
     pub rtcp_bytes_per_s: f64,
     /// SRTP keys and the peer-only filter (see `security`).
     pub security: SessionSecurity,
