@@ -5,9 +5,11 @@
 //! * Every `TICK` the loss ratio `p` over the window is computed from the cumulative counters of
 //!   the receiver reports (expected = extended highest sequence number, lost = cumulative lost).
 //!   Windows with fewer than `MIN_PACKETS` expected packets carry no decision.
-//! * `p > 10 %`: congestion. The rate the link delivered, `rate × (1 − p)`, becomes the known
-//!   ceiling, and the new rate is 95 % of it (a policer at capacity `C` loses `1 − C/rate`, so
-//!   this lands just under `C` in one step).
+//! * `p > 10 %`: congestion. The rate the link delivered, `sent × (1 − p)`, becomes the known
+//!   ceiling, and the new rate is 95 % of it (a policer at capacity `C` loses `1 − C/sent`, so
+//!   this lands just under `C` in one step). `sent` is the rate measured leaving us
+//!   (`observe_sent_kbps`), not the target: after a change the encoder still drains its buffer
+//!   at the old rate for a while, and the target would underestimate the link.
 //!   After a decrease the next `DECREASE_HOLD_S` bring no further decrease: the reports of that
 //!   time still describe packets sent at the old rate (and the encoder's buffer drains slowly).
 //! * `2 % ≤ p ≤ 10 %`: hold, unless the rate is above 90 % of a known ceiling: then it is the
@@ -59,6 +61,8 @@ pub struct RateController {
     ceiling: Option<(f64, f64)>,
     last: Option<(Feedback, f64)>,
     last_decrease: Option<f64>,
+    /// The send rate last measured (kbit/s), if known.
+    sent_kbps: Option<f64>,
 }
 
 impl RateController {
@@ -70,12 +74,19 @@ impl RateController {
             ceiling: None,
             last: None,
             last_decrease: None,
+            sent_kbps: None,
         }
     }
 
     /// The current target in kbit/s.
     pub fn rate_kbps(&self) -> u32 {
         self.rate_kbps.round() as u32
+    }
+
+    /// The video rate actually leaving us now (RTP session statistics), the basis of the
+    /// delivered-rate estimate.
+    pub fn observe_sent_kbps(&mut self, kbps: f64) {
+        self.sent_kbps = (kbps > 0.0).then_some(kbps);
     }
 
     /// Folds in the latest report (if any) at time `now` (seconds) and returns the new target.
@@ -114,7 +125,7 @@ impl RateController {
             .last_decrease
             .is_some_and(|t| now - t < DECREASE_HOLD_S);
         let new = if congested && !holding {
-            let delivered = rate * (1.0 - p);
+            let delivered = self.sent_kbps.unwrap_or(rate) * (1.0 - p);
             self.ceiling = Some((delivered, now));
             self.last_decrease = Some(now);
             0.95 * delivered
@@ -163,6 +174,7 @@ mod tests {
         let mut rates = Vec::new();
         for _ in 0..ticks {
             let rate = f64::from(c.rate_kbps());
+            c.observe_sent_kbps(rate);
             let sent = rate * TICK_S / 8.0; // packets of 1 kB
             let over = cap.map_or(0.0, |cap| (1.0 - cap / rate).max(0.0));
             let lost = sent * (random + over).min(1.0);
@@ -226,6 +238,16 @@ mod tests {
         fb.highest_seq += 200;
         fb.lost += 100;
         assert!(c.update(Some(fb), 3.0) < 500);
+    }
+
+    #[test]
+    fn the_delivered_rate_comes_from_what_was_really_sent() {
+        let (mut c, _, mut fb) = start();
+        // The target is 2000 but the encoder still sends 1600; the link delivers half of it.
+        c.observe_sent_kbps(1600.0);
+        fb.highest_seq += 200;
+        fb.lost += 100;
+        assert_eq!(c.update(Some(fb), 1.0), 760);
     }
 
     #[test]

@@ -78,6 +78,20 @@ impl FeedbackTap {
     }
 }
 
+/// The bit rate (kbit/s) rtpsession measures for our sender `ssrc` in `session`.
+pub fn sent_kbps(rtpbin: &gst::Element, session: u32, ssrc: u32) -> Option<f64> {
+    let session =
+        rtpbin.emit_by_name::<Option<glib::Object>>("get-internal-session", &[&session])?;
+    let stats = session.property::<gst::Structure>("stats");
+    let sources = stats.get::<glib::ValueArray>("source-stats").ok()?;
+    sources
+        .iter()
+        .filter_map(|v| v.get::<gst::Structure>().ok())
+        .find(|s| s.get::<u32>("ssrc").ok() == Some(ssrc))
+        .and_then(|s| s.get::<u64>("bitrate").ok())
+        .map(|bps| bps as f64 / 1000.0)
+}
+
 /// The SSRC our video payloader sends with.
 pub fn sender_ssrc(payloader: &gst::Element) -> Option<u32> {
     payloader

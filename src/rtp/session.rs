@@ -65,9 +65,9 @@ pub struct SessionPlan {
     pub security: SessionSecurity,
     /// Retransmission of lost packets (RFC 4588), both ways, when set.
     pub rtx: Option<RtxPlan>,
-    /// RTCP bandwidth in bytes/s. Under AVPF there is no 5 s minimum, so this sets how soon
-    /// NACKs, PLIs and receiver reports (the rate controller's input) reach the sender:
-    /// at rtpbin's default guess (5% of 64 kbit/s) a NACK waited up to half a second.
+    /// RTCP budget (rtpsession's `rtcp-fraction` as an absolute value). Under AVPF there is no
+    /// 5 s minimum, so this sets how soon NACKs, PLIs and receiver reports (the rate
+    /// controller's input) reach the sender: at rtpbin's default a NACK waited up to 0.5 s.
     pub rtcp_bytes_per_s: f64,
 }
 
@@ -274,8 +274,6 @@ pub fn add_session(
         .rtp_caps
         .parse()
         .map_err(|_| AppError::Media(format!("invalid caps in plan: {}", plan.rtp_caps)))?;
-    // Only our payload type has caps: any other (garbage, or another session's question) gets
-    // a typed NULL, so rtpbin drops it; a bare None would make glib abort the process.
     let planned_pt = caps
         .structure(0)
         .and_then(|s| s.get::<i32>("payload").ok())
@@ -294,8 +292,9 @@ pub fn add_session(
         None => None,
     };
     let rtx_pt = plan.rtx.map(|r| u32::from(r.rtx_pt));
-    // Only our payload types have caps: any other (garbage, or another session's question) gets
-    // a typed NULL, so rtpbin drops it; a bare None would make glib abort the process.
+    // Only our payload types have caps (the media's and, with RTX, its retransmission
+    // type): any other (garbage, or another session's question) gets a typed NULL, so rtpbin
+    // drops it; a bare None would make glib abort the process.
     rtpbin.connect("request-pt-map", false, move |args| {
         let session = args[1].get::<u32>().ok();
         let pt = args[2].get::<u32>().ok();

@@ -89,11 +89,19 @@ impl Collector {
         let Ok(sources) = stats.get::<glib::ValueArray>("source-stats") else {
             return Vec::new();
         };
+        // Media senders get a jitter buffer; a retransmission (RTX) stream does not, and its
+        // late-by-design packets would distort jitter and counts: leave it out.
+        let media: Vec<u32> = self
+            .pushed(session_id)
+            .iter()
+            .map(|(ssrc, _)| *ssrc)
+            .collect();
         sources
             .iter()
             .filter_map(|v| v.get::<gst::Structure>().ok())
             .filter(|s| !s.get::<bool>("internal").unwrap_or(true))
             .filter_map(|s| source_sample(&s))
+            .filter(|s| media.is_empty() || media.contains(&s.ssrc))
             .collect()
     }
 
