@@ -274,8 +274,6 @@ pub fn add_session(
         .rtp_caps
         .parse()
         .map_err(|_| AppError::Media(format!("invalid caps in plan: {}", plan.rtp_caps)))?;
-    // Only our payload type has caps: any other (garbage, or another session's question) gets
-    // a typed NULL, so rtpbin drops it; a bare None would make glib abort the process.
     let planned_pt = caps
         .structure(0)
         .and_then(|s| s.get::<i32>("payload").ok())
