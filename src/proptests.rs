@@ -12,7 +12,7 @@ use crate::config::validate::*;
 use crate::config::{Answers, Question};
 use crate::fuzz::cases::{Case, Forgers, MAX_DATAGRAM, Target, datagram};
 use crate::rtp::Medium;
-use crate::rtp::payload_guard::h264_payload_is_supported;
+use crate::rtp::payload_guard::{aac_payload_is_plausible, h264_payload_is_supported};
 use crate::rtp::session::parse_recv_pad_name;
 use crate::security::kdf::{MasterSecret, SrtpSuite, direction_label};
 use crate::security::passphrase::{Sources, resolve};
@@ -86,8 +86,22 @@ proptest! {
 
     #[test]
     fn the_payload_guard_takes_any_bytes(payload in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let _ = aac_payload_is_plausible(&payload);
         let ok = h264_payload_is_supported(&payload);
         prop_assert_eq!(ok, payload.first().is_some_and(|b| matches!(b & 0x1f, 1..=24 | 28)));
+    }
+
+    #[test]
+    fn well_formed_aac_units_pass_the_guard(sizes in proptest::collection::vec(1usize..300, 1..4), fill in any::<u8>()) {
+        let mut p = ((sizes.len() * 16) as u16).to_be_bytes().to_vec();
+        for s in &sizes {
+            p.extend_from_slice(&((*s as u16) << 3).to_be_bytes());
+        }
+        p.push(0x21);
+        p.extend(std::iter::repeat_n(fill, sizes.iter().sum::<usize>() - 1));
+        prop_assert!(aac_payload_is_plausible(&p));
+        p.push(0);
+        prop_assert!(!aac_payload_is_plausible(&p));
     }
 
     #[test]

@@ -35,6 +35,16 @@ pub struct FuzzArgs {
     /// Random seed (a run is replayable).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Only these kinds of damage (comma-separated, e.g. CorruptAac,BogusRtcp); default all.
+    #[arg(long, value_delimiter = ',', value_parser = parse_case)]
+    pub only: Vec<Case>,
+}
+
+fn parse_case(text: &str) -> Result<Case, String> {
+    Case::ALL
+        .into_iter()
+        .find(|c| format!("{c:?}").eq_ignore_ascii_case(text))
+        .ok_or_else(|| format!("'{text}': use one of {:?}", Case::ALL))
 }
 
 /// Refuses targets off this machine: the fuzzer must never reach another host.
@@ -64,8 +74,13 @@ pub fn run(args: &FuzzArgs) -> AppResult<()> {
     let mut forgers: Vec<Forgers> = args.ports.iter().map(|_| Forgers::new(&mut rng)).collect();
     let started = Instant::now();
     let (mut sent, mut refused, mut bytes) = (0u64, 0u64, 0u64);
+    let cases: &[Case] = if args.only.is_empty() {
+        &Case::ALL
+    } else {
+        &args.only
+    };
     for i in 0..args.count {
-        let case = Case::ALL[(i % Case::ALL.len() as u64) as usize];
+        let case = cases[(i % cases.len() as u64) as usize];
         for (port, forger) in args.ports.iter().zip(&mut forgers) {
             let d = datagram(case, target, forger, &mut rng);
             match socket.send_to(&d, (args.target, *port)) {

@@ -1,8 +1,8 @@
-//! Drops RTP packets whose payload the depayloader would treat as a fatal error rather than as
-//! damage. `rtph264depay` posts an ERROR (and stops the stream for good) on NAL unit types it
-//! does not implement (STAP-B, MTAP, FU-B, reserved): one such packet, forged or the SRTP of a
-//! peer we cannot decrypt, would end the call. Everything else it already survives. A per-buffer
-//! hook, kept here on its own.
+//! Drops RTP packets whose payload the depayloader or decoder would treat as a fatal error rather
+//! than as damage. `rtph264depay` posts an ERROR (and stops the stream for good) on NAL unit
+//! types it does not implement (STAP-B, MTAP, FU-B, reserved); GStreamer 1.22's `faad` does the
+//! same on any AAC decoding error, whatever its `max-errors`. One such packet, forged or the SRTP
+//! of a peer we cannot decrypt, would end the call. A per-buffer hook, kept here on its own.
 
 use gst::prelude::*;
 
@@ -14,24 +14,48 @@ pub fn h264_payload_is_supported(payload: &[u8]) -> bool {
         .is_some_and(|b| matches!(b & 0x1f, 1..=24 | 28))
 }
 
+/// True when an RFC 3640 AAC-hbr payload (16-bit AU headers: 13-bit size, 3-bit index) is
+/// consistent: the AU sizes add up to the rest of the packet and the first AU opens with a channel
+/// pair element, as our stereo AAC-LC always does. Random bytes almost never pass; what does not
+/// pass would risk a fatal `faad` error.
+pub fn aac_payload_is_plausible(payload: &[u8]) -> bool {
+    let Some((head, rest)) = payload.split_first_chunk::<2>() else {
+        return false;
+    };
+    let header_bits = usize::from(u16::from_be_bytes(*head));
+    if header_bits == 0 || header_bits % 16 != 0 || rest.len() < header_bits / 8 {
+        return false;
+    }
+    let (headers, data) = rest.split_at(header_bits / 8);
+    let total: usize = headers
+        .chunks_exact(2)
+        .map(|h| usize::from(u16::from_be_bytes([h[0], h[1]]) >> 3))
+        .sum();
+    total == data.len() && data.first().is_some_and(|b| b >> 5 == 0b001)
+}
+
 /// Installs the guard for `encoding_name` (from the RTP caps) on the depayloader's sink pad;
 /// encodings without known fatal payloads get none.
 pub fn install(depay_sink: &gst::Pad, encoding_name: &str) {
-    if !encoding_name.eq_ignore_ascii_case("H264") {
+    let check: fn(&[u8]) -> bool = if encoding_name.eq_ignore_ascii_case("H264") {
+        h264_payload_is_supported
+    } else if encoding_name.eq_ignore_ascii_case("MPEG4-GENERIC") {
+        aac_payload_is_plausible
+    } else {
         return;
-    }
-    depay_sink.add_probe(gst::PadProbeType::BUFFER, |_, info| {
+    };
+    depay_sink.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
         let Some(buffer) = info.buffer() else {
             return gst::PadProbeReturn::Ok;
         };
         let supported = gst_rtp::RTPBuffer::from_buffer_readable(buffer)
             .ok()
-            .and_then(|rtp| rtp.payload().ok().map(h264_payload_is_supported))
+            .and_then(|rtp| rtp.payload().ok().map(check))
             .unwrap_or(false);
         if supported {
             gst::PadProbeReturn::Ok
         } else {
-            tracing::debug!("dropped an RTP packet the H.264 depayloader cannot take");
+            tracing::debug!("dropped an RTP payload the depayloader or decoder cannot take");
             // Take the buffer and say it was handled: on this sink pad `Drop` left GStreamer
             // unreffing a NULL buffer (a CRITICAL per packet).
             let _ = info.take_buffer();
@@ -53,5 +77,30 @@ mod tests {
             assert!(!h264_payload_is_supported(&[bad, 0]), "{bad:#x}");
         }
         assert!(!h264_payload_is_supported(&[]));
+    }
+
+    #[test]
+    fn only_consistent_aac_access_units_pass() {
+        // One AU of 5 bytes: headers-length 16 bits, size 5 << 3, then a CPE.
+        let good = [0x00, 0x10, 0x00, 0x28, 0x21, 1, 2, 3, 4];
+        assert!(aac_payload_is_plausible(&good));
+        let mut wrong_size = good;
+        wrong_size[3] = 0x30;
+        assert!(!aac_payload_is_plausible(&wrong_size));
+        let mut not_cpe = good;
+        not_cpe[4] = 0x01;
+        assert!(!aac_payload_is_plausible(&not_cpe));
+        // Two AUs (2 + 3 bytes).
+        assert!(aac_payload_is_plausible(&[
+            0, 0x20, 0, 0x10, 0, 0x18, 0x20, 9, 1, 2, 3
+        ]));
+        for bad in [
+            &[][..],
+            &[0, 0x10],
+            &[0, 0, 0x21],
+            &[0, 0x11, 0, 0x08, 0x20],
+        ] {
+            assert!(!aac_payload_is_plausible(bad), "{bad:?}");
+        }
     }
 }
