@@ -1,0 +1,188 @@
+//! The commands: each turns its validated arguments into plans, builds the peers (or relay)
+//! and hands them to the main loop in `call`.
+
+use crate::call::{self, Peer, PeerPlan};
+use crate::config::cli::{CallArgs, Command, MediaArgs};
+use crate::config::validate::is_local_address;
+use crate::error::AppResult;
+use crate::media::plan::{AudioSettings, VideoSettings};
+use crate::{bench, config, demo, fuzz, media, relay, security};
+
+/// Every element a call may make: checked up front so a missing plugin is one clear line.
+const REQUIRED_ELEMENTS: &[&str] = &[
+    "rtpbin",
+    "udpsrc",
+    "udpsink",
+    "videotestsrc",
+    "audiotestsrc",
+    "x264enc",
+    "rtph264pay",
+    "rtph264depay",
+    "openh264dec",
+    "voaacenc",
+    "rtpmp4gpay",
+    "rtpmp4gdepay",
+    "aacparse",
+    "faad",
+    "capssetter",
+    "audioconvert",
+    "fakesink",
+];
+
+/// Runs one command to its end.
+pub fn run(command: Command) -> AppResult<()> {
+    match command {
+        Command::Call(args) => run_call(&args),
+        Command::Demo(args) => run_demo(&args.media),
+        Command::Fuzz(args) => fuzz::run(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::Relay(args) => run_relay(&args),
+    }
+}
+
+fn run_call(args: &CallArgs) -> AppResult<()> {
+    let options = args.media.options()?;
+    let stdin = std::io::stdin();
+    let endpoints = config::prompt::collect_endpoints(
+        &args.given(),
+        !args.no_prompt,
+        &mut stdin.lock(),
+        &mut std::io::stdout(),
+        &is_local_address,
+    )?;
+    let security =
+        args.media
+            .security
+            .resolve(!args.no_prompt, &mut stdin.lock(), &mut std::io::stdout())?;
+    check_elements(&security)?;
+    let plan = peer_plan(None, endpoints, &args.media, &security)?;
+    let peer = Peer::build(&plan)?;
+    let probe = match &args.bench_probe {
+        Some(path) => Some(bench::probe::Probe::attach(peer.pipeline(), path)?),
+        None => None,
+    };
+    eprintln!(
+        "videocall: {}; {}; RTP to {} (video {}, audio {}), receiving on {} (video {}, audio {})",
+        plan.media.describe(),
+        describe_security(&security),
+        endpoints.remote_ip,
+        endpoints.video.dest_rtp,
+        endpoints.audio.dest_rtp,
+        endpoints.local_ip,
+        endpoints.video.recv_rtp,
+        endpoints.audio.recv_rtp
+    );
+    warn_if_plain(&security);
+    let result = call::run(vec![peer], &options);
+    if let Some(probe) = probe {
+        probe.finish()?;
+    }
+    result
+}
+
+fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
+    let options = media_args.options()?;
+    let security =
+        media_args
+            .security
+            .resolve(false, &mut std::io::empty(), &mut std::io::sink())?;
+    check_elements(&security)?;
+    let base = demo::free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 8)?;
+    let (a, b) = demo::loopback_pair(base);
+    let plans = [
+        peer_plan(Some("A"), a, media_args, &security)?,
+        peer_plan(Some("B"), b, media_args, &security)?,
+    ];
+    eprintln!(
+        "videocall demo: peers A and B on 127.0.0.1, ports {base}-{}; {}; {}; Ctrl-C ends it",
+        base + 7,
+        plans[0].media.describe(),
+        describe_security(&security)
+    );
+    let peers = plans
+        .iter()
+        .map(Peer::build)
+        .collect::<AppResult<Vec<_>>>()?;
+    warn_if_plain(&security);
+    call::run(peers, &options)
+}
+
+/// Checks the plugins, and the SRTP suite when the call is encrypted.
+fn check_elements(security: &security::PeerSecurity) -> AppResult<()> {
+    media::build::init_and_check(REQUIRED_ELEMENTS)?;
+    if let Some((suite, _)) = &security.srtp {
+        media::build::init_and_check(&["srtpenc", "srtpdec"])?;
+        security::srtp::check_suite(*suite)?;
+        if std::env::var_os("GST_DEBUG").is_some() {
+            eprintln!(
+                "videocall: warning: GST_DEBUG is set: GStreamer's debug log can print the derived SRTP keys (never the passphrase); do not share it"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The one-line warning of an unencrypted call, once it is about to start.
+fn warn_if_plain(security: &security::PeerSecurity) {
+    if security.srtp.is_none() {
+        eprintln!(
+            "videocall: warning: no passphrase: media goes as plain RTP that anyone on the path can watch"
+        );
+    }
+}
+
+/// The banner's word on protection (never the passphrase or keys).
+fn describe_security(security: &security::PeerSecurity) -> String {
+    let who = if security.accept_any_source {
+        "from any address"
+    } else {
+        "from the peer's address only"
+    };
+    match &security.srtp {
+        Some((suite, _)) => format!("SRTP {}, {who}", suite.name()),
+        None => format!("plain RTP, {who}"),
+    }
+}
+
+fn run_relay(args: &relay::args::RelayArgs) -> AppResult<()> {
+    let plan = args.plan()?;
+    let mut options = MediaArgs::default().options()?;
+    options.duration = args.duration()?;
+    media::build::init_and_check(&["udpsrc", "netsim", "udpsink"])?;
+    let relay = relay::Relay::build(&plan)?;
+    eprintln!(
+        "videocall relay: on {} ports {}-{}; A to B: {}; B to A: {}",
+        plan.listen_ip,
+        plan.base,
+        plan.base + 7,
+        plan.a_to_b.describe(),
+        plan.b_to_a.describe()
+    );
+    eprintln!("  peer A: videocall call {}", plan.peer_flags(false));
+    eprintln!("  peer B: videocall call {}", plan.peer_flags(true));
+    call::run_with_relay(Vec::new(), Some(relay), &options)
+}
+
+fn peer_plan(
+    label: Option<&str>,
+    endpoints: config::Endpoints,
+    media_args: &MediaArgs,
+    security: &security::PeerSecurity,
+) -> AppResult<PeerPlan> {
+    let options = media_args.options()?;
+    Ok(PeerPlan {
+        label: label.map(String::from),
+        endpoints,
+        media: media::probe::resolve(
+            &options.video_source,
+            options.audio_source,
+            options.video_sink,
+            options.audio_sink,
+        )?,
+        video: VideoSettings::default(),
+        audio: AudioSettings::default(),
+        jitter_buffer: options.jitter_buffer,
+        security: security.clone(),
+        resilience: options.resilience,
+    })
+}
