@@ -11,7 +11,8 @@ use super::model::*;
 struct MediumState {
     sources: BTreeMap<u32, SourceSample>,
     pushed: BTreeMap<u32, u64>,
-    /// The SSRC whose packet count grew last: its jitter is the one reported.
+    /// The SSRC whose packet count grew most in the last poll (the sender now active, not a
+    /// stream with a few stray packets): its jitter is the one reported.
     current: Option<u32>,
     last_rtt_ms: Option<f64>,
     /// (time, octets) of the first poll that saw data: the start of the average.
@@ -29,14 +30,20 @@ const MIN_RATE_WINDOW_S: f64 = 0.1;
 
 impl MediumState {
     fn update(&mut self, sample: &MediumSample, now: f64, dt: Option<f64>) -> StreamStats {
+        let growth = |s: &SourceSample, old: Option<&SourceSample>| {
+            s.packets_received
+                .saturating_sub(old.map_or(0, |o| o.packets_received))
+        };
+        if let Some(busiest) = sample
+            .sources
+            .iter()
+            .map(|s| (growth(s, self.sources.get(&s.ssrc)), s.ssrc))
+            .filter(|(grew, _)| *grew > 0)
+            .max()
+        {
+            self.current = Some(busiest.1);
+        }
         for source in &sample.sources {
-            let grew = self
-                .sources
-                .get(&source.ssrc)
-                .is_none_or(|old| source.packets_received > old.packets_received);
-            if grew && source.packets_received > 0 {
-                self.current = Some(source.ssrc);
-            }
             if source.rtt_ms.is_some() {
                 self.last_rtt_ms = source.rtt_ms;
             }
