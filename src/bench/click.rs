@@ -122,7 +122,7 @@ mod codec_tests {
     use gst::prelude::*;
 
     use super::*;
-    use crate::media::build::make_element;
+    use crate::bench::codec_loop::{CodecLoop, codec_loop};
     use crate::media::plan::{
         AudioSettings, AudioSink, AudioSource, audio_recv_chain, audio_send_chain, raw_audio_caps,
     };
@@ -134,32 +134,22 @@ mod codec_tests {
         let settings = AudioSettings::default();
         let per_buffer = u64::from(settings.samples_per_buffer);
         let buffers = seconds * u64::from(settings.rate) / per_buffer;
-        let pipeline = gst::Pipeline::new();
         let src = gst::ElementFactory::make("audiotestsrc")
             .property("num-buffers", buffers as i32)
             .property("samplesperbuffer", settings.samples_per_buffer as i32)
             .property("volume", 0.2)
             .build()
             .unwrap();
-        let caps = gst::ElementFactory::make("capsfilter")
-            .property(
-                "caps",
-                raw_audio_caps(&settings).parse::<gst::Caps>().unwrap(),
-            )
-            .build()
-            .unwrap();
-        // Between the raw caps and the payloader: conversion and the encoder.
-        let send = audio_send_chain(&settings, AudioSource::TestTone);
-        let encode = send[send.len() - 3..send.len() - 1].iter();
-        // Between the depayloader and the sink: parser and decoder.
-        let recv = audio_recv_chain(AudioSink::Headless);
-        let decode = recv[1..recv.len() - 1].iter();
-        let mut chain = vec![src, caps.clone()];
-        chain.extend(encode.chain(decode).map(|spec| make_element(spec).unwrap()));
-        let sink = gst_app::AppSink::builder().sync(false).build();
-        chain.push(sink.clone().upcast());
-        pipeline.add_many(&chain).unwrap();
-        gst::Element::link_many(&chain).unwrap();
+        let CodecLoop {
+            pipeline,
+            raw_caps: caps,
+            sink,
+        } = codec_loop(
+            src,
+            &raw_audio_caps(&settings),
+            &audio_send_chain(&settings, AudioSource::TestTone),
+            &audio_recv_chain(AudioSink::Headless),
+        );
 
         let written = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = written.clone();

@@ -6,6 +6,8 @@
 
 pub mod analyze;
 pub mod click;
+#[cfg(test)]
+pub mod codec_loop;
 pub mod probe;
 pub mod report;
 pub mod runner;

@@ -246,7 +246,7 @@ mod codec_tests {
     use gst::prelude::*;
 
     use super::*;
-    use crate::media::build::make_element;
+    use crate::bench::codec_loop::{CodecLoop, codec_loop};
     use crate::media::plan::{
         VideoSettings, VideoSink, VideoSource, raw_video_caps, video_recv_chain, video_send_chain,
     };
@@ -257,31 +257,21 @@ mod codec_tests {
     fn round_trip(frames: u64, stamp: bool, base: u64) -> Vec<Option<u64>> {
         gst::init().unwrap();
         let settings = VideoSettings::default();
-        let pipeline = gst::Pipeline::new();
         let src = gst::ElementFactory::make("videotestsrc")
             .property("num-buffers", frames as i32)
             .property_from_str("pattern", "ball")
             .build()
             .unwrap();
-        let caps = gst::ElementFactory::make("capsfilter")
-            .property(
-                "caps",
-                raw_video_caps(&settings).parse::<gst::Caps>().unwrap(),
-            )
-            .build()
-            .unwrap();
-        // Between the raw caps and the payloader: the encoder and its caps.
-        let send = video_send_chain(&settings, &VideoSource::TestPattern);
-        let encode = send[send.len() - 3..send.len() - 1].iter();
-        // Between the depayloader and the sink: the decoder and what it needs.
-        let recv = video_recv_chain(VideoSink::Headless);
-        let decode = recv[1..recv.len() - 1].iter();
-        let mut chain = vec![src, caps.clone()];
-        chain.extend(encode.chain(decode).map(|spec| make_element(spec).unwrap()));
-        let sink = gst_app::AppSink::builder().sync(false).build();
-        chain.push(sink.clone().upcast());
-        pipeline.add_many(&chain).unwrap();
-        gst::Element::link_many(&chain).unwrap();
+        let CodecLoop {
+            pipeline,
+            raw_caps: caps,
+            sink,
+        } = codec_loop(
+            src,
+            &raw_video_caps(&settings),
+            &video_send_chain(&settings, &VideoSource::TestPattern),
+            &video_recv_chain(VideoSink::Headless),
+        );
         assert!(pipeline.by_name("video-enc").is_some() && pipeline.by_name("video-dec").is_some());
         if stamp {
             let next = std::sync::atomic::AtomicU64::new(base);
