@@ -85,6 +85,12 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
             "bench: use --seconds and --json instead of --duration and --stats-json".into(),
         ));
     }
+    if media.resilience.quality_log.is_some() {
+        return Err(AppError::Input(
+            "bench: --quality-log is the bench's own (its figures are in the table and --json)"
+                .into(),
+        ));
+    }
     if matches!(media.video_sink, VideoSinkChoice::Window)
         || matches!(media.audio_sink, AudioSinkChoice::Speaker)
     {
@@ -119,6 +125,13 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
     .to_vec();
     if media.security.insecure {
         args.push("--insecure".into());
+    }
+    // The feature switches, to measure what each pays for (docs/benchmarks-network.md).
+    if media.resilience.no_rtx {
+        args.push("--no-rtx".into());
+    }
+    if media.resilience.no_rate_adaptation {
+        args.push("--no-rate-adaptation".into());
     }
     if let Some(file) = &media.security.passphrase_file {
         args.extend(["--passphrase-file".into(), file.display().to_string()]);
@@ -410,6 +423,11 @@ mod tests {
         assert!(forwarded_args(&w.bench.media).is_err());
         let w = Wrap::try_parse_from(["x", "--duration", "3"]).unwrap();
         assert!(forwarded_args(&w.bench.media).is_err());
+        let w = Wrap::try_parse_from(["x", "--quality-log", "q"]).unwrap();
+        assert!(forwarded_args(&w.bench.media).is_err());
+        let w = Wrap::try_parse_from(["x", "--no-rtx"]).unwrap();
+        let joined = forwarded_args(&w.bench.media).unwrap().join(" ");
+        assert!(joined.contains("--no-rtx"), "{joined}");
         assert!(Wrap::try_parse_from(["x", "--seconds", "1"]).is_err());
     }
 
