@@ -265,10 +265,7 @@ fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64)> {
         );
         let relay_args = runner::relay_args(&plan, network, seconds + GRACE + GRACE);
         let mut process = PeerProcess::spawn(&exe, "relay", &relay_args, &[], dir)?;
-        if let Err(e) = process.wait_relay_ready(GRACE) {
-            process.terminate();
-            return Err(e);
-        }
+        process.wait_relay_ready(GRACE)?;
         relay = Some(process);
     }
     eprintln!(

@@ -189,7 +189,8 @@ impl PeerProcess {
     }
 
     /// Blocks until the relay has written `videocall relay:` (its pipeline is built; it binds
-    /// its ports right after), plus a moment; an error if it ended first. Its stdout is drained.
+    /// its ports right after), plus a moment. On an error the process is gone and reaped.
+    /// Its stdout is drained.
     pub fn wait_relay_ready(&mut self, timeout: Duration) -> AppResult<()> {
         if let Some(mut stdout) = self.stdout.take() {
             std::thread::spawn(move || {
@@ -212,6 +213,9 @@ impl PeerProcess {
                 return Err(self.failure("ended before it was up"));
             }
             if started.elapsed() > timeout {
+                self.terminate();
+                // SAFETY: waits for our own child, which was not reaped yet.
+                unsafe { libc::waitpid(self.pid, &mut status, 0) };
                 return Err(self.failure("was not up in time"));
             }
             std::thread::sleep(Duration::from_millis(50));
