@@ -89,7 +89,78 @@ fn a_short_bench_measures_both_peers() {
             rendered <= sent + 2,
             "{name}: {rendered} rendered of {sent} sent"
         );
+        // Frame integrity and gaps, on a clean loopback call.
+        assert!(f(p, "frames_intact_share") > 0.9, "{name}: {p}");
+        assert!(f(p, "frames_rendered_share") > 0.8, "{name}: {p}");
+        assert!(f(p, "longest_freeze_ms") < 1000.0, "{name}: {p}");
+        assert!(
+            f(p, "frozen_ms") >= f(p, "longest_freeze_ms"),
+            "{name}: {p}"
+        );
+        let gap = f(p, "longest_audio_gap_ms");
+        assert!((0.0..1000.0).contains(&gap), "{name}: audio gap {gap}");
     }
+    assert_eq!(doc["config"]["network"], "none");
+}
+
+#[test]
+fn a_short_bench_through_the_relay_at_2_percent_loss() {
+    let _media = media_lock();
+    let dir = tempdir();
+    let json = path(&dir, "bench.json");
+    let out = Command::new(bin())
+        .args([
+            "bench",
+            "--seconds",
+            "6",
+            "--both",
+            "loss=2,delay=20-40,reorder=no",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .expect("videocall bench runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench failed: {stderr}");
+    assert!(stdout.contains("frames rendered / intact %"), "{stdout}");
+    assert!(stderr.contains("through a relay"), "{stderr}");
+
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    let config = &doc["config"];
+    assert!(
+        config["protection"]
+            .as_str()
+            .unwrap()
+            .starts_with("plain RTP"),
+        "{config}"
+    );
+    let network = config["network"].as_str().unwrap();
+    assert!(network.contains("loss 2%"), "{network}");
+    for p in doc["peers"].as_array().unwrap() {
+        let name = &p["peer"];
+        assert!(f(p, "frames_rendered_share") > 0.5, "{name}: {p}");
+        assert!(f(p, "frames_intact_share") > 0.5, "{name}: {p}");
+        assert!(f(p, "longest_freeze_ms") < 3000.0, "{name}: {p}");
+        let gap = f(p, "longest_audio_gap_ms");
+        assert!((0.0..2000.0).contains(&gap), "{name}: audio gap {gap}");
+        // The relay's delay shows in the latency: at least 20 ms each way.
+        let p50 = f(&p["video_latency_ms"], "p50");
+        assert!(p50 > 20.0 && p50 < 2000.0, "{name}: video p50 {p50}");
+    }
+}
+
+#[test]
+fn bench_refuses_a_bad_impairment_before_calling() {
+    let out = Command::new(bin())
+        .args(["bench", "--seconds", "2", "--a-to-b", "loss=200"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--a-to-b"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[test]

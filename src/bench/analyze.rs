@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::click::PERIOD_MS;
 use super::probe::Event;
+use crate::quality::pattern::Summary;
 
 /// Length of a bit-rate window: the children report statistics at this interval.
 pub const WINDOW_S: f64 = 5.0;
@@ -36,6 +37,8 @@ pub struct PeerRun {
     pub events: Vec<Event>,
     pub stats: Vec<StatsLine>,
     pub usage: Usage,
+    /// The summary of the peer's `--quality-log` (frames it rendered from 2 s after its start).
+    pub quality: Option<Summary>,
 }
 
 /// Capture-to-render latency of the video a peer received.
@@ -81,6 +84,17 @@ pub struct PeerResult {
     /// Frames the other peer captured while both were up.
     pub frames_sent: u64,
     pub frames_rendered: u64,
+    /// `frames_rendered / frames_sent`.
+    pub frames_rendered_share: Option<f64>,
+    /// Share of rendered frames whose luma PSNR against the frame as sent is ≥ 30 dB (from
+    /// the quality log: frames rendered from 2 s after this peer started).
+    pub frames_intact_share: Option<f64>,
+    /// Sum of the gaps > 200 ms between rendered frames (quality log, same frames).
+    pub frozen_ms: Option<f64>,
+    pub longest_freeze_ms: Option<f64>,
+    /// The longest stretch of missing or silent audio playout once audio had started, while
+    /// both peers were up (gaps under `gap::MIN_GAP_MS` count as 0).
+    pub longest_audio_gap_ms: Option<f64>,
 }
 
 /// Nearest-rank percentile of unsorted values.
@@ -205,7 +219,30 @@ fn result(
         audio_bitrate_bps: windows(&receiver.stats, |l| l.audio_bps),
         frames_sent,
         frames_rendered: rendered,
+        frames_rendered_share: (frames_sent > 0).then(|| rendered as f64 / frames_sent as f64),
+        frames_intact_share: receiver.quality.map(|q| q.intact_share),
+        frozen_ms: receiver.quality.map(|q| q.frozen_ms),
+        longest_freeze_ms: receiver.quality.map(|q| q.longest_freeze_ms),
+        longest_audio_gap_ms: longest_audio_gap(&receiver.events, span),
     }
+}
+
+/// The longest audio gap that ended within `span`; 0 when audio played without one, `None`
+/// when no audio played at all.
+fn longest_audio_gap(events: &[Event], span: (u64, u64)) -> Option<f64> {
+    first_time(events, |e| match e {
+        Event::AudioFirst { t } => Some(*t),
+        _ => None,
+    })?;
+    Some(
+        events
+            .iter()
+            .filter_map(|e| match *e {
+                Event::AudioGap { t, ms } if (span.0..=span.1).contains(&t) => Some(ms),
+                _ => None,
+            })
+            .fold(0.0, f64::max),
+    )
 }
 
 /// The figures of both peers. `first` was started first, `second` when `first` was up, at
@@ -244,6 +281,7 @@ mod tests {
                 wall_s: 10.0,
                 max_rss_kib: 51_200,
             },
+            quality: None,
         }
     }
 
@@ -293,9 +331,28 @@ mod tests {
                 },
                 Event::AudioFirst { t: 2_120_000 },
                 Event::AudioHeard { t: 3_090_000 },
+                Event::AudioGap {
+                    t: 1_500_000,
+                    ms: 500.0,
+                },
+                Event::AudioGap {
+                    t: 3_200_000,
+                    ms: 45.0,
+                },
+                Event::AudioGap {
+                    t: 3_300_000,
+                    ms: 30.0,
+                },
                 Event::End { t: 3_900_000 },
             ],
         );
+        let mut b = b;
+        b.quality = Some(Summary {
+            frames: 40,
+            intact_share: 0.9,
+            frozen_ms: 300.0,
+            longest_freeze_ms: 250.0,
+        });
         let [ra, rb] = analyze(&a, &b, 2_000_000);
         assert_eq!(rb.peer, "B");
         assert_eq!(rb.video_latency_ms.p50, Some(50.0));
@@ -306,6 +363,17 @@ mod tests {
         assert_eq!(rb.first_audio_ms, Some(120.0));
         assert_eq!(rb.frames_sent, 2, "only frames captured once B was up");
         assert_eq!(rb.frames_rendered, 2);
+        assert_eq!(rb.frames_rendered_share, Some(1.0));
+        assert_eq!(rb.frames_intact_share, Some(0.9));
+        assert_eq!(rb.frozen_ms, Some(300.0));
+        assert_eq!(rb.longest_freeze_ms, Some(250.0));
+        assert_eq!(
+            rb.longest_audio_gap_ms,
+            Some(45.0),
+            "gaps before both peers were up do not count"
+        );
+        assert_eq!(ra.longest_audio_gap_ms, None, "A played no audio");
+        assert_eq!(ra.frames_intact_share, None);
         assert_eq!(ra.video_latency_ms.unreadable_share, Some(0.5));
         assert_eq!(ra.audio_latency_ms.clicks, 0);
         assert_eq!(ra.cpu_percent, 10.0);

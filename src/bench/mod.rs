@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod click;
 #[cfg(test)]
 pub mod codec_loop;
+pub mod gap;
 pub mod probe;
 pub mod report;
 pub mod runner;
@@ -26,6 +27,8 @@ use crate::config::cli::MediaArgs;
 use crate::demo::{free_port_block, loopback_pair};
 use crate::error::{AppError, AppResult};
 use crate::media::plan::{AudioSinkChoice, AudioSourceChoice, VideoSinkChoice, VideoSourceChoice};
+use crate::quality::pattern::Summary;
+use crate::relay::args::ImpairmentArgs;
 use crate::security::passphrase::ENV_VAR;
 
 /// How long the bench waits beyond the call for a peer before killing it.
@@ -46,8 +49,33 @@ pub struct BenchArgs {
     /// Also write every figure as one JSON document to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Impairments as for `videocall relay` (A is the peer started first): with any of them the
+    /// call goes through a `videocall relay` child, in plain RTP.
+    #[command(flatten)]
+    pub network: ImpairmentArgs,
     #[command(flatten)]
     pub media: MediaArgs,
+}
+
+/// Why an impaired bench is not encrypted (printed and kept in the JSON's `protection`).
+const PLAIN_THROUGH_RELAY: &str =
+    "plain RTP (through the relay: SRTP keys are bound to ports, which the relay changes)";
+
+/// The forwarded flags of an impaired run: the peers must send plain RTP through the relay.
+fn plain_for_relay(forwarded: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(forwarded.len() + 1);
+    let mut args = forwarded.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--insecure" => {}
+            "--passphrase-file" => {
+                args.next();
+            }
+            _ => out.push(arg),
+        }
+    }
+    out.push("--insecure".into());
+    out
 }
 
 /// The `call` flags that carry the bench's media options to both peers. Sources default to
@@ -57,6 +85,12 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
     if media.duration.is_some() || media.stats_json.is_some() {
         return Err(AppError::Input(
             "bench: use --seconds and --json instead of --duration and --stats-json".into(),
+        ));
+    }
+    if media.resilience.quality_log.is_some() {
+        return Err(AppError::Input(
+            "bench: --quality-log is the bench's own (its figures are in the table and --json)"
+                .into(),
         ));
     }
     if matches!(media.video_sink, VideoSinkChoice::Window)
@@ -93,6 +127,13 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
     .to_vec();
     if media.security.insecure {
         args.push("--insecure".into());
+    }
+    // The feature switches, to measure what each pays for (docs/benchmarks-network.md).
+    if media.resilience.no_rtx {
+        args.push("--no-rtx".into());
+    }
+    if media.resilience.no_rate_adaptation {
+        args.push("--no-rate-adaptation".into());
     }
     if let Some(file) = &media.security.passphrase_file {
         args.extend(["--passphrase-file".into(), file.display().to_string()]);
@@ -143,8 +184,19 @@ impl Drop for WorkDir {
 
 /// Runs the bench: prints the table, writes the JSON document when asked.
 pub fn run(args: &BenchArgs) -> AppResult<()> {
-    let forwarded = forwarded_args(&args.media)?;
-    let (protected_as, env) = protection(&args.media)?;
+    let mut forwarded = forwarded_args(&args.media)?;
+    let (mut protected_as, mut env) = protection(&args.media)?;
+    let network = args.network.any().then_some(&args.network);
+    if let Some(network) = network {
+        network.directions()?;
+        forwarded = plain_for_relay(forwarded);
+        (protected_as, env) = (PLAIN_THROUGH_RELAY.to_string(), Vec::new());
+    }
+    // Frame integrity needs the numbered test pictures.
+    let quality = matches!(
+        args.media.video_source,
+        VideoSourceChoice::Auto | VideoSourceChoice::Test
+    );
     // Fail on an unwritable --json path now, not after the whole call.
     let json_file = match &args.json {
         Some(path) => Some(std::fs::File::create(path).map_err(|e| {
@@ -154,7 +206,15 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
     };
     let dir = WorkDir::create()?;
     let seconds = Duration::from_secs(u64::from(args.seconds));
-    let (runs, second_start_us) = run_peers(&dir.0, &forwarded, &env, seconds)?;
+    let setup = Setup {
+        dir: &dir.0,
+        forwarded: &forwarded,
+        env: &env,
+        seconds,
+        network,
+        quality,
+    };
+    let (runs, second_start_us) = run_peers(&setup)?;
     let results = analyze::analyze(&runs[0], &runs[1], second_start_us);
     let second_up_ms = runs[1].events.iter().find_map(|e| match e {
         Event::Up { t } => Some((*t as f64 - second_start_us as f64) / 1000.0),
@@ -169,29 +229,83 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
     Ok(())
 }
 
-/// Runs the two peers' call and collects what each measured, with the wall-clock time (µs)
-/// at which the second peer was started.
-fn run_peers(
-    dir: &Path,
-    forwarded: &[String],
-    env: &[(String, String)],
+/// What the peers are run with.
+struct Setup<'a> {
+    dir: &'a Path,
+    forwarded: &'a [String],
+    env: &'a [(String, String)],
     seconds: Duration,
-) -> AppResult<([PeerRun; 2], u64)> {
+    /// The impairments, when the call goes through a relay.
+    network: Option<&'a ImpairmentArgs>,
+    quality: bool,
+}
+
+/// Runs the two peers' call (through a relay child when impaired) and collects what each
+/// measured, with the wall-clock time (µs) at which the second peer was started.
+fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64)> {
+    let Setup {
+        dir,
+        forwarded,
+        seconds,
+        ..
+    } = *setup;
     let exe = std::env::current_exe()
         .map_err(|e| AppError::Media(format!("bench: cannot find this program: {e}")))?;
-    let base = free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 8)?;
-    let (a_ends, b_ends) = loopback_pair(base);
+    // 16 ports: the peers' 8, then the relay's 8 if there is one.
+    let base = free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 16)?;
+    let (mut a_ends, mut b_ends) = loopback_pair(base);
+    let mut relay = None;
+    if let Some(network) = setup.network {
+        let (plan, a, b) = runner::through_relay(&a_ends, &b_ends, base + 8, network)?;
+        (a_ends, b_ends) = (a, b);
+        eprintln!(
+            "videocall bench: through a relay on 127.0.0.1 ports {}-{}; A to B: {}; B to A: {}; {PLAIN_THROUGH_RELAY}",
+            plan.base,
+            plan.base + 7,
+            plan.a_to_b.describe(),
+            plan.b_to_a.describe()
+        );
+        let relay_args = runner::relay_args(&plan, network, seconds + GRACE + GRACE);
+        let mut process = PeerProcess::spawn(&exe, "relay", &relay_args, &[], dir)?;
+        process.wait_relay_ready(GRACE)?;
+        relay = Some(process);
+    }
     eprintln!(
         "videocall bench: two peers on 127.0.0.1 ports {base}-{}, {} s call, {}",
         base + 7,
         seconds.as_secs(),
         forwarded.join(" ")
     );
+    let result = run_pair(setup, &exe, &a_ends, &b_ends);
+    if let Some(relay) = relay {
+        relay.terminate();
+        let relay_done = relay.reap();
+        if result.is_ok() {
+            relay_done?;
+        }
+    }
+    result
+}
 
+/// Runs peer A, then peer B once A is up, and loads their measurements.
+fn run_pair(
+    setup: &Setup,
+    exe: &Path,
+    a_ends: &crate::config::Endpoints,
+    b_ends: &crate::config::Endpoints,
+) -> AppResult<([PeerRun; 2], u64)> {
+    let Setup {
+        dir,
+        forwarded,
+        env,
+        seconds,
+        quality,
+        ..
+    } = *setup;
     // The first peer runs until the second has finished, then gets SIGTERM like a user's Ctrl-C.
-    let a_args = runner::call_args(&a_ends, forwarded, dir, "A", seconds + GRACE);
-    let b_args = runner::call_args(&b_ends, forwarded, dir, "B", seconds);
-    let mut a = PeerProcess::spawn(&exe, "A", &a_args, env, dir)?;
+    let a_args = runner::call_args(a_ends, forwarded, dir, "A", seconds + GRACE, quality);
+    let b_args = runner::call_args(b_ends, forwarded, dir, "B", seconds, quality);
+    let mut a = PeerProcess::spawn(exe, "A", &a_args, env, dir)?;
     let a_watch = runner::watchdog(vec![a.pid()], seconds + GRACE);
     let stop_a = |a: PeerProcess| {
         a.terminate();
@@ -202,7 +316,7 @@ fn run_peers(
         return Err(e);
     }
     let second_start_us = wall_us();
-    let mut b = match PeerProcess::spawn(&exe, "B", &b_args, env, dir) {
+    let mut b = match PeerProcess::spawn(exe, "B", &b_args, env, dir) {
         Ok(b) => b,
         Err(e) => {
             stop_a(a);
@@ -224,9 +338,29 @@ fn run_peers(
             events: read_events(&runner::probe_path(dir, label))?,
             stats: read_stats(&runner::stats_path(dir, label))?,
             usage,
+            quality: if quality {
+                Some(read_quality(&runner::quality_path(dir, label))?)
+            } else {
+                None
+            },
         })
     };
     Ok(([load("A", a_usage)?, load("B", b_usage)?], second_start_us))
+}
+
+/// The summary line a peer's quality log ends with.
+fn read_quality(path: &Path) -> AppResult<Summary> {
+    let summary = read_lines(path)?.iter().rev().find_map(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        let s = v.get("summary")?;
+        Some(Summary {
+            frames: s["frames"].as_u64()? as usize,
+            intact_share: s["intact_share"].as_f64()?,
+            frozen_ms: s["frozen_ms"].as_f64()?,
+            longest_freeze_ms: s["longest_freeze_ms"].as_f64()?,
+        })
+    });
+    summary.ok_or_else(|| AppError::Media(format!("bench: no summary in {}", path.display())))
 }
 
 fn read_lines(path: &Path) -> AppResult<Vec<String>> {
@@ -288,6 +422,54 @@ mod tests {
         assert!(forwarded_args(&w.bench.media).is_err());
         let w = Wrap::try_parse_from(["x", "--duration", "3"]).unwrap();
         assert!(forwarded_args(&w.bench.media).is_err());
+        let w = Wrap::try_parse_from(["x", "--quality-log", "q"]).unwrap();
+        assert!(forwarded_args(&w.bench.media).is_err());
+        let w = Wrap::try_parse_from(["x", "--no-rtx"]).unwrap();
+        let joined = forwarded_args(&w.bench.media).unwrap().join(" ");
+        assert!(joined.contains("--no-rtx"), "{joined}");
         assert!(Wrap::try_parse_from(["x", "--seconds", "1"]).is_err());
+    }
+
+    #[test]
+    fn an_impaired_bench_runs_its_peers_in_plain_rtp_through_the_relay() {
+        let w =
+            Wrap::try_parse_from(["x", "--passphrase-file", "/tmp/p", "--both", "loss=2"]).unwrap();
+        assert!(w.bench.network.any());
+        let plain = plain_for_relay(forwarded_args(&w.bench.media).unwrap());
+        let joined = plain.join(" ");
+        assert!(joined.ends_with("--insecure"), "{joined}");
+        assert!(!joined.contains("--passphrase-file"), "{joined}");
+        assert_eq!(plain.iter().filter(|a| *a == "--insecure").count(), 1);
+
+        let (a, b) = loopback_pair(30_000);
+        let (plan, a, b) = runner::through_relay(&a, &b, 30_008, &w.bench.network).unwrap();
+        assert_eq!(plan.a_to_b.loss_pct, 2.0);
+        // Each peer sends to the relay and still receives on its own ports.
+        let flags = |e: &crate::config::Endpoints| {
+            format!(
+                "--local-ip {} --remote-ip {} --video-dest-port {} --video-recv-port {} \
+                 --audio-dest-port {} --audio-recv-port {}",
+                e.local_ip,
+                e.remote_ip,
+                e.video.dest_rtp,
+                e.video.recv_rtp,
+                e.audio.dest_rtp,
+                e.audio.recv_rtp
+            )
+        };
+        assert_eq!(flags(&a), plan.peer_flags(false));
+        assert_eq!(flags(&b), plan.peer_flags(true));
+        let relay = runner::relay_args(&plan, &w.bench.network, Duration::from_secs(3)).join(" ");
+        assert!(
+            relay.starts_with("relay --listen-ip 127.0.0.1 --port 30008"),
+            "{relay}"
+        );
+        assert!(relay.ends_with("--duration 3.000 --both loss=2"), "{relay}");
+
+        let w = Wrap::try_parse_from(["x", "--b-to-a", "delay=9-1"]).unwrap();
+        let (a, b) = loopback_pair(30_000);
+        assert!(runner::through_relay(&a, &b, 30_008, &w.bench.network).is_err());
+        let w = Wrap::try_parse_from(["x"]).unwrap();
+        assert!(!w.bench.network.any());
     }
 }

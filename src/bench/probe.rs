@@ -13,6 +13,7 @@ use gst::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::click::{self, ClickDetector};
+use super::gap::GapDetector;
 use super::stamp;
 use crate::error::{AppError, AppResult};
 
@@ -33,6 +34,8 @@ pub enum Event {
     AudioFirst { t: u64 },
     /// A click's onset was played at `t`.
     AudioHeard { t: u64 },
+    /// Audio resumed at about `t` after `ms` of missing or silent playout (`gap`).
+    AudioGap { t: u64, ms: f64 },
     /// The call ended.
     End { t: u64 },
 }
@@ -279,22 +282,28 @@ fn attach_audio_writer(pad: &gst::Pad, log: Log) {
 /// Finds click onsets in what the audio sink plays, after its clock wait.
 fn attach_audio_reader(sink: &gst::Element, log: Log) {
     sink.set_property("signal-handoffs", true);
-    let state: Mutex<(bool, Option<ClickDetector>)> = Mutex::new((false, None));
+    let state: Mutex<(bool, Option<ClickDetector>, GapDetector)> =
+        Mutex::new((false, None, GapDetector::default()));
     sink.connect("handoff", false, move |args| {
         let t = wall_us();
         let buffer = args[1].get::<gst::Buffer>().ok()?;
         let caps = args[2].get::<gst::Pad>().ok()?.current_caps()?;
         let mut state = state.lock().ok()?;
-        if !state.0 {
-            state.0 = true;
+        let (first_seen, clicks, gaps) = &mut *state;
+        if !*first_seen {
+            *first_seen = true;
             record(&log, Event::AudioFirst { t });
         }
         let layout = RawAudio::from_caps(&caps)?;
-        let detector = state
-            .1
-            .get_or_insert_with(|| ClickDetector::new(layout.rate));
+        let detector = clicks.get_or_insert_with(|| ClickDetector::new(layout.rate));
         let map = buffer.map_readable().ok()?;
-        let onset = detector.feed(layout.first_channel(&map).into_iter())?;
+        let samples = layout.first_channel(&map);
+        if let Some(pts) = buffer.pts() {
+            for ms in gaps.feed(samples.iter().copied(), pts.nseconds(), layout.rate) {
+                record(&log, Event::AudioGap { t, ms });
+            }
+        }
+        let onset = detector.feed(samples.into_iter())?;
         let heard = t + onset as u64 * 1_000_000 / u64::from(layout.rate);
         record(&log, Event::AudioHeard { t: heard });
         None

@@ -24,6 +24,9 @@ pub struct Config {
     /// "SRTP <suite>" or "plain RTP".
     pub protection: String,
     pub transport: String,
+    /// The relay's impairments per direction (`videocall relay` SPECs, as understood), or
+    /// "none" for a direct call.
+    pub network: String,
 }
 
 /// The whole bench result.
@@ -64,7 +67,18 @@ impl Document {
                 ),
                 call_args: forwarded.to_vec(),
                 protection: protection.into(),
-                transport: "RTP/UDP over 127.0.0.1, two processes".into(),
+                transport: if args.network.any() {
+                    "RTP/UDP over 127.0.0.1, two processes through a `videocall relay` process"
+                        .into()
+                } else {
+                    "RTP/UDP over 127.0.0.1, two processes".into()
+                },
+                network: match args.network.directions() {
+                    Ok((ab, ba)) if args.network.any() => {
+                        format!("A to B: {}; B to A: {}", ab.describe(), ba.describe())
+                    }
+                    _ => "none".into(),
+                },
             },
             second_peer_up_ms,
             peers,
@@ -74,6 +88,10 @@ impl Document {
 
 fn num(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| format!("{v:.0}"))
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{:.1}", v * 100.0))
 }
 
 fn kbps(list: &[f64]) -> String {
@@ -156,6 +174,27 @@ pub fn table(doc: &Document) -> String {
             Box::new(|p| format!("{} -> {}", p.frames_sent, p.frames_rendered)),
             "",
         ),
+        (
+            "frames rendered / intact %",
+            Box::new(|p| {
+                format!(
+                    "{} / {}",
+                    pct(p.frames_rendered_share),
+                    pct(p.frames_intact_share)
+                )
+            }),
+            ">=99 / >=98 (2% loss)",
+        ),
+        (
+            "frozen / longest freeze ms",
+            Box::new(|p| format!("{} / {}", num(p.frozen_ms), num(p.longest_freeze_ms))),
+            "",
+        ),
+        (
+            "longest audio gap ms",
+            Box::new(|p| num(p.longest_audio_gap_ms)),
+            "<=60",
+        ),
     ];
     let mut out = String::new();
     let _ = writeln!(
@@ -168,6 +207,9 @@ pub fn table(doc: &Document) -> String {
         doc.config.protection,
         num(doc.second_peer_up_ms)
     );
+    if doc.config.network != "none" {
+        let _ = writeln!(out, "network (relay): {}", doc.config.network);
+    }
     let [a, b] = &doc.peers;
     let head_a = format!("{} (from {})", a.peer, a.receives_from);
     let head_b = format!("{} (from {})", b.peer, b.receives_from);

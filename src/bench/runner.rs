@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use super::analyze::Usage;
 use crate::config::Endpoints;
 use crate::error::{AppError, AppResult};
+use crate::relay::args::ImpairmentArgs;
+use crate::relay::plan::{Direction, PeerAddress, RelayPlan};
 
 /// One running peer process.
 pub struct PeerProcess {
@@ -27,18 +29,24 @@ pub fn probe_path(dir: &Path, label: &str) -> PathBuf {
     dir.join(format!("probe-{label}.jsonl"))
 }
 
+/// The quality log a peer writes into the bench's directory (`--quality-log`).
+pub fn quality_path(dir: &Path, label: &str) -> PathBuf {
+    dir.join(format!("quality-{label}.jsonl"))
+}
+
 /// The statistics file a peer writes into the bench's directory.
 pub fn stats_path(dir: &Path, label: &str) -> PathBuf {
     dir.join(format!("stats-{label}.jsonl"))
 }
 
-/// The `call` arguments of one peer.
+/// The `call` arguments of one peer; `quality` adds `--quality-log` (numbered test pictures).
 pub fn call_args(
     endpoints: &Endpoints,
     forwarded: &[String],
     dir: &Path,
     label: &str,
     duration: Duration,
+    quality: bool,
 ) -> Vec<String> {
     let mut args: Vec<String> = vec!["call".into(), "--no-prompt".into()];
     for (flag, value) in [
@@ -63,7 +71,69 @@ pub fn call_args(
     ] {
         args.extend([flag.to_string(), value]);
     }
+    if quality {
+        args.extend([
+            "--quality-log".to_string(),
+            quality_path(dir, label).display().to_string(),
+        ]);
+    }
     args
+}
+
+/// The `videocall relay` arguments that realise `plan` with the SPECs of `network`, for at
+/// most `duration` (the bench stops it earlier).
+pub fn relay_args(plan: &RelayPlan, network: &ImpairmentArgs, duration: Duration) -> Vec<String> {
+    let mut args: Vec<String> = vec!["relay".into()];
+    for (flag, value) in [
+        ("--listen-ip", plan.listen_ip.to_string()),
+        ("--port", plan.base.to_string()),
+        ("--a-ip", plan.a.ip.to_string()),
+        ("--a-video-port", plan.a.video_port.to_string()),
+        ("--a-audio-port", plan.a.audio_port.to_string()),
+        ("--b-ip", plan.b.ip.to_string()),
+        ("--b-video-port", plan.b.video_port.to_string()),
+        ("--b-audio-port", plan.b.audio_port.to_string()),
+        ("--duration", format!("{:.3}", duration.as_secs_f64())),
+    ] {
+        args.extend([flag.to_string(), value]);
+    }
+    args.extend(network.relay_flags());
+    args
+}
+
+/// The relay plan between two loopback peers, and the peers' endpoints changed to send to it.
+/// The relay takes the 8 ports from `relay_base`.
+pub fn through_relay(
+    a: &Endpoints,
+    b: &Endpoints,
+    relay_base: u16,
+    network: &ImpairmentArgs,
+) -> AppResult<(RelayPlan, Endpoints, Endpoints)> {
+    let (a_to_b, b_to_a) = network.directions()?;
+    let address = |e: &Endpoints| PeerAddress {
+        ip: e.local_ip,
+        video_port: e.video.recv_rtp,
+        audio_port: e.audio.recv_rtp,
+    };
+    let plan = RelayPlan {
+        listen_ip: a.remote_ip,
+        base: relay_base,
+        a: address(a),
+        b: address(b),
+        a_to_b,
+        b_to_a,
+    };
+    plan.check().map_err(AppError::Input)?;
+    let to_relay = |e: &Endpoints, dir: Direction| {
+        let (video, audio) = plan.listen_ports(dir);
+        let mut e = *e;
+        e.remote_ip = plan.listen_ip;
+        e.video.dest_rtp = video;
+        e.audio.dest_rtp = audio;
+        e
+    };
+    let (a, b) = (to_relay(a, Direction::AToB), to_relay(b, Direction::BToA));
+    Ok((plan, a, b))
 }
 
 impl PeerProcess {
@@ -116,6 +186,40 @@ impl PeerProcess {
             let _ = std::io::copy(&mut reader, &mut std::io::sink());
         });
         Ok(())
+    }
+
+    /// Blocks until the relay has written `videocall relay:` (its pipeline is built; it binds
+    /// its ports right after), plus a moment. On an error the process is gone and reaped.
+    /// Its stdout is drained.
+    pub fn wait_relay_ready(&mut self, timeout: Duration) -> AppResult<()> {
+        if let Some(mut stdout) = self.stdout.take() {
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+            });
+        }
+        let started = Instant::now();
+        loop {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if log.contains("videocall relay:") {
+                std::thread::sleep(Duration::from_millis(300));
+                return Ok(());
+            }
+            // SAFETY: kill(2) with signal 0 only checks that our own child still exists.
+            let alive = unsafe { libc::kill(self.pid, 0) } == 0;
+            let mut status = 0;
+            // SAFETY: non-blocking check of our own child; reaped here only if it exited.
+            let exited = unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) } == self.pid;
+            if !alive || exited {
+                return Err(self.failure("ended before it was up"));
+            }
+            if started.elapsed() > timeout {
+                self.terminate();
+                // SAFETY: waits for our own child, which was not reaped yet.
+                unsafe { libc::waitpid(self.pid, &mut status, 0) };
+                return Err(self.failure("was not up in time"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Asks the peer to end its call (as Ctrl-C would).

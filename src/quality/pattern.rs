@@ -6,6 +6,10 @@
 
 /// Height of the number strip at the top of the picture.
 pub const STRIP_ROWS: usize = 16;
+/// Side of the top-left square left to the bench's latency stamp (`bench::stamp::SIZE`, drawn
+/// over the picture after this pattern): the strip starts right of it and PSNR skips it, so
+/// both meters can run in one call.
+pub const CORNER: usize = 128;
 /// Bits in the strip: 24 of frame number, 8 of check.
 const BITS: usize = 32;
 const BLACK: u8 = 16;
@@ -19,7 +23,7 @@ fn check_byte(n: u32) -> u32 {
 }
 
 fn block_width(width: usize) -> usize {
-    width / BITS
+    width.saturating_sub(CORNER) / BITS
 }
 
 /// The luma of picture row `y` below the strip, for frame `n`.
@@ -36,7 +40,11 @@ pub fn render_luma(n: u32, width: usize, height: usize, stride: usize, plane: &m
         let row = &mut plane[y * stride..y * stride + width];
         if y < STRIP_ROWS {
             for (x, px) in row.iter_mut().enumerate() {
-                let bit = (x / bw).min(BITS - 1);
+                if x < CORNER {
+                    *px = ramp(x, y, n);
+                    continue;
+                }
+                let bit = ((x - CORNER) / bw).min(BITS - 1);
                 *px = if code >> bit & 1 == 1 { WHITE } else { BLACK };
             }
         } else {
@@ -54,8 +62,8 @@ pub fn read_number(width: usize, stride: usize, plane: &[u8]) -> Option<u32> {
     let mut code: u32 = 0;
     for bit in 0..BITS {
         // The middle half of the block, away from edges the encoder may blur.
-        let x0 = bit * bw + bw / 4;
-        let x1 = bit * bw + bw * 3 / 4;
+        let x0 = CORNER + bit * bw + bw / 4;
+        let x1 = CORNER + bit * bw + bw * 3 / 4;
         let row = plane.get(y * stride + x0..y * stride + x1)?;
         let mean = row.iter().map(|v| u32::from(*v)).sum::<u32>() / row.len() as u32;
         if mean > 128 {
@@ -66,18 +74,20 @@ pub fn read_number(width: usize, stride: usize, plane: &[u8]) -> Option<u32> {
     (code >> 24 == check_byte(n)).then_some(n)
 }
 
-/// Luma PSNR (dB) of a decoded picture against frame `n` as sent, below the number strip.
-/// Identical pictures give `f64::INFINITY`.
+/// Luma PSNR (dB) of a decoded picture against frame `n` as sent, below the number strip and
+/// outside the stamp's corner. Identical pictures give `f64::INFINITY`.
 pub fn luma_psnr(n: u32, width: usize, height: usize, stride: usize, plane: &[u8]) -> f64 {
-    let mut sum_sq: u64 = 0;
+    let (mut sum_sq, mut count): (u64, u64) = (0, 0);
     for y in STRIP_ROWS..height {
         let row = &plane[y * stride..y * stride + width];
-        for (x, px) in row.iter().enumerate() {
+        let from = if y < CORNER { CORNER.min(width) } else { 0 };
+        for (x, px) in row.iter().enumerate().skip(from) {
             let d = i64::from(*px) - i64::from(ramp(x, y, n));
             sum_sq += (d * d) as u64;
+            count += 1;
         }
     }
-    let count = (width * (height - STRIP_ROWS)) as f64;
+    let count = count.max(1) as f64;
     let mse = sum_sq as f64 / count;
     if mse == 0.0 {
         f64::INFINITY
@@ -165,13 +175,26 @@ mod tests {
         render_luma(100, W, H, W, &mut plane);
         assert!(luma_psnr(110, W, H, W, &plane) < INTACT_PSNR_DB);
         // A damaged strip is unreadable rather than a wrong number.
-        plane[(STRIP_ROWS / 2) * W..(STRIP_ROWS / 2) * W + 3 * W / 32].fill(128);
-        plane[(STRIP_ROWS / 2) * W..(STRIP_ROWS / 2) * W + W / 64].fill(235);
+        let row = (STRIP_ROWS / 2) * W + CORNER;
+        plane[row..row + 3 * W / 32].fill(128);
+        plane[row..row + W / 64].fill(235);
         let read = read_number(W, W, &plane);
         assert!(read.is_none() || read == Some(100), "{read:?}");
         // Grey instead of the picture.
         plane.fill(128);
         assert!(luma_psnr(100, W, H, W, &plane) < INTACT_PSNR_DB);
+    }
+
+    #[test]
+    fn the_bench_stamp_in_the_corner_changes_neither_number_nor_psnr() {
+        let mut plane = vec![0u8; W * H];
+        render_luma(77, W, H, W, &mut plane);
+        for y in 0..CORNER {
+            plane[y * W..y * W + CORNER].fill(if y % 32 < 16 { 235 } else { 16 });
+        }
+        assert_eq!(read_number(W, W, &plane), Some(77));
+        assert_eq!(luma_psnr(77, W, H, W, &plane), f64::INFINITY);
+        assert_eq!(CORNER, crate::bench::stamp::SIZE);
     }
 
     #[test]

@@ -42,6 +42,17 @@ pub struct RelayArgs {
     /// Port peer B receives audio RTP on.
     #[arg(long, value_name = "PORT")]
     pub b_audio_port: u16,
+    #[command(flatten)]
+    pub impairments: ImpairmentArgs,
+    /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+}
+
+/// The impairment SPECs of the two directions; shared by `relay` and `bench` (which passes them
+/// on to the relay it runs).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ImpairmentArgs {
     /// Impairment of both directions.
     #[arg(long, value_name = "SPEC", default_value = "")]
     pub both: String,
@@ -51,14 +62,11 @@ pub struct RelayArgs {
     /// Impairment of B → A only, applied on top of --both.
     #[arg(long, value_name = "SPEC", default_value = "")]
     pub b_to_a: String,
-    /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
-    #[arg(long, value_name = "SECONDS")]
-    pub duration: Option<f64>,
 }
 
-impl RelayArgs {
-    /// The validated plan.
-    pub fn plan(&self) -> AppResult<RelayPlan> {
+impl ImpairmentArgs {
+    /// The validated impairments of A → B and B → A.
+    pub fn directions(&self) -> AppResult<(Impairment, Impairment)> {
         let both = Impairment::default()
             .apply_spec(&self.both)
             .map_err(|e| AppError::Input(format!("--both: {e}")))?;
@@ -69,6 +77,36 @@ impl RelayArgs {
         let b_to_a = both
             .apply_spec(&self.b_to_a)
             .map_err(|e| AppError::Input(format!("--b-to-a: {e}")))?;
+        Ok((a_to_b, b_to_a))
+    }
+
+    /// Whether any SPEC was given (the bench then runs its call through a relay).
+    pub fn any(&self) -> bool {
+        [&self.both, &self.a_to_b, &self.b_to_a]
+            .iter()
+            .any(|s| !s.trim().is_empty())
+    }
+
+    /// The flags that give a `videocall relay` these SPECs.
+    pub fn relay_flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        for (flag, spec) in [
+            ("--both", &self.both),
+            ("--a-to-b", &self.a_to_b),
+            ("--b-to-a", &self.b_to_a),
+        ] {
+            if !spec.trim().is_empty() {
+                flags.extend([flag.to_string(), spec.clone()]);
+            }
+        }
+        flags
+    }
+}
+
+impl RelayArgs {
+    /// The validated plan.
+    pub fn plan(&self) -> AppResult<RelayPlan> {
+        let (a_to_b, b_to_a) = self.impairments.directions()?;
         let plan = RelayPlan {
             listen_ip: self.listen_ip,
             base: self.port,
