@@ -179,7 +179,10 @@ fn peer_plan(
             options.video_sink,
             options.audio_sink,
         )?,
-        video: VideoSettings::default(),
+        video: VideoSettings {
+            decoder: options.video_decoder,
+            ..VideoSettings::default()
+        },
         audio: AudioSettings::default(),
         jitter_buffer: options.jitter_buffer,
         security: security.clone(),

@@ -120,6 +120,8 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
         "none",
         "--jitter-buffer-ms",
         &media.jitter_buffer_ms.to_string(),
+        "--video-decoder",
+        media.video_decoder.name(),
         "--srtp-suite",
         media.security.srtp_suite.name(),
     ]

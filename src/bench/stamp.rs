@@ -270,7 +270,7 @@ mod codec_tests {
             src,
             &raw_video_caps(&settings),
             &video_send_chain(&settings, &VideoSource::TestPattern),
-            &video_recv_chain(VideoSink::Headless),
+            &video_recv_chain(&VideoSettings::default(), VideoSink::Headless),
         );
         assert!(pipeline.by_name("video-enc").is_some() && pipeline.by_name("video-dec").is_some());
         if stamp {

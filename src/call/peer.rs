@@ -133,7 +133,7 @@ impl Peer {
             &video_send_chain(&plan.video, &plan.media.video_source),
         )?;
         let audio_send = add_chain(bin, &audio_send_chain(&plan.audio, plan.media.audio_source))?;
-        let video_recv = add_chain(bin, &video_recv_chain(plan.media.video_sink))?;
+        let video_recv = add_chain(bin, &video_recv_chain(&plan.video, plan.media.video_sink))?;
         let audio_recv = add_chain(bin, &audio_recv_chain(plan.media.audio_sink))?;
         let mut rejected = Vec::new();
         for (medium, send, recv) in [

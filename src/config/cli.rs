@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use super::prompt::GivenAnswers;
 use super::{CallOptions, JsonTarget};
 use crate::error::AppError;
-use crate::media::plan::{AudioSinkChoice, AudioSourceChoice, VideoSinkChoice, VideoSourceChoice};
+use crate::media::plan::{
+    AudioSinkChoice, AudioSourceChoice, VideoDecoder, VideoSinkChoice, VideoSourceChoice,
+};
 
 /// The jitter buffer's latency when the user sets none (see docs/benchmarks.md for why).
 pub const DEFAULT_JITTER_BUFFER_MS: u64 = 20;
@@ -116,6 +118,10 @@ pub struct MediaArgs {
     /// Jitter-buffer latency in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_JITTER_BUFFER_MS)]
     pub jitter_buffer_ms: u64,
+    /// H.264 decoder: openh264 (least memory; the GStreamer 1.22 element grows about 2 kB/s)
+    /// or libav (FFmpeg: flat over long calls, about 35 MB more).
+    #[arg(long, default_value = "openh264", value_parser = parse_video_decoder)]
+    pub video_decoder: VideoDecoder,
     /// Seconds between connection reports.
     #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
     pub stats_interval: Duration,
@@ -139,6 +145,7 @@ impl Default for MediaArgs {
             video_sink: VideoSinkChoice::Auto,
             audio_sink: AudioSinkChoice::Auto,
             jitter_buffer_ms: DEFAULT_JITTER_BUFFER_MS,
+            video_decoder: VideoDecoder::default(),
             stats_interval: Duration::from_secs(2),
             stats_json: None,
             duration: None,
@@ -163,6 +170,7 @@ impl MediaArgs {
             video_sink: self.video_sink,
             audio_sink: self.audio_sink,
             jitter_buffer: Duration::from_millis(self.jitter_buffer_ms),
+            video_decoder: self.video_decoder,
             stats_interval: self.stats_interval,
             stats_json: self.stats_json.as_deref().map(|f| match f {
                 "-" => JsonTarget::Stdout,
@@ -208,6 +216,13 @@ fn parse_video_sink(text: &str) -> Result<VideoSinkChoice, String> {
         "none" => VideoSinkChoice::None,
         other => return Err(format!("'{other}': use auto, window or none")),
     })
+}
+
+fn parse_video_decoder(text: &str) -> Result<VideoDecoder, String> {
+    VideoDecoder::ALL
+        .into_iter()
+        .find(|d| d.name() == text)
+        .ok_or_else(|| format!("'{text}': use openh264 or libav"))
 }
 
 fn parse_audio_sink(text: &str) -> Result<AudioSinkChoice, String> {

@@ -237,6 +237,7 @@ pub struct CallOptions {
     pub audio_sink: AudioSinkChoice,
     /// The jitter buffer's target latency.
     pub jitter_buffer: Duration,
+    pub video_decoder: crate::media::plan::VideoDecoder,
     pub stats_interval: Duration,
     pub stats_json: Option<JsonTarget>,
     pub duration: Option<Duration>,

@@ -104,7 +104,7 @@ mod tests {
         .unwrap();
         add_chain(
             pipeline.upcast_ref(),
-            &video_recv_chain(VideoSink::Headless),
+            &video_recv_chain(&VideoSettings::default(), VideoSink::Headless),
         )
         .unwrap();
         add_chain(

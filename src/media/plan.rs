@@ -78,6 +78,41 @@ pub struct VideoSettings {
     pub payload_type: u8,
     /// Largest RTP packet, kept under common path MTUs (and room for SRTP/RTX overhead).
     pub mtu: u32,
+    /// Which H.264 decoder receives.
+    pub decoder: VideoDecoder,
+}
+
+/// The H.264 decoders GStreamer 1.22 offers here, with their measured trade-off
+/// (docs/benchmarks.md, docs/security.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VideoDecoder {
+    /// Cisco's OpenH264 (`openh264dec`): loads no FFmpeg, about 35 MB less per peer, but the
+    /// 1.22 element grows by about 2 kB/s (reproduced with gst-launch alone).
+    #[default]
+    OpenH264,
+    /// FFmpeg's decoder (`avdec_h264`): flat memory over long calls, about 35 MB more.
+    Libav,
+}
+
+impl VideoDecoder {
+    /// Every choice, for parsing.
+    pub const ALL: [VideoDecoder; 2] = [VideoDecoder::OpenH264, VideoDecoder::Libav];
+
+    /// The name a user gives (`--video-decoder`).
+    pub fn name(self) -> &'static str {
+        match self {
+            VideoDecoder::OpenH264 => "openh264",
+            VideoDecoder::Libav => "libav",
+        }
+    }
+
+    /// The GStreamer factory of this decoder.
+    pub fn factory(self) -> &'static str {
+        match self {
+            VideoDecoder::OpenH264 => "openh264dec",
+            VideoDecoder::Libav => "avdec_h264",
+        }
+    }
 }
 
 impl Default for VideoSettings {
@@ -90,6 +125,7 @@ impl Default for VideoSettings {
             keyframe_interval: 25,
             payload_type: 96,
             mtu: 1200,
+            decoder: VideoDecoder::default(),
         }
     }
 }
@@ -265,7 +301,7 @@ pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<Eleme
 pub const HEADLESS_PROCESSING_DEADLINE_NS: u64 = 2_000_000;
 
 /// Depacketize, decode, render. Starts with the depayloader, ends with the sink.
-pub fn video_recv_chain(sink: VideoSink) -> Vec<ElementSpec> {
+pub fn video_recv_chain(video: &VideoSettings, sink: VideoSink) -> Vec<ElementSpec> {
     let mut chain = vec![
         ElementSpec::new("rtph264depay", "video-depay")
             // Ask the sender for a key frame (PLI) instead of waiting for the next periodic one.
@@ -274,10 +310,10 @@ pub fn video_recv_chain(sink: VideoSink) -> Vec<ElementSpec> {
         // RTP caps carry no SPS, so the depayloader's caps lack the profile openh264dec
         // insists on: state the one the plan sends.
         ElementSpec::new("capssetter", "video-profile").prop("caps", h264_caps()),
-        // Cisco's OpenH264 rather than FFmpeg's avdec_h264: the same decoding at a fraction of
-        // the memory (libav pulls in about 170 shared libraries; measured peak RSS per peer
-        // 70 MB with it, 35 MB without, docs/benchmarks.md).
-        ElementSpec::new("openh264dec", "video-dec")
+        // By default Cisco's OpenH264 rather than FFmpeg's avdec_h264: the same decoding at a
+        // fraction of the memory (libav pulls in about 170 shared libraries; measured peak RSS
+        // per peer 70 MB with it, 35 MB without, docs/benchmarks.md).
+        ElementSpec::new(video.decoder.factory(), "video-dec")
             // Garbage on the wire must not stop the call: never turn decode errors into a flow error.
             .prop("max-errors", -1),
     ];
@@ -405,10 +441,16 @@ mod tests {
                 .name,
             "audio-pay"
         );
-        assert_eq!(video_recv_chain(VideoSink::Headless)[0].name, "video-depay");
+        assert_eq!(
+            video_recv_chain(&VideoSettings::default(), VideoSink::Headless)[0].name,
+            "video-depay"
+        );
         assert_eq!(audio_recv_chain(AudioSink::Speaker)[0].name, "audio-depay");
         assert_eq!(
-            video_recv_chain(VideoSink::Window).last().unwrap().name,
+            video_recv_chain(&VideoSettings::default(), VideoSink::Window)
+                .last()
+                .unwrap()
+                .name,
             "video-sink"
         );
     }
@@ -416,7 +458,7 @@ mod tests {
     #[test]
     fn sender_and_receiver_agree_on_the_h264_profile() {
         let send = video_send_chain(&VideoSettings::default(), &VideoSource::TestPattern);
-        let recv = video_recv_chain(VideoSink::Headless);
+        let recv = video_recv_chain(&VideoSettings::default(), VideoSink::Headless);
         let caps_of = |chain: &[ElementSpec], name: &str| {
             chain
                 .iter()
