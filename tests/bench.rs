@@ -89,14 +89,15 @@ fn a_short_bench_measures_both_peers() {
             rendered <= sent + 2,
             "{name}: {rendered} rendered of {sent} sent"
         );
-        // Frame integrity and gaps, on a clean loopback call.
-        assert!(f(p, "frames_intact_share") > 0.9, "{name}: {p}");
+        // On a clean call the frame-integrity meter stays off (its PSNR would weigh on the CPU
+        // figure): its fields are there, and null.
+        for key in ["frames_intact_share", "frozen_ms", "longest_freeze_ms"] {
+            assert!(
+                p.get(key).is_some_and(Value::is_null),
+                "{name}: {key} in {p}"
+            );
+        }
         assert!(f(p, "frames_rendered_share") > 0.8, "{name}: {p}");
-        assert!(f(p, "longest_freeze_ms") < 1000.0, "{name}: {p}");
-        assert!(
-            f(p, "frozen_ms") >= f(p, "longest_freeze_ms"),
-            "{name}: {p}"
-        );
         let gap = f(p, "longest_audio_gap_ms");
         assert!((0.0..1000.0).contains(&gap), "{name}: audio gap {gap}");
     }
