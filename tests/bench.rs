@@ -15,32 +15,30 @@ fn f(v: &Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} missing or not a number in {v}"))
 }
 
-#[test]
-fn a_short_bench_measures_both_peers() {
-    let _media = media_lock();
+/// Runs a successful `videocall bench` with `args` and `--json`: its stdout, stderr and document.
+fn run_bench(args: &[&str]) -> (String, String, Value) {
     let dir = tempdir();
     let json = path(&dir, "bench.json");
     let out = Command::new(bin())
-        .args([
-            "bench",
-            "--seconds",
-            "6",
-            "--jitter-buffer-ms",
-            "20",
-            "--json",
-        ])
+        .arg("bench")
+        .args(args)
+        .arg("--json")
         .arg(&json)
         .output()
         .expect("videocall bench runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "bench failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "bench failed: {stderr}");
+    let doc = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (stdout, stderr, doc)
+}
+
+#[test]
+fn a_short_bench_measures_both_peers() {
+    let _media = media_lock();
+    let (stdout, _, doc) = run_bench(&["--seconds", "6", "--jitter-buffer-ms", "20"]);
     assert!(stdout.contains("video latency p50/p95/max ms"), "{stdout}");
 
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["config"]["seconds"], 6);
     assert_eq!(doc["config"]["jitter_buffer_ms"], 20);
@@ -107,27 +105,11 @@ fn a_short_bench_measures_both_peers() {
 #[test]
 fn a_short_bench_through_the_relay_at_2_percent_loss() {
     let _media = media_lock();
-    let dir = tempdir();
-    let json = path(&dir, "bench.json");
-    let out = Command::new(bin())
-        .args([
-            "bench",
-            "--seconds",
-            "6",
-            "--both",
-            "loss=2,delay=20-40,reorder=no",
-            "--json",
-        ])
-        .arg(&json)
-        .output()
-        .expect("videocall bench runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench failed: {stderr}");
+    let (stdout, stderr, doc) =
+        run_bench(&["--seconds", "6", "--both", "loss=2,delay=20-40,reorder=no"]);
     assert!(stdout.contains("frames rendered / intact %"), "{stdout}");
     assert!(stderr.contains("through a relay"), "{stderr}");
 
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(doc["schema_version"], 1);
     let config = &doc["config"];
     assert!(
