@@ -7,10 +7,12 @@ use crate::error::{AppError, AppResult};
 
 /// Finds `count` consecutive free UDP ports on `ip`, starting at an even port.
 pub fn free_port_block(ip: IpAddr, count: u16) -> AppResult<u16> {
-    // Start somewhere that depends on the process, so parallel demos and tests rarely collide.
+    // Start somewhere that depends on the process, so parallel demos and tests rarely collide,
+    // and stay below Linux's ephemeral range (32768–60999), where other programs' outgoing
+    // sockets (our own udpsinks included) take ports at random.
     let spread = (std::process::id() as u16 % 2000) * 8;
     for attempt in 0..2000u16 {
-        let base = 20_000 + (spread.wrapping_add(attempt * 8) % 16_000) * 2;
+        let base = 20_000 + (spread.wrapping_add(attempt * 8) % 6_000) * 2;
         let held: Result<Vec<UdpSocket>, _> = (base..base + count)
             .map(|p| UdpSocket::bind((ip, p)))
             .collect();

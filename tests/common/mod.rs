@@ -27,7 +27,8 @@ pub fn free_base() -> u16 {
     let seed = (std::process::id() % 1000) as u16 * 16;
     loop {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let base = 36_000 + (seed + n * 16) % 20_000;
+        // Below the ephemeral range (32768–60999): the peers' udpsinks bind ports there at random.
+        let base = 20_000 + (seed + n * 16) % 12_000;
         let held: Result<Vec<_>, _> = (base..base + 8)
             .map(|p| UdpSocket::bind(("127.0.0.1", p)))
             .collect();
