@@ -15,8 +15,9 @@ use crate::media::probe::ResolvedMedia;
 use crate::quality::{self, QualityMeter};
 use crate::rate::feedback::{self, FeedbackTap};
 use crate::rate::{RateController, RateLimits};
+use crate::rtp::fec::{FecPlan, VIDEO_FEC_PT};
 use crate::rtp::latency::{LatencyGovernor, PathState};
-use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RTX_PT};
+use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RETRY, VIDEO_RTX_PT};
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
 use crate::security::PeerSecurity;
 use crate::security::monitor::PeerMonitor;
@@ -51,6 +52,7 @@ impl PeerPlan {
                     rtx_pt: VIDEO_RTX_PT,
                     clock_rate: VIDEO_CLOCK_RATE,
                     media: "video",
+                    retry: Some(VIDEO_RETRY),
                 },
             ),
             Medium::Audio => (
@@ -62,6 +64,7 @@ impl PeerPlan {
                     rtx_pt: AUDIO_RTX_PT,
                     clock_rate: self.audio.rate,
                     media: "audio",
+                    retry: None,
                 },
             ),
         };
@@ -73,6 +76,13 @@ impl PeerPlan {
             rtp_caps,
             security: self.security.session(medium, &self.endpoints),
             rtx: self.resilience.rtx.then_some(rtx),
+            // Video only: an audio packet is a whole frame, and its loss is concealed.
+            fec: (medium == Medium::Video && self.resilience.fec_percent > 0).then(|| FecPlan {
+                session: medium.session_id(),
+                pt: VIDEO_FEC_PT,
+                clock_rate: VIDEO_CLOCK_RATE,
+                percent: self.resilience.fec_percent,
+            }),
             rtcp_bytes_per_s: match medium {
                 // rtpsession's unit; chosen by measurement: at 6000 regular reports were ~0.5 s
                 // apart and NACK-driven early packets starved them, at this budget they come
@@ -105,6 +115,8 @@ pub struct Peer {
     computer: StatsComputer,
     monitor: PeerMonitor,
     rtx: bool,
+    /// Whether video FEC is on (its counters are reported).
+    fec: bool,
     /// Send-side rate adaptation of the video, when on, and the peer's reports it reads.
     rate: Option<(RateController, FeedbackTap)>,
     /// Frame integrity measurement (hidden `--quality-log`).
@@ -177,6 +189,7 @@ impl Peer {
             collector,
             computer: StatsComputer::default(),
             rtx: plan.resilience.rtx,
+            fec: plan.resilience.fec_percent > 0,
             rate: plan.resilience.rate_adaptation.then(|| {
                 let controller = RateController::new(RateLimits {
                     min_kbps: MIN_VIDEO_KBPS,
@@ -188,9 +201,7 @@ impl Peer {
                 )
             }),
             quality,
-            latency: plan
-                .resilience
-                .rtx
+            latency: (plan.resilience.rtx && plan.resilience.adaptive_jitter_buffer)
                 .then(|| LatencyGovernor::new(plan.jitter_buffer.as_millis() as u32)),
             rtpbin,
         })
@@ -233,6 +244,10 @@ impl Peer {
                 stats.rtx_requested = Some(counts.requested);
                 stats.rtx_repaired = Some(counts.repaired);
             }
+        }
+        if self.fec {
+            snap.video.fec_recovered =
+                Some(rtp::fec::counts(&self.pipeline, Medium::Video.session_id()).recovered);
         }
         snap.video.send_target_kbps = self.rate.as_ref().map(|(c, _)| c.rate_kbps());
         snap

@@ -13,6 +13,7 @@ use crate::config::StreamPorts;
 use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
+use crate::rtp::fec::{self, FecPlan};
 use crate::rtp::rtx::{self, RtxPlan};
 use crate::security::{self, RejectCounter, SessionSecurity};
 
@@ -65,6 +66,8 @@ pub struct SessionPlan {
     pub security: SessionSecurity,
     /// Retransmission of lost packets (RFC 4588), both ways, when set.
     pub rtx: Option<RtxPlan>,
+    /// Forward error correction (ULPFEC), both ways, when set.
+    pub fec: Option<FecPlan>,
     /// RTCP budget (rtpsession's `rtcp-fraction` as an absolute value). Under AVPF there is no
     /// 5 s minimum, so this sets how soon NACKs, PLIs and receiver reports (the rate
     /// controller's input) reach the sender: at rtpbin's default a NACK waited up to 0.5 s.
@@ -133,27 +136,74 @@ impl SessionPlan {
 /// How often full RTCP reports go out at most (RFC 4585 T_rr_interval).
 pub const RTCP_REPORT_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Answers rtpbin's requests for the session's RTX sender and receiver.
-fn connect_rtx(rtpbin: &gst::Element, plan: RtxPlan) {
-    for (signal, make) in [
-        (
-            "request-aux-sender",
-            rtx::make_sender as fn(&RtxPlan) -> AppResult<gst::Element>,
-        ),
-        ("request-aux-receiver", rtx::make_receiver),
+/// The bin rtpbin's `request-aux-sender`/`request-aux-receiver` want: `sink_{session}` →
+/// `elements` in a chain → `src_{session}`.
+fn aux_bin(session: u32, role: &str, elements: &[gst::Element]) -> AppResult<gst::Element> {
+    let err = |what: &str| AppError::Media(format!("cannot build the {role} bin: {what}"));
+    let (Some(first), Some(last)) = (elements.first(), elements.last()) else {
+        return Err(err("no elements"));
+    };
+    let bin = gst::Bin::with_name(&format!("aux-{role}-{session}"));
+    bin.add_many(elements).map_err(|e| err(&e.to_string()))?;
+    gst::Element::link_many(elements).map_err(|e| err(&e.to_string()))?;
+    for (element, inner, outer) in [(first, "sink", "sink"), (last, "src", "src")] {
+        let pad = element
+            .static_pad(inner)
+            .ok_or_else(|| err("an element without pads"))?;
+        let ghost = gst::GhostPad::builder_with_target(&pad)
+            .map_err(|e| err(&e.to_string()))?
+            .name(format!("{outer}_{session}"))
+            .build();
+        bin.add_pad(&ghost).map_err(|e| err(&e.to_string()))?;
+    }
+    Ok(bin.upcast())
+}
+
+/// What goes between the payloader and rtpsession (FEC parity, then the RTX history, so that
+/// resent packets carry the sequence numbers the receiver saw), and between the socket and the
+/// jitter buffer (RTX restoration).
+fn aux_elements(
+    role: &str,
+    rtx: Option<RtxPlan>,
+    fec: Option<FecPlan>,
+) -> AppResult<Vec<gst::Element>> {
+    let mut elements = Vec::new();
+    if role == "sender" {
+        if let Some(fec) = fec {
+            elements.push(make_element(&fec.encoder_spec())?);
+        }
+        if let Some(rtx) = rtx {
+            elements.push(rtx::make_sender(&rtx)?);
+        }
+    } else if let Some(rtx) = rtx {
+        elements.push(rtx::make_receiver(&rtx)?);
+    }
+    Ok(elements)
+}
+
+/// Answers rtpbin's requests for the session's auxiliary sender and receiver.
+fn connect_aux(rtpbin: &gst::Element, session: u32, rtx: Option<RtxPlan>, fec: Option<FecPlan>) {
+    for (signal, role) in [
+        ("request-aux-sender", "sender"),
+        ("request-aux-receiver", "receiver"),
     ] {
         rtpbin.connect(signal, false, move |args| {
             // glib wants a value of the signal's type even for "none": a NULL element lets
             // the handler of the other session answer.
             let none = Some(None::<gst::Element>.to_value());
-            let session = args[1].get::<u32>().ok()?;
-            if session != plan.session {
+            if args[1].get::<u32>().ok()? != session {
                 return none;
             }
-            match make(&plan) {
-                Ok(element) => Some(element.to_value()),
+            let bin = aux_elements(role, rtx, fec).and_then(|elements| {
+                if elements.is_empty() {
+                    return Ok(None);
+                }
+                aux_bin(session, role, &elements).map(Some)
+            });
+            match bin {
+                Ok(bin) => Some(bin.to_value()),
                 Err(e) => {
-                    tracing::warn!(session, "no retransmission: {e}");
+                    tracing::warn!(session, "no retransmission or FEC: {e}");
                     none
                 }
             }
@@ -218,9 +268,13 @@ pub fn add_session(
     let link_err = |what: &str| AppError::Media(format!("cannot link {what} of session {id}"));
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
     let (rtp_src, rtcp_src, rtp_sink, rtcp_sink) = (rtp_src?, rtcp_src?, rtp_sink?, rtcp_sink?);
-    if let Some(rtx) = plan.rtx {
-        // rtpbin asks for these while the session's pads are requested below.
-        connect_rtx(rtpbin, rtx);
+    // rtpbin asks for these while the session's pads are requested below.
+    connect_aux(rtpbin, id, plan.rtx, plan.fec);
+    if let Some(plan) = plan.fec {
+        fec::connect_receiver(rtpbin, plan);
+    }
+    if let Some(retry) = plan.rtx.and_then(|r| r.retry) {
+        rtx::connect_retry(rtpbin, id, retry);
     }
     pipeline
         .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
@@ -292,8 +346,17 @@ pub fn add_session(
         None => None,
     };
     let rtx_pt = plan.rtx.map(|r| u32::from(r.rtx_pt));
-    // Only our payload types have caps (the media's and, with RTX, its retransmission
-    // type): any other (garbage, or another session's question) gets a typed NULL, so rtpbin
+    let fec_caps = match plan.fec {
+        Some(fec) => Some(
+            fec.fec_caps()
+                .parse::<gst::Caps>()
+                .map_err(|_| AppError::Media(format!("invalid FEC caps: {}", fec.fec_caps())))?,
+        ),
+        None => None,
+    };
+    let fec_pt = plan.fec.map(|f| u32::from(f.pt));
+    // Only our payload types have caps (the media's and, with RTX and FEC, its
+    // retransmission and parity types): any other (garbage, or another session's question) gets a typed NULL, so rtpbin
     // drops it; a bare None would make glib abort the process.
     rtpbin.connect("request-pt-map", false, move |args| {
         let session = args[1].get::<u32>().ok();
@@ -301,6 +364,7 @@ pub fn add_session(
         let answer = match (session == Some(id), pt) {
             (true, Some(pt)) if Some(pt) == planned_pt => Some(&caps),
             (true, Some(pt)) if Some(pt) == rtx_pt => rtx_caps.as_ref(),
+            (true, Some(pt)) if Some(pt) == fec_pt => fec_caps.as_ref(),
             _ => None,
         };
         Some(answer.to_value())
@@ -383,6 +447,7 @@ mod tests {
             rtp_caps: "application/x-rtp".into(),
             security: Default::default(),
             rtx: None,
+            fec: None,
             rtcp_bytes_per_s: 1000.0,
         };
         let [rtp_in, rtcp_in, rtp_out, rtcp_out] = plan.udp_elements();
