@@ -277,7 +277,7 @@ impl Peer {
             },
         );
         if let Some(ms) = governor.update(path, now) {
-            tracing::info!(ms, "jitter buffer latency");
+            tracing::info!(ms, rtt = ?governor.rtt(), "jitter buffer latency");
             self.rtpbin.set_property("latency", ms);
         }
     }

@@ -4,13 +4,14 @@
 //! buffer grows only once losses are seen, and shrinks back after a quiet spell.
 //!
 //! * Without recent loss: `max(base, 3 × jitter + 10 ms)`.
-//! * With loss in the last `LOSS_MEMORY_S`: also at least `RTT + 2 × jitter + 30 ms`: NACK out
-//!   and resend back, the path's jitter on both, and one repeated request (`rtx::RetryPlan`,
-//!   30 ms) in case the first NACK or resend was lost. RTT is smoothed (`RTT_SMOOTHING`): one
-//!   RTCP report delayed on the path would otherwise ratchet the delay up for good.
-//!   Measured at 2 % loss and 20–40 ms each way (docs/benchmarks-network.md): a fixed 100 ms
-//!   rendered 96 % of frames, 110 ms 99.1–99.7 % at p95 latency 145–149 ms, 120 ms
-//!   99.2–99.5 % at 154–158 ms; this formula gives about 110 ms there.
+//! * With loss in the last `LOSS_MEMORY_S`: also at least `SRTT + 2 × RTTVAR + 25 ms`, the
+//!   round trip a resend takes (NACK out, packet back) with room for the path's variation and
+//!   for the repeated requests (`rtx::RetryPlan`) that make up for a lost NACK or resend. SRTT and
+//!   RTTVAR are RFC 6298's smoothed round trip and its mean deviation, over the RTT samples from
+//!   RTCP: one report delayed on the path does not ratchet the delay up. Chosen from fixed-size
+//!   runs (docs/benchmarks-network.md): at 2 % loss and 20–40 ms each way (RTT ~65 ms) 110 ms
+//!   rendered 99.1–99.7 % of frames at p95 latency 145–149 ms (100 ms: 96 %); at 5 % loss and
+//!   20–60 ms (RTT ~90 ms) 165 ms rendered 97.5–98 % at 205 ms.
 //! * Never above `MAX_MS`. Grows at once when the target is 10 % above the current value; shrinks
 //!   only to a target 30 % below it, and not within `SHRINK_HOLD_S` of the last change (each
 //!   change re-times the sinks: a short stutter).
@@ -19,8 +20,43 @@
 pub const MAX_MS: u32 = 400;
 const LOSS_MEMORY_S: f64 = 20.0;
 const SHRINK_HOLD_S: f64 = 10.0;
-/// Weight of a new RTT sample in the smoothed RTT (RFC 6298 uses 1/8 for its SRTT).
-const RTT_SMOOTHING: f64 = 0.125;
+/// RFC 6298's gains: 1/8 of a new sample into SRTT, 1/4 of its deviation into RTTVAR.
+const SRTT_GAIN: f64 = 0.125;
+const RTTVAR_GAIN: f64 = 0.25;
+
+/// RFC 6298's smoothed round trip and mean deviation. A sample equal to the previous one is the
+/// same RTCP report read again and is skipped. RTTVAR starts at 0 (not RFC 6298's R/2): the
+/// jitter buffer would otherwise open at 2.5 RTT and, since it shrinks only slowly, stay there.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RttEstimator {
+    srtt_ms: Option<f64>,
+    rttvar_ms: f64,
+    last_sample: Option<f64>,
+}
+
+impl RttEstimator {
+    /// Folds in one RTT reading.
+    pub fn observe(&mut self, rtt_ms: f64) {
+        if self.last_sample == Some(rtt_ms) {
+            return;
+        }
+        self.last_sample = Some(rtt_ms);
+        match self.srtt_ms {
+            None => self.srtt_ms = Some(rtt_ms),
+            Some(srtt) => {
+                self.rttvar_ms += RTTVAR_GAIN * ((srtt - rtt_ms).abs() - self.rttvar_ms);
+                self.srtt_ms = Some(srtt + SRTT_GAIN * (rtt_ms - srtt));
+            }
+        }
+    }
+
+    /// The time a resend needs, with room for the path's variation: `SRTT + 2 × RTTVAR`
+    /// (RFC 6298's RTO takes 4 × RTTVAR to be sure before resending; here the latency targets
+    /// bound the wait, and 3 × gave p95 latencies 4–5 ms over them at 2 % and 5 % loss).
+    pub fn resend_time_ms(&self) -> Option<f64> {
+        self.srtt_ms.map(|srtt| srtt + 2.0 * self.rttvar_ms)
+    }
+}
 
 /// What the receiver saw of the network at one instant.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,7 +75,7 @@ pub struct LatencyGovernor {
     last_change: f64,
     last_lost: u64,
     last_loss_at: Option<f64>,
-    smoothed_rtt_ms: Option<f64>,
+    rtt: RttEstimator,
 }
 
 impl LatencyGovernor {
@@ -51,8 +87,13 @@ impl LatencyGovernor {
             last_change: 0.0,
             last_lost: 0,
             last_loss_at: None,
-            smoothed_rtt_ms: None,
+            rtt: RttEstimator::default(),
         }
+    }
+
+    /// The round-trip estimate the decisions are made from (for logs).
+    pub fn rtt(&self) -> RttEstimator {
+        self.rtt
     }
 
     #[cfg(test)]
@@ -67,15 +108,12 @@ impl LatencyGovernor {
         }
         self.last_lost = path.lost;
         if let Some(rtt) = path.rtt_ms {
-            self.smoothed_rtt_ms = Some(match self.smoothed_rtt_ms {
-                Some(s) => s + RTT_SMOOTHING * (rtt - s),
-                None => rtt,
-            });
+            self.rtt.observe(rtt);
         }
         let lossy = self.last_loss_at.is_some_and(|t| now - t < LOSS_MEMORY_S);
         let mut target = f64::from(self.base_ms).max(3.0 * path.jitter_ms + 10.0);
-        if let (true, Some(rtt)) = (lossy, self.smoothed_rtt_ms) {
-            target = target.max(rtt + 2.0 * path.jitter_ms + 30.0);
+        if let (true, Some(resend)) = (lossy, self.rtt.resend_time_ms()) {
+            target = target.max(resend + 25.0);
         }
         let target = (target.round() as u32).min(MAX_MS.max(self.base_ms));
         let current = f64::from(self.current_ms);
@@ -116,7 +154,8 @@ mod tests {
     fn loss_makes_room_for_a_retransmission_then_quiet_shrinks_it_back() {
         let mut g = LatencyGovernor::new(40);
         g.update(path(60.0, 5.0, 0), 0.0);
-        assert_eq!(g.update(path(60.0, 5.0, 3), 1.0), Some(100));
+        // SRTT 60, no deviation yet: 60 + 25.
+        assert_eq!(g.update(path(60.0, 5.0, 3), 1.0), Some(85));
         assert_eq!(
             g.update(path(62.0, 5.0, 4), 2.0),
             None,
@@ -128,15 +167,32 @@ mod tests {
     }
 
     #[test]
-    fn one_slow_report_does_not_ratchet_the_delay_up() {
+    fn rtt_estimate_follows_rfc_6298_and_skips_repeated_readings() {
+        let mut rtt = RttEstimator::default();
+        assert_eq!(rtt.resend_time_ms(), None);
+        rtt.observe(60.0);
+        rtt.observe(60.0);
+        assert_eq!(rtt.resend_time_ms(), Some(60.0));
+        // One slow report: SRTT moves an eighth of the way, RTTVAR a quarter of the deviation.
+        rtt.observe(140.0);
+        assert_eq!(rtt.resend_time_ms(), Some(70.0 + 2.0 * 20.0));
+        // The same report read again changes nothing.
+        rtt.observe(140.0);
+        assert_eq!(rtt.resend_time_ms(), Some(110.0));
+        // A steady path lets the deviation decay.
+        for i in 0u32..40 {
+            rtt.observe(60.0 + f64::from(i % 2));
+        }
+        assert!(rtt.resend_time_ms().unwrap() < 70.0);
+    }
+
+    #[test]
+    fn a_lasting_change_of_round_trip_is_followed() {
         let mut g = LatencyGovernor::new(20);
-        assert_eq!(g.update(path(60.0, 5.0, 1), 0.0), Some(100));
-        // A single 140 ms sample moves the smoothed RTT by an eighth of the difference.
-        assert_eq!(g.update(path(140.0, 5.0, 2), 0.5), None);
-        assert_eq!(g.current_ms(), 100);
-        // A lasting change is followed.
-        for i in 0..20 {
-            g.update(path(200.0, 5.0, 3 + i), 1.0 + f64::from(i as u32) * 0.5);
+        assert_eq!(g.update(path(60.0, 5.0, 1), 0.0), Some(85));
+        for i in 0u32..40 {
+            let rtt = 200.0 + f64::from(i % 2);
+            g.update(path(rtt, 5.0, 3 + u64::from(i)), 1.0 + f64::from(i) * 0.5);
         }
         assert!(g.current_ms() > 200, "{}", g.current_ms());
     }
@@ -145,10 +201,7 @@ mod tests {
     fn jitter_alone_grows_it_and_the_maximum_holds() {
         let mut g = LatencyGovernor::new(40);
         assert_eq!(g.update(path(10.0, 20.0, 0), 0.0), Some(70));
-        assert_eq!(g.update(path(900.0, 50.0, 10), 1.0), Some(251));
-        for t in 2u32..30 {
-            g.update(path(900.0, 50.0, u64::from(10 + t)), f64::from(t));
-        }
+        assert_eq!(g.update(path(900.0, 50.0, 10), 1.0), Some(MAX_MS));
         assert_eq!(g.current_ms(), MAX_MS);
         let mut big = LatencyGovernor::new(600);
         assert_eq!(
