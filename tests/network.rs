@@ -118,6 +118,37 @@ fn two_percent_loss_is_repaired_and_video_keeps_its_frame_rate() {
 }
 
 #[test]
+fn fec_parity_rebuilds_lost_packets_without_retransmission() {
+    let _guard = media_lock();
+    let (a, b, _) = call_through(
+        "loss=3,delay=10-20,reorder=no",
+        8.0,
+        &[
+            "--fec-percent",
+            "50",
+            "--no-rtx",
+            "--fixed-jitter-buffer",
+            "--jitter-buffer-ms",
+            "100",
+        ],
+    );
+    for (side, snaps) in [("A", &a), ("B", &b)] {
+        let last = snaps.last().unwrap();
+        assert!(
+            num(last, "video", "packets_lost") > 0.0,
+            "{side}: the relay lost nothing: {last}"
+        );
+        assert!(
+            num(last, "video", "fec_recovered") > 0.0,
+            "{side}: FEC rebuilt nothing: {last}"
+        );
+        assert!(last["video"]["rtx_requested"].is_null(), "{side}: {last}");
+        let fps = fps_between(snaps, 3.0, elapsed(last) - 0.1);
+        assert!(fps >= 10.0, "{side}: {fps:.1} frames/s with FEC at 3% loss");
+    }
+}
+
+#[test]
 fn video_resumes_after_a_three_second_outage() {
     let _guard = media_lock();
     let (a, b, relay) = call_through("outage=3+3", 10.0, &[]);
