@@ -165,6 +165,11 @@ impl Peer {
             )?);
         }
         let rejected = rejected.try_into().expect("one counter per medium");
+        if plan.video.decoder == VideoDecoder::OpenH264
+            && let Some(decoder) = pipeline.by_name("video-dec")
+        {
+            crate::media::stale_frames::release_before_each_input(&decoder);
+        }
         if let Some(encoder) = pipeline.by_name("video-enc") {
             rtp::keyframe::key_frame_for_new_receivers(&rtpbin, &encoder);
         }

@@ -4,3 +4,4 @@
 pub mod build;
 pub mod plan;
 pub mod probe;
+pub mod stale_frames;
