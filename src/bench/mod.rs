@@ -137,6 +137,9 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
     if media.resilience.no_rate_adaptation {
         args.push("--no-rate-adaptation".into());
     }
+    if let Some(control) = media.resilience.rate_control {
+        args.extend(["--rate-control".into(), control.name().into()]);
+    }
     if let Some(file) = &media.security.passphrase_file {
         args.extend(["--passphrase-file".into(), file.display().to_string()]);
     }

@@ -5,14 +5,20 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::rate::RateControl;
+
 /// The flags (hidden from `--help`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ResilienceArgs {
     /// Do not ask for lost packets to be resent (RTX).
     #[arg(long, hide = true)]
     pub no_rtx: bool,
-    /// Keep the video bit rate fixed whatever the receiver reports.
-    #[arg(long, hide = true)]
+    /// How the video bit rate follows the network: Google Congestion Control over
+    /// transport-wide feedback, our loss-based controller over receiver reports, or fixed.
+    #[arg(long, hide = true, value_enum, value_name = "CONTROLLER")]
+    pub rate_control: Option<RateControl>,
+    /// Keep the video bit rate fixed: the same as `--rate-control off`.
+    #[arg(long, hide = true, conflicts_with = "rate_control")]
     pub no_rate_adaptation: bool,
     /// Send numbered test frames and write one line per received frame (number, PSNR, intact,
     /// arrival time) to FILE; the demo writes FILE.A and FILE.B.
@@ -24,7 +30,7 @@ pub struct ResilienceArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resilience {
     pub rtx: bool,
-    pub rate_adaptation: bool,
+    pub rate_control: RateControl,
     pub quality_log: Option<PathBuf>,
 }
 
@@ -38,8 +44,41 @@ impl ResilienceArgs {
     pub fn resilience(&self) -> Resilience {
         Resilience {
             rtx: !self.no_rtx,
-            rate_adaptation: !self.no_rate_adaptation,
+            rate_control: match (self.no_rate_adaptation, self.rate_control) {
+                (true, _) => RateControl::Off,
+                (false, choice) => choice.unwrap_or_default(),
+            },
             quality_log: self.quality_log.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        resilience: ResilienceArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<Resilience, clap::Error> {
+        let argv = std::iter::once("videocall").chain(args.iter().copied());
+        Flags::try_parse_from(argv).map(|f| f.resilience.resilience())
+    }
+
+    #[test]
+    fn the_rate_controller_is_chosen_by_name_or_switched_off() {
+        assert_eq!(parse(&[]).unwrap().rate_control, RateControl::default());
+        for control in [RateControl::Gcc, RateControl::Loss, RateControl::Off] {
+            let chosen = parse(&["--rate-control", control.name()]).unwrap();
+            assert_eq!(chosen.rate_control, control);
+        }
+        let off = parse(&["--no-rate-adaptation"]).unwrap();
+        assert_eq!(off.rate_control, RateControl::Off);
+        assert!(parse(&["--no-rate-adaptation", "--rate-control", "gcc"]).is_err());
+        assert!(parse(&["--rate-control", "bbr"]).is_err());
     }
 }

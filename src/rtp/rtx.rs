@@ -53,30 +53,40 @@ impl RtxPlan {
     }
 }
 
-/// The bin rtpbin asks for: `sink_{session}` → element → `src_{session}`.
-fn aux_bin(plan: &RtxPlan, spec: ElementSpec) -> AppResult<gst::Element> {
-    let element = make_element(&spec)?;
-    element.set_property("payload-type-map", plan.payload_type_map());
-    let bin = gst::Bin::with_name(&format!("{}-bin", spec.name));
-    bin.add(&element)
-        .map_err(|e| AppError::Media(format!("cannot add {}: {e}", spec.factory)))?;
-    for (inner, outer) in [("sink", "sink"), ("src", "src")] {
-        let pad = element
-            .static_pad(inner)
-            .expect("rtx elements have sink and src pads");
-        let ghost = gst::GhostPad::builder_with_target(&pad)
-            .map_err(|e| AppError::Media(format!("cannot ghost {}: {e}", spec.factory)))?
-            .name(format!("{outer}_{}", plan.session))
+/// The bin rtpbin asks for: `sink_{session}` → the elements, linked in a row → `src_{session}`.
+pub fn aux_bin(name: &str, session: u32, elements: &[gst::Element]) -> AppResult<gst::Element> {
+    let err = |what: String| AppError::Media(format!("aux bin {name}: {what}"));
+    let (Some(first), Some(last)) = (elements.first(), elements.last()) else {
+        return Err(err("no elements".into()));
+    };
+    let bin = gst::Bin::with_name(name);
+    bin.add_many(elements)
+        .map_err(|e| err(format!("cannot add elements: {e}")))?;
+    gst::Element::link_many(elements).map_err(|e| err(format!("cannot link: {e}")))?;
+    for (element, pad) in [(first, "sink"), (last, "src")] {
+        let target = element
+            .static_pad(pad)
+            .ok_or_else(|| err(format!("{} has no {pad} pad", element.name())))?;
+        let ghost = gst::GhostPad::builder_with_target(&target)
+            .map_err(|e| err(format!("cannot ghost {}: {e}", element.name())))?
+            .name(format!("{pad}_{session}"))
             .build();
         bin.add_pad(&ghost)
-            .map_err(|e| AppError::Media(format!("cannot add pad to rtx bin: {e}")))?;
+            .map_err(|e| err(format!("cannot add pad: {e}")))?;
     }
     Ok(bin.upcast())
 }
 
-/// The sender side: keeps a history and answers NACKs.
-pub fn make_sender(plan: &RtxPlan) -> AppResult<gst::Element> {
-    aux_bin(
+/// One RTX element with its payload type map.
+fn rtx_element(plan: &RtxPlan, spec: ElementSpec) -> AppResult<gst::Element> {
+    let element = make_element(&spec)?;
+    element.set_property("payload-type-map", plan.payload_type_map());
+    Ok(element)
+}
+
+/// The sender side's element: keeps a history and answers NACKs.
+pub fn sender_element(plan: &RtxPlan) -> AppResult<gst::Element> {
+    rtx_element(
         plan,
         ElementSpec {
             factory: "rtprtxsend",
@@ -92,14 +102,16 @@ pub fn make_sender(plan: &RtxPlan) -> AppResult<gst::Element> {
 
 /// The receiver side: restores retransmitted packets.
 pub fn make_receiver(plan: &RtxPlan) -> AppResult<gst::Element> {
-    aux_bin(
+    let element = rtx_element(
         plan,
         ElementSpec {
             factory: "rtprtxreceive",
             name: plan.element_name("recv"),
             props: vec![],
         },
-    )
+    )?;
+    let name = format!("{}-bin", plan.element_name("recv"));
+    aux_bin(&name, plan.session, &[element])
 }
 
 /// Retransmission counters of one session, from our receiver's point of view.
@@ -157,7 +169,8 @@ mod tests {
             session: 1,
             ..plan()
         };
-        for bin in [make_sender(&p).unwrap(), make_receiver(&p).unwrap()] {
+        let sender = crate::rtp::auxiliary::make_sender(1, Some(&p), None).unwrap();
+        for bin in [sender.unwrap(), make_receiver(&p).unwrap()] {
             assert!(bin.static_pad("sink_1").is_some());
             assert!(bin.static_pad("src_1").is_some());
         }

@@ -13,7 +13,9 @@ use crate::config::StreamPorts;
 use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
-use crate::rtp::rtx::{self, RtxPlan};
+use crate::rate::gcc::GccSettings;
+use crate::rtp::rtx::RtxPlan;
+use crate::rtp::{auxiliary, congestion};
 use crate::security::{self, RejectCounter, SessionSecurity};
 
 /// The two media of a call; the session id is fixed per medium.
@@ -65,6 +67,8 @@ pub struct SessionPlan {
     pub security: SessionSecurity,
     /// Retransmission of lost packets (RFC 4588), both ways, when set.
     pub rtx: Option<RtxPlan>,
+    /// Google Congestion Control of what we send (`rtp::congestion`), when set.
+    pub gcc: Option<GccSettings>,
     /// RTCP budget (rtpsession's `rtcp-fraction` as an absolute value). Under AVPF there is no
     /// 5 s minimum, so this sets how soon NACKs, PLIs and receiver reports (the rate
     /// controller's input) reach the sender: at rtpbin's default a NACK waited up to 0.5 s.
@@ -133,34 +137,6 @@ impl SessionPlan {
 /// How often full RTCP reports go out at most (RFC 4585 T_rr_interval).
 pub const RTCP_REPORT_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Answers rtpbin's requests for the session's RTX sender and receiver.
-fn connect_rtx(rtpbin: &gst::Element, plan: RtxPlan) {
-    for (signal, make) in [
-        (
-            "request-aux-sender",
-            rtx::make_sender as fn(&RtxPlan) -> AppResult<gst::Element>,
-        ),
-        ("request-aux-receiver", rtx::make_receiver),
-    ] {
-        rtpbin.connect(signal, false, move |args| {
-            // glib wants a value of the signal's type even for "none": a NULL element lets
-            // the handler of the other session answer.
-            let none = Some(None::<gst::Element>.to_value());
-            let session = args[1].get::<u32>().ok()?;
-            if session != plan.session {
-                return none;
-            }
-            match make(&plan) {
-                Ok(element) => Some(element.to_value()),
-                Err(e) => {
-                    tracing::warn!(session, "no retransmission: {e}");
-                    none
-                }
-            }
-        });
-    }
-}
-
 /// Parses rtpbin's `recv_rtp_src_{session}_{ssrc}_{pt}` pad name.
 pub fn parse_recv_pad_name(name: &str) -> Option<(u32, u32, u8)> {
     let mut parts = name.strip_prefix("recv_rtp_src_")?.split('_');
@@ -218,9 +194,10 @@ pub fn add_session(
     let link_err = |what: &str| AppError::Media(format!("cannot link {what} of session {id}"));
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
     let (rtp_src, rtcp_src, rtp_sink, rtcp_sink) = (rtp_src?, rtcp_src?, rtp_sink?, rtcp_sink?);
-    if let Some(rtx) = plan.rtx {
-        // rtpbin asks for these while the session's pads are requested below.
-        connect_rtx(rtpbin, rtx);
+    // rtpbin asks for the RTX and GCC elements while the session's pads are requested below.
+    auxiliary::connect(rtpbin, id, plan.rtx, plan.gcc);
+    if plan.gcc.is_some() {
+        congestion::add_twcc_extension(payloader)?;
     }
     pipeline
         .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
@@ -383,6 +360,7 @@ mod tests {
             rtp_caps: "application/x-rtp".into(),
             security: Default::default(),
             rtx: None,
+            gcc: None,
             rtcp_bytes_per_s: 1000.0,
         };
         let [rtp_in, rtcp_in, rtp_out, rtcp_out] = plan.udp_elements();
