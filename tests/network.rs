@@ -169,8 +169,10 @@ fn gcc_brings_the_sender_under_a_cap_within_seconds() {
     // after the cap began (docs/benchmarks-network.md); 5 s is the bound.
     let (a, b, _) = call_through("cap=1000@2+30", 9.0, &["--rate-control", "gcc"]);
     for (side, snaps) in [("A", &a), ("B", &b)] {
+        // Above the cap before it (it starts at 2000 kbit/s; a loaded machine's delay jitter
+        // may already have cost a little), so going under it is the cap's doing.
         let before = num(at(snaps, 1.0), "video", "send_target_kbps");
-        assert_eq!(before, 2000.0, "{side}: not at full rate before the cap");
+        assert!(before > 1000.0, "{side}: {before} kbit/s before the cap");
         let under = snaps
             .iter()
             .filter(|s| (2.0..=7.0).contains(&elapsed(s)))
