@@ -137,6 +137,13 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
     if media.resilience.no_rate_adaptation {
         args.push("--no-rate-adaptation".into());
     }
+    if media.resilience.fixed_jitter_buffer {
+        args.push("--fixed-jitter-buffer".into());
+    }
+    args.extend([
+        "--fec-percent".into(),
+        media.resilience.fec_percent.to_string(),
+    ]);
     if let Some(control) = media.resilience.rate_control {
         args.extend(["--rate-control".into(), control.name().into()]);
     }

@@ -16,8 +16,9 @@ use crate::quality::{self, QualityMeter};
 use crate::rate::adapter::RateAdapter;
 use crate::rate::gcc::GccSettings;
 use crate::rate::{RateControl, RateLimits};
+use crate::rtp::fec::{FecPlan, VIDEO_FEC_PT};
 use crate::rtp::latency::{LatencyGovernor, PathState};
-use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RTX_PT};
+use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RETRY, VIDEO_RTX_PT};
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
 use crate::security::PeerSecurity;
 use crate::security::monitor::PeerMonitor;
@@ -52,6 +53,7 @@ impl PeerPlan {
                     rtx_pt: VIDEO_RTX_PT,
                     clock_rate: VIDEO_CLOCK_RATE,
                     media: "video",
+                    retry: Some(VIDEO_RETRY),
                 },
             ),
             Medium::Audio => (
@@ -63,6 +65,7 @@ impl PeerPlan {
                     rtx_pt: AUDIO_RTX_PT,
                     clock_rate: self.audio.rate,
                     media: "audio",
+                    retry: None,
                 },
             ),
         };
@@ -74,6 +77,13 @@ impl PeerPlan {
             rtp_caps,
             security: self.security.session(medium, &self.endpoints),
             rtx: self.resilience.rtx.then_some(rtx),
+            // Video only: an audio packet is a whole frame, and its loss is concealed.
+            fec: (medium == Medium::Video && self.resilience.fec_percent > 0).then(|| FecPlan {
+                session: medium.session_id(),
+                pt: VIDEO_FEC_PT,
+                clock_rate: VIDEO_CLOCK_RATE,
+                percent: self.resilience.fec_percent,
+            }),
             // Transport-wide feedback and GCC's pacer on the video only: the audio's 64 kbit/s
             // is not worth adapting.
             gcc: (medium == Medium::Video && self.resilience.rate_control == RateControl::Gcc)
@@ -118,6 +128,8 @@ pub struct Peer {
     computer: StatsComputer,
     monitor: PeerMonitor,
     rtx: bool,
+    /// Whether video FEC is on (its counters are reported).
+    fec: bool,
     /// Send-side rate adaptation of the video, when on.
     rate: Option<RateAdapter>,
     /// Frame integrity measurement (hidden `--quality-log`).
@@ -190,6 +202,7 @@ impl Peer {
             collector,
             computer: StatsComputer::default(),
             rtx: plan.resilience.rtx,
+            fec: plan.resilience.fec_percent > 0,
             rate: RateAdapter::attach(
                 plan.resilience.rate_control,
                 video_rate_limits(&plan.video),
@@ -197,9 +210,7 @@ impl Peer {
                 Medium::Video.session_id(),
             ),
             quality,
-            latency: plan
-                .resilience
-                .rtx
+            latency: (plan.resilience.rtx && plan.resilience.adaptive_jitter_buffer)
                 .then(|| LatencyGovernor::new(plan.jitter_buffer.as_millis() as u32)),
             rtpbin,
         })
@@ -242,6 +253,10 @@ impl Peer {
                 stats.rtx_requested = Some(counts.requested);
                 stats.rtx_repaired = Some(counts.repaired);
             }
+        }
+        if self.fec {
+            snap.video.fec_recovered =
+                Some(rtp::fec::counts(&self.pipeline, Medium::Video.session_id()).recovered);
         }
         snap.video.send_target_kbps = self.rate.as_ref().map(RateAdapter::target_kbps);
         snap

@@ -7,12 +7,22 @@ use clap::Args;
 
 use crate::rate::RateControl;
 
+/// Video FEC overhead by default (docs/benchmarks-network.md: what it buys at 2 % and 5 % loss).
+pub const DEFAULT_FEC_PERCENT: u32 = 0;
+
 /// The flags (hidden from `--help`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ResilienceArgs {
     /// Do not ask for lost packets to be resent (RTX).
     #[arg(long, hide = true)]
     pub no_rtx: bool,
+    /// Video FEC overhead: ULPFEC parity packets per 100 media packets (0 = no FEC).
+    #[arg(long, hide = true, value_name = "PERCENT", default_value_t = DEFAULT_FEC_PERCENT,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub fec_percent: u32,
+    /// Keep the jitter buffer at --jitter-buffer-ms whatever the network shows.
+    #[arg(long, hide = true)]
+    pub fixed_jitter_buffer: bool,
     /// How the video bit rate follows the network: Google Congestion Control over
     /// transport-wide feedback, our loss-based controller over receiver reports, or fixed.
     #[arg(long, hide = true, value_enum, value_name = "CONTROLLER")]
@@ -31,6 +41,10 @@ pub struct ResilienceArgs {
 pub struct Resilience {
     pub rtx: bool,
     pub rate_control: RateControl,
+    /// ULPFEC parity per 100 video packets; 0 is off.
+    pub fec_percent: u32,
+    /// Let the jitter buffer grow to what the path needs (`rtp::latency`).
+    pub adaptive_jitter_buffer: bool,
     pub quality_log: Option<PathBuf>,
 }
 
@@ -48,6 +62,8 @@ impl ResilienceArgs {
                 (true, _) => RateControl::Off,
                 (false, choice) => choice.unwrap_or_default(),
             },
+            fec_percent: self.fec_percent,
+            adaptive_jitter_buffer: !self.fixed_jitter_buffer,
             quality_log: self.quality_log.clone(),
         }
     }

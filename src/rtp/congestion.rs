@@ -4,7 +4,7 @@
 //! receiver's rtpsession, seeing the same extension in its RTP caps (`media::plan`), reports
 //! each packet's arrival time; the sender's rtpsession turns those reports into events for
 //! `rtpgccbwe` (from the `gst-plugin-rtp` crate, registered statically at start-up), which
-//! estimates the link's rate and paces the session's packets at it. `auxiliary` puts it in
+//! estimates the link's rate and paces the session's packets at it. `session` puts it in
 //! rtpbin's aux sender chain.
 
 use gst_rtp::prelude::*;

@@ -1,8 +1,8 @@
 //! RTP transport: one `rtpbin`, one session per medium, UDP sockets for RTP and RTCP. This is
 //! the one place that wires a session, so retransmission, FEC and SRTP plug in here.
 
-pub mod auxiliary;
 pub mod congestion;
+pub mod fec;
 pub mod keyframe;
 pub mod latency;
 pub mod payload_guard;

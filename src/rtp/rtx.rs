@@ -2,11 +2,11 @@
 //! for a missing packet (RTCP NACK, RFC 4585), the sender's `rtprtxsend` resends it from its
 //! history on a separate payload type and SSRC, and the receiver's `rtprtxreceive` turns it
 //! back into the original packet before the jitter buffer. rtpbin asks for these elements with
-//! its `request-aux-sender`/`request-aux-receiver` signals; `session` connects them.
+//! its `request-aux-sender`/`request-aux-receiver` signals; `session` wraps and connects them.
 
 use gst::prelude::*;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
 
@@ -18,6 +18,24 @@ pub const RTX_HISTORY_MS: u32 = 1000;
 pub const VIDEO_RTX_PT: u8 = 98;
 pub const AUDIO_RTX_PT: u8 = 99;
 
+/// How the jitter buffer repeats a request whose answer has not come. Without this the jitter
+/// buffer waits about two round trips before asking again, past its deadline: a lost NACK or a
+/// lost resend meant a lost packet, and a frozen picture until the next key frame. Asking again
+/// every `timeout_ms` costs a few duplicate resends and turns those losses into repairs
+/// (docs/benchmarks-network.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPlan {
+    pub timeout_ms: i32,
+    pub max_retries: i32,
+}
+
+/// Video's retry plan: a request every 15 ms, up to four in all, so that a lost NACK or a lost
+/// resend is made up for well within the jitter buffer's wait.
+pub const VIDEO_RETRY: RetryPlan = RetryPlan {
+    timeout_ms: 15,
+    max_retries: 3,
+};
+
 /// Retransmission settings of one session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RtxPlan {
@@ -28,6 +46,9 @@ pub struct RtxPlan {
     pub rtx_pt: u8,
     pub clock_rate: u32,
     pub media: &'static str,
+    /// Repeated requests (video); `None` keeps the jitter buffer's own timing (audio, whose
+    /// loss is concealed and whose packets are often only late).
+    pub retry: Option<RetryPlan>,
 }
 
 impl RtxPlan {
@@ -53,65 +74,43 @@ impl RtxPlan {
     }
 }
 
-/// The bin rtpbin asks for: `sink_{session}` → the elements, linked in a row → `src_{session}`.
-pub fn aux_bin(name: &str, session: u32, elements: &[gst::Element]) -> AppResult<gst::Element> {
-    let err = |what: String| AppError::Media(format!("aux bin {name}: {what}"));
-    let (Some(first), Some(last)) = (elements.first(), elements.last()) else {
-        return Err(err("no elements".into()));
-    };
-    let bin = gst::Bin::with_name(name);
-    bin.add_many(elements)
-        .map_err(|e| err(format!("cannot add elements: {e}")))?;
-    gst::Element::link_many(elements).map_err(|e| err(format!("cannot link: {e}")))?;
-    for (element, pad) in [(first, "sink"), (last, "src")] {
-        let target = element
-            .static_pad(pad)
-            .ok_or_else(|| err(format!("{} has no {pad} pad", element.name())))?;
-        let ghost = gst::GhostPad::builder_with_target(&target)
-            .map_err(|e| err(format!("cannot ghost {}: {e}", element.name())))?
-            .name(format!("{pad}_{session}"))
-            .build();
-        bin.add_pad(&ghost)
-            .map_err(|e| err(format!("cannot add pad: {e}")))?;
-    }
-    Ok(bin.upcast())
+/// Applies `retry` to every jitter buffer rtpbin makes for session `session`.
+pub fn connect_retry(rtpbin: &gst::Element, session: u32, retry: RetryPlan) {
+    rtpbin.connect("new-jitterbuffer", false, move |args| {
+        let jitterbuffer = args[1].get::<gst::Element>().ok()?;
+        if args[2].get::<u32>().ok()? == session {
+            jitterbuffer.set_property("rtx-retry-timeout", retry.timeout_ms);
+            jitterbuffer.set_property("rtx-min-retry-timeout", retry.timeout_ms);
+            jitterbuffer.set_property("rtx-max-retries", retry.max_retries);
+        }
+        None
+    });
 }
 
-/// One RTX element with its payload type map.
-fn rtx_element(plan: &RtxPlan, spec: ElementSpec) -> AppResult<gst::Element> {
-    let element = make_element(&spec)?;
+/// The sender side: keeps a history and answers NACKs.
+pub fn make_sender(plan: &RtxPlan) -> AppResult<gst::Element> {
+    let element = make_element(&ElementSpec {
+        factory: "rtprtxsend",
+        name: plan.element_name("send"),
+        props: vec![
+            ("max-size-time", RTX_HISTORY_MS.to_string()),
+            // Bounded by time alone: a key frame is many packets.
+            ("max-size-packets", "0".into()),
+        ],
+    })?;
     element.set_property("payload-type-map", plan.payload_type_map());
     Ok(element)
 }
 
-/// The sender side's element: keeps a history and answers NACKs.
-pub fn sender_element(plan: &RtxPlan) -> AppResult<gst::Element> {
-    rtx_element(
-        plan,
-        ElementSpec {
-            factory: "rtprtxsend",
-            name: plan.element_name("send"),
-            props: vec![
-                ("max-size-time", RTX_HISTORY_MS.to_string()),
-                // Bounded by time alone: a key frame is many packets.
-                ("max-size-packets", "0".into()),
-            ],
-        },
-    )
-}
-
 /// The receiver side: restores retransmitted packets.
 pub fn make_receiver(plan: &RtxPlan) -> AppResult<gst::Element> {
-    let element = rtx_element(
-        plan,
-        ElementSpec {
-            factory: "rtprtxreceive",
-            name: plan.element_name("recv"),
-            props: vec![],
-        },
-    )?;
-    let name = format!("{}-bin", plan.element_name("recv"));
-    aux_bin(&name, plan.session, &[element])
+    let element = make_element(&ElementSpec {
+        factory: "rtprtxreceive",
+        name: plan.element_name("recv"),
+        props: vec![],
+    })?;
+    element.set_property("payload-type-map", plan.payload_type_map());
+    Ok(element)
 }
 
 /// Retransmission counters of one session, from our receiver's point of view.
@@ -125,6 +124,16 @@ pub struct RtxCounts {
 
 /// Reads the counters of session `session` from `pipeline` (zero when RTX is not in use).
 pub fn counts(pipeline: &gst::Pipeline, session: u32) -> RtxCounts {
+    if tracing::enabled!(tracing::Level::DEBUG)
+        && let Some(send) = pipeline.by_name(&format!("rtx-send-{session}"))
+    {
+        tracing::debug!(
+            session,
+            requests = send.property::<u32>("num-rtx-requests"),
+            resent = send.property::<u32>("num-rtx-packets"),
+            "rtx sender"
+        );
+    }
     let Some(recv) = pipeline.by_name(&format!("rtx-recv-{session}")) else {
         return RtxCounts::default();
     };
@@ -145,6 +154,7 @@ mod tests {
             rtx_pt: 98,
             clock_rate: 90_000,
             media: "video",
+            retry: Some(VIDEO_RETRY),
         }
     }
 
@@ -163,16 +173,16 @@ mod tests {
     }
 
     #[test]
-    fn aux_elements_have_the_pads_rtpbin_expects() {
+    fn elements_carry_the_payload_type_map() {
         gst::init().unwrap();
         let p = RtxPlan {
             session: 1,
             ..plan()
         };
-        let sender = crate::rtp::auxiliary::make_sender(1, Some(&p), None).unwrap();
-        for bin in [sender.unwrap(), make_receiver(&p).unwrap()] {
-            assert!(bin.static_pad("sink_1").is_some());
-            assert!(bin.static_pad("src_1").is_some());
+        for element in [make_sender(&p).unwrap(), make_receiver(&p).unwrap()] {
+            let map = element.property::<gst::Structure>("payload-type-map");
+            assert_eq!(map.get::<u32>("96").unwrap(), 98);
         }
+        assert_eq!(make_sender(&p).unwrap().name(), "rtx-send-1");
     }
 }

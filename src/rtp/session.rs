@@ -14,8 +14,9 @@ use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
 use crate::rate::gcc::GccSettings;
-use crate::rtp::rtx::RtxPlan;
-use crate::rtp::{auxiliary, congestion};
+use crate::rtp::congestion;
+use crate::rtp::fec::{self, FecPlan};
+use crate::rtp::rtx::{self, RtxPlan};
 use crate::security::{self, RejectCounter, SessionSecurity};
 
 /// The two media of a call; the session id is fixed per medium.
@@ -67,6 +68,8 @@ pub struct SessionPlan {
     pub security: SessionSecurity,
     /// Retransmission of lost packets (RFC 4588), both ways, when set.
     pub rtx: Option<RtxPlan>,
+    /// Forward error correction (ULPFEC), both ways, when set.
+    pub fec: Option<FecPlan>,
     /// Google Congestion Control of what we send (`rtp::congestion`), when set.
     pub gcc: Option<GccSettings>,
     /// RTCP budget (rtpsession's `rtcp-fraction` as an absolute value). Under AVPF there is no
@@ -137,6 +140,94 @@ impl SessionPlan {
 /// How often full RTCP reports go out at most (RFC 4585 T_rr_interval).
 pub const RTCP_REPORT_INTERVAL: Duration = Duration::from_millis(250);
 
+/// The bin rtpbin's `request-aux-sender`/`request-aux-receiver` want: `sink_{session}` →
+/// `elements` in a chain → `src_{session}`.
+fn aux_bin(session: u32, role: &str, elements: &[gst::Element]) -> AppResult<gst::Element> {
+    let err = |what: &str| AppError::Media(format!("cannot build the {role} bin: {what}"));
+    let (Some(first), Some(last)) = (elements.first(), elements.last()) else {
+        return Err(err("no elements"));
+    };
+    let bin = gst::Bin::with_name(&format!("aux-{role}-{session}"));
+    bin.add_many(elements).map_err(|e| err(&e.to_string()))?;
+    gst::Element::link_many(elements).map_err(|e| err(&e.to_string()))?;
+    for (element, inner, outer) in [(first, "sink", "sink"), (last, "src", "src")] {
+        let pad = element
+            .static_pad(inner)
+            .ok_or_else(|| err("an element without pads"))?;
+        let ghost = gst::GhostPad::builder_with_target(&pad)
+            .map_err(|e| err(&e.to_string()))?
+            .name(format!("{outer}_{session}"))
+            .build();
+        bin.add_pad(&ghost).map_err(|e| err(&e.to_string()))?;
+    }
+    Ok(bin.upcast())
+}
+
+/// What goes between the payloader and rtpsession (FEC parity, then the RTX history, so that
+/// resent packets carry the sequence numbers the receiver saw, then GCC's pacer right before
+/// rtpsession as webrtcbin places it: resends are paced too, and it gets rtpsession's
+/// transport-wide feedback events first), and between the socket and the jitter buffer (RTX
+/// restoration).
+fn aux_elements(
+    session: u32,
+    role: &str,
+    rtx: Option<RtxPlan>,
+    fec: Option<FecPlan>,
+    gcc: Option<GccSettings>,
+) -> AppResult<Vec<gst::Element>> {
+    let mut elements = Vec::new();
+    if role == "sender" {
+        if let Some(fec) = fec {
+            elements.push(make_element(&fec.encoder_spec())?);
+        }
+        if let Some(rtx) = rtx {
+            elements.push(rtx::make_sender(&rtx)?);
+        }
+        if let Some(gcc) = gcc {
+            elements.push(congestion::make_estimator(session, &gcc)?);
+        }
+    } else if let Some(rtx) = rtx {
+        elements.push(rtx::make_receiver(&rtx)?);
+    }
+    Ok(elements)
+}
+
+/// Answers rtpbin's requests for the session's auxiliary sender and receiver.
+fn connect_aux(
+    rtpbin: &gst::Element,
+    session: u32,
+    rtx: Option<RtxPlan>,
+    fec: Option<FecPlan>,
+    gcc: Option<GccSettings>,
+) {
+    for (signal, role) in [
+        ("request-aux-sender", "sender"),
+        ("request-aux-receiver", "receiver"),
+    ] {
+        rtpbin.connect(signal, false, move |args| {
+            // glib wants a value of the signal's type even for "none": a NULL element lets
+            // the handler of the other session answer.
+            let none = Some(None::<gst::Element>.to_value());
+            if args[1].get::<u32>().ok()? != session {
+                return none;
+            }
+            let bin = aux_elements(session, role, rtx, fec, gcc).and_then(|elements| {
+                if elements.is_empty() {
+                    return Ok(None);
+                }
+                aux_bin(session, role, &elements).map(Some)
+            });
+            match bin {
+                Ok(bin) => Some(bin.to_value()),
+                Err(e) => {
+                    tracing::warn!(session, "no retransmission or FEC: {e}");
+                    none
+                }
+            }
+        });
+    }
+}
+
 /// Parses rtpbin's `recv_rtp_src_{session}_{ssrc}_{pt}` pad name.
 pub fn parse_recv_pad_name(name: &str) -> Option<(u32, u32, u8)> {
     let mut parts = name.strip_prefix("recv_rtp_src_")?.split('_');
@@ -194,10 +285,16 @@ pub fn add_session(
     let link_err = |what: &str| AppError::Media(format!("cannot link {what} of session {id}"));
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
     let (rtp_src, rtcp_src, rtp_sink, rtcp_sink) = (rtp_src?, rtcp_src?, rtp_sink?, rtcp_sink?);
-    // rtpbin asks for the RTX and GCC elements while the session's pads are requested below.
-    auxiliary::connect(rtpbin, id, plan.rtx, plan.gcc);
+    // rtpbin asks for these while the session's pads are requested below.
+    connect_aux(rtpbin, id, plan.rtx, plan.fec, plan.gcc);
     if plan.gcc.is_some() {
         congestion::add_twcc_extension(payloader)?;
+    }
+    if let Some(plan) = plan.fec {
+        fec::connect_receiver(rtpbin, plan);
+    }
+    if let Some(retry) = plan.rtx.and_then(|r| r.retry) {
+        rtx::connect_retry(rtpbin, id, retry);
     }
     pipeline
         .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
@@ -269,8 +366,17 @@ pub fn add_session(
         None => None,
     };
     let rtx_pt = plan.rtx.map(|r| u32::from(r.rtx_pt));
-    // Only our payload types have caps (the media's and, with RTX, its retransmission
-    // type): any other (garbage, or another session's question) gets a typed NULL, so rtpbin
+    let fec_caps = match plan.fec {
+        Some(fec) => Some(
+            fec.fec_caps()
+                .parse::<gst::Caps>()
+                .map_err(|_| AppError::Media(format!("invalid FEC caps: {}", fec.fec_caps())))?,
+        ),
+        None => None,
+    };
+    let fec_pt = plan.fec.map(|f| u32::from(f.pt));
+    // Only our payload types have caps (the media's and, with RTX and FEC, its
+    // retransmission and parity types): any other (garbage, or another session's question) gets a typed NULL, so rtpbin
     // drops it; a bare None would make glib abort the process.
     rtpbin.connect("request-pt-map", false, move |args| {
         let session = args[1].get::<u32>().ok();
@@ -278,6 +384,7 @@ pub fn add_session(
         let answer = match (session == Some(id), pt) {
             (true, Some(pt)) if Some(pt) == planned_pt => Some(&caps),
             (true, Some(pt)) if Some(pt) == rtx_pt => rtx_caps.as_ref(),
+            (true, Some(pt)) if Some(pt) == fec_pt => fec_caps.as_ref(),
             _ => None,
         };
         Some(answer.to_value())
@@ -348,6 +455,41 @@ mod tests {
     }
 
     #[test]
+    fn the_aux_sender_chains_rtx_before_gccs_pacer() {
+        crate::media::build::init_gstreamer().unwrap();
+        let rtx = RtxPlan {
+            session: 0,
+            pt: 96,
+            rtx_pt: 98,
+            clock_rate: 90_000,
+            media: "video",
+            retry: None,
+        };
+        let gcc = GccSettings::for_limits(crate::rate::RateLimits {
+            min_kbps: 150,
+            max_kbps: 2000,
+        });
+        let elements = aux_elements(0, "sender", Some(rtx), None, Some(gcc)).unwrap();
+        let names: Vec<_> = elements.iter().map(|e| e.name().to_string()).collect();
+        assert_eq!(names, ["rtx-send-0", &congestion::estimator_name(0)]);
+        assert_eq!(elements[1].property::<u32>("max-bitrate"), gcc.max_bps);
+        let bin = aux_bin(0, "sender", &elements).unwrap();
+        assert!(bin.static_pad("sink_0").is_some() && bin.static_pad("src_0").is_some());
+        // GCC alone; and the receiver never gets the pacer.
+        assert_eq!(
+            aux_elements(0, "sender", None, None, Some(gcc))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            aux_elements(0, "receiver", None, None, Some(gcc))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn udp_plan_follows_the_port_convention() {
         let plan = SessionPlan {
             medium: Medium::Audio,
@@ -360,6 +502,7 @@ mod tests {
             rtp_caps: "application/x-rtp".into(),
             security: Default::default(),
             rtx: None,
+            fec: None,
             gcc: None,
             rtcp_bytes_per_s: 1000.0,
         };

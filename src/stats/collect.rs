@@ -86,6 +86,15 @@ impl Collector {
             return Vec::new();
         };
         let stats = session.property::<gst::Structure>("stats");
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let counters = ["rtx-drop-count", "sent-nack-count", "recv-nack-count"]
+                .map(|f| format!("{f}={}", stats.get::<u32>(f).unwrap_or_default()));
+            tracing::debug!(
+                session = session_id,
+                counters = counters.join(" "),
+                "rtp session"
+            );
+        }
         let Ok(sources) = stats.get::<glib::ValueArray>("source-stats") else {
             return Vec::new();
         };
@@ -115,6 +124,7 @@ impl Collector {
             .map(|e| {
                 if let Some(jb) = e.element.upgrade() {
                     let stats = jb.property::<gst::Structure>("stats");
+                    tracing::debug!(session = session_id, ssrc = e.ssrc, %stats, "jitter buffer");
                     e.pushed = stats.get::<u64>("num-pushed").unwrap_or(e.pushed);
                 }
                 (e.ssrc, e.pushed)

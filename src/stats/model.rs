@@ -35,6 +35,9 @@ pub struct StreamStats {
     /// Resent packets that arrived and filled a gap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rtx_repaired: Option<u64>,
+    /// Lost packets rebuilt from FEC parity (ULPFEC), when FEC is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fec_recovered: Option<u64>,
     /// The bit rate our encoder is set to now (video, with rate adaptation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub send_target_kbps: Option<u32>,

@@ -46,6 +46,9 @@ fn stream_line(name: &str, s: &StreamStats) -> String {
     if let (Some(requested), Some(repaired)) = (s.rtx_requested, s.rtx_repaired) {
         let _ = write!(line, " | rtx {repaired}/{requested}");
     }
+    if let Some(recovered) = s.fec_recovered {
+        let _ = write!(line, " | fec {recovered}");
+    }
     if let Some(target) = s.send_target_kbps {
         let _ = write!(line, " | sending at {target} kbit/s");
     }
