@@ -136,12 +136,19 @@ struct Capture {
     rtcp_text: usize,
 }
 
-/// The RTP payload of a datagram (after the fixed header and CSRCs), if it looks like RTP.
+/// The RTP payload of a datagram (after the fixed header, CSRCs and any header extension, such
+/// as the transport-wide sequence number GCC adds), if it looks like RTP.
 fn rtp_payload(d: &[u8]) -> Option<&[u8]> {
     if d.len() < 12 || d[0] >> 6 != 2 {
         return None;
     }
-    d.get(12 + 4 * usize::from(d[0] & 0x0f)..)
+    let mut start = 12 + 4 * usize::from(d[0] & 0x0f);
+    if d[0] & 0x10 != 0 {
+        // RFC 3550 §5.3.1: 16-bit profile, 16-bit length in 32-bit words, then the data.
+        let words = d.get(start + 2..start + 4)?;
+        start += 4 + 4 * usize::from(u16::from_be_bytes([words[0], words[1]]));
+    }
+    d.get(start..)
 }
 
 fn has_annexb_parameter_sets(p: &[u8]) -> bool {

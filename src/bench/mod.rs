@@ -144,6 +144,9 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
         "--fec-percent".into(),
         media.resilience.fec_percent.to_string(),
     ]);
+    if let Some(control) = media.resilience.rate_control {
+        args.extend(["--rate-control".into(), control.name().into()]);
+    }
     if let Some(file) = &media.security.passphrase_file {
         args.extend(["--passphrase-file".into(), file.display().to_string()]);
     }

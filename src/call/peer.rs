@@ -13,8 +13,9 @@ use crate::media::build::add_chain;
 use crate::media::plan::*;
 use crate::media::probe::ResolvedMedia;
 use crate::quality::{self, QualityMeter};
-use crate::rate::feedback::{self, FeedbackTap};
-use crate::rate::{RateController, RateLimits};
+use crate::rate::adapter::RateAdapter;
+use crate::rate::gcc::GccSettings;
+use crate::rate::{RateControl, RateLimits};
 use crate::rtp::fec::{FecPlan, VIDEO_FEC_PT};
 use crate::rtp::latency::{LatencyGovernor, PathState};
 use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RETRY, VIDEO_RTX_PT};
@@ -83,6 +84,10 @@ impl PeerPlan {
                 clock_rate: VIDEO_CLOCK_RATE,
                 percent: self.resilience.fec_percent,
             }),
+            // Transport-wide feedback and GCC's pacer on the video only: the audio's 64 kbit/s
+            // is not worth adapting.
+            gcc: (medium == Medium::Video && self.resilience.rate_control == RateControl::Gcc)
+                .then(|| GccSettings::for_limits(video_rate_limits(&self.video))),
             rtcp_bytes_per_s: match medium {
                 // rtpsession's unit; chosen by measurement: at 6000 regular reports were ~0.5 s
                 // apart and NACK-driven early packets starved them, at this budget they come
@@ -107,6 +112,14 @@ impl PeerPlan {
 /// watching, and the audio still gets through.
 const MIN_VIDEO_KBPS: u32 = 150;
 
+/// The range the video's rate controller works in: from [`MIN_VIDEO_KBPS`] to the plan's rate.
+fn video_rate_limits(video: &VideoSettings) -> RateLimits {
+    RateLimits {
+        min_kbps: MIN_VIDEO_KBPS,
+        max_kbps: video.bitrate_kbps,
+    }
+}
+
 /// A built (not yet running) peer.
 pub struct Peer {
     pub label: Option<String>,
@@ -117,8 +130,8 @@ pub struct Peer {
     rtx: bool,
     /// Whether video FEC is on (its counters are reported).
     fec: bool,
-    /// Send-side rate adaptation of the video, when on, and the peer's reports it reads.
-    rate: Option<(RateController, FeedbackTap)>,
+    /// Send-side rate adaptation of the video, when on.
+    rate: Option<RateAdapter>,
     /// Frame integrity measurement (hidden `--quality-log`).
     quality: Option<QualityMeter>,
     /// The jitter buffer's latency, grown to let retransmissions arrive (with RTX only).
@@ -195,16 +208,12 @@ impl Peer {
             computer: StatsComputer::default(),
             rtx: plan.resilience.rtx,
             fec: plan.resilience.fec_percent > 0,
-            rate: plan.resilience.rate_adaptation.then(|| {
-                let controller = RateController::new(RateLimits {
-                    min_kbps: MIN_VIDEO_KBPS,
-                    max_kbps: plan.video.bitrate_kbps,
-                });
-                (
-                    controller,
-                    FeedbackTap::attach(&rtpbin, Medium::Video.session_id()),
-                )
-            }),
+            rate: RateAdapter::attach(
+                plan.resilience.rate_control,
+                video_rate_limits(&plan.video),
+                &rtpbin,
+                Medium::Video.session_id(),
+            ),
             quality,
             latency: (plan.resilience.rtx && plan.resilience.adaptive_jitter_buffer)
                 .then(|| LatencyGovernor::new(plan.jitter_buffer.as_millis() as u32)),
@@ -254,7 +263,7 @@ impl Peer {
             snap.video.fec_recovered =
                 Some(rtp::fec::counts(&self.pipeline, Medium::Video.session_id()).recovered);
         }
-        snap.video.send_target_kbps = self.rate.as_ref().map(|(c, _)| c.rate_kbps());
+        snap.video.send_target_kbps = self.rate.as_ref().map(RateAdapter::target_kbps);
         snap
     }
 
@@ -287,25 +296,15 @@ impl Peer {
         }
     }
 
-    /// Feeds the peer's latest receiver report to the rate controller and sets the video
-    /// encoder's bit rate when the target changed. Called from the main loop every `TICK_S`.
+    /// Lets the rate controller read its feedback and sets the video encoder's bit rate when
+    /// the target changed. Called from the main loop every `TICK_S`.
     pub fn adapt_rate(&mut self, now: f64) {
-        let Some((rate, tap)) = &mut self.rate else {
+        let Some(rate) = &mut self.rate else {
             return;
         };
-        let before = rate.rate_kbps();
-        let ssrc = self
-            .pipeline
-            .by_name("video-pay")
-            .and_then(|pay| feedback::sender_ssrc(&pay));
-        let feedback = ssrc.and_then(|ssrc| tap.latest(ssrc));
-        if let Some(kbps) = ssrc
-            .and_then(|ssrc| feedback::sent_kbps(&self.rtpbin, Medium::Video.session_id(), ssrc))
-        {
-            rate.observe_sent_kbps(kbps);
-        }
-        let after = rate.update(feedback, now);
-        if after != before
+        let before = rate.target_kbps();
+        let session = Medium::Video.session_id();
+        if let Some(after) = rate.tick(&self.pipeline, &self.rtpbin, session, now)
             && let Some(encoder) = self.pipeline.by_name("video-enc")
         {
             tracing::info!(before, after, "video bit rate");

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::rate::RateControl;
+
 /// Video FEC overhead by default (docs/benchmarks-network.md: what it buys at 2 % and 5 % loss).
 pub const DEFAULT_FEC_PERCENT: u32 = 0;
 
@@ -21,8 +23,12 @@ pub struct ResilienceArgs {
     /// Keep the jitter buffer at --jitter-buffer-ms whatever the network shows.
     #[arg(long, hide = true)]
     pub fixed_jitter_buffer: bool,
-    /// Keep the video bit rate fixed whatever the receiver reports.
-    #[arg(long, hide = true)]
+    /// How the video bit rate follows the network: Google Congestion Control over
+    /// transport-wide feedback, our loss-based controller over receiver reports, or fixed.
+    #[arg(long, hide = true, value_enum, value_name = "CONTROLLER")]
+    pub rate_control: Option<RateControl>,
+    /// Keep the video bit rate fixed: the same as `--rate-control off`.
+    #[arg(long, hide = true, conflicts_with = "rate_control")]
     pub no_rate_adaptation: bool,
     /// Send numbered test frames and write one line per received frame (number, PSNR, intact,
     /// arrival time) to FILE; the demo writes FILE.A and FILE.B.
@@ -34,9 +40,9 @@ pub struct ResilienceArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resilience {
     pub rtx: bool,
+    pub rate_control: RateControl,
     /// ULPFEC parity per 100 video packets; 0 is off.
     pub fec_percent: u32,
-    pub rate_adaptation: bool,
     /// Let the jitter buffer grow to what the path needs (`rtp::latency`).
     pub adaptive_jitter_buffer: bool,
     pub quality_log: Option<PathBuf>,
@@ -52,10 +58,43 @@ impl ResilienceArgs {
     pub fn resilience(&self) -> Resilience {
         Resilience {
             rtx: !self.no_rtx,
+            rate_control: match (self.no_rate_adaptation, self.rate_control) {
+                (true, _) => RateControl::Off,
+                (false, choice) => choice.unwrap_or_default(),
+            },
             fec_percent: self.fec_percent,
-            rate_adaptation: !self.no_rate_adaptation,
             adaptive_jitter_buffer: !self.fixed_jitter_buffer,
             quality_log: self.quality_log.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        resilience: ResilienceArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<Resilience, clap::Error> {
+        let argv = std::iter::once("videocall").chain(args.iter().copied());
+        Flags::try_parse_from(argv).map(|f| f.resilience.resilience())
+    }
+
+    #[test]
+    fn the_rate_controller_is_chosen_by_name_or_switched_off() {
+        assert_eq!(parse(&[]).unwrap().rate_control, RateControl::default());
+        for control in [RateControl::Gcc, RateControl::Loss, RateControl::Off] {
+            let chosen = parse(&["--rate-control", control.name()]).unwrap();
+            assert_eq!(chosen.rate_control, control);
+        }
+        let off = parse(&["--no-rate-adaptation"]).unwrap();
+        assert_eq!(off.rate_control, RateControl::Off);
+        assert!(parse(&["--no-rate-adaptation", "--rate-control", "gcc"]).is_err());
+        assert!(parse(&["--rate-control", "bbr"]).is_err());
     }
 }

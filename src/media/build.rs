@@ -21,10 +21,21 @@ pub fn package_for(factory: &str) -> &'static str {
     }
 }
 
+/// Initializes GStreamer and registers the plugins linked into the binary (`rtpgccbwe` from
+/// gst-plugin-rtp), once per process.
+pub fn init_gstreamer() -> AppResult<()> {
+    static REGISTERED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    gst::init().map_err(|e| AppError::MissingPlugin(format!("GStreamer failed to start: {e}")))?;
+    REGISTERED
+        .get_or_init(|| gstrsrtp::plugin_register_static().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| AppError::MissingPlugin(format!("cannot register the Rust RTP plugin: {e}")))
+}
+
 /// Initializes GStreamer and checks that every factory the call needs is installed, so a missing
 /// plugin is one clear line before anything starts.
 pub fn init_and_check(factories: &[&str]) -> AppResult<()> {
-    gst::init().map_err(|e| AppError::MissingPlugin(format!("GStreamer failed to start: {e}")))?;
+    init_gstreamer()?;
     let missing: Vec<&str> = factories
         .iter()
         .copied()

@@ -360,10 +360,19 @@ pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
 pub fn video_rtp_caps(video: &VideoSettings) -> String {
     format!(
         "application/x-rtp,media=video,clock-rate={VIDEO_CLOCK_RATE},encoding-name=H264,\
-         payload={},packetization-mode=(string)1,rtcp-fb-nack-pli=(boolean)true",
+         payload={},packetization-mode=(string)1,rtcp-fb-nack-pli=(boolean)true,\
+         extmap-{TWCC_EXTENSION_ID}=(string)\"{TWCC_URI}\"",
         video.payload_type
     )
 }
+
+/// The transport-wide congestion control header extension (what an SDP `a=extmap` line would
+/// say). Every receiver declares it, so its rtpsession reports arrival times to a sender that
+/// runs GCC (`rtp::congestion`); a sender without GCC does not send it and nothing is reported.
+pub const TWCC_URI: &str =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+/// Its one-byte header extension id (RFC 8285).
+pub const TWCC_EXTENSION_ID: u8 = 1;
 
 /// RTP caps of the audio we receive (RFC 3640 AAC-hbr). The AudioSpecificConfig is derived from
 /// the plan both peers share, as an SDP offer would carry it.
@@ -477,5 +486,15 @@ mod tests {
         assert!(caps.contains("payload=97"));
         assert!(caps.contains("config=(string)1190"));
         assert!(video_rtp_caps(&VideoSettings::default()).contains("encoding-name=H264"));
+    }
+
+    #[test]
+    fn video_receive_caps_declare_the_twcc_extension() {
+        gst::init().unwrap();
+        let caps: gst::Caps = video_rtp_caps(&VideoSettings::default()).parse().unwrap();
+        let s = caps.structure(0).unwrap();
+        let field = format!("extmap-{TWCC_EXTENSION_ID}");
+        assert_eq!(s.get::<&str>(field.as_str()).unwrap(), TWCC_URI);
+        assert_eq!(s.get::<i32>("payload").unwrap(), 96);
     }
 }

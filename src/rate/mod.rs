@@ -1,8 +1,38 @@
-//! Send-side rate adaptation from RTCP receiver reports: `controller` decides (pure, tested),
-//! `feedback` reads the peer's reports from rtpbin. `call` drives both from a GLib timeout and
-//! sets the encoder's bit rate; nothing here touches buffers.
+//! Send-side rate adaptation of the video. Two controllers, chosen with the hidden
+//! `--rate-control` (docs/benchmarks-network.md, "Rate adaptation", has the measurements):
+//! `controller` is our loss-based one over RTCP receiver reports (pure, tested), fed by
+//! `feedback`; `gcc` maps GStreamer's Google Congestion Control estimate (`rtpgccbwe`, wired by
+//! `rtp::congestion`) to the encoder. `adapter` reads either from the pipeline on the main
+//! loop's timer; nothing here touches buffers.
 
+pub mod adapter;
 pub mod controller;
 pub mod feedback;
+pub mod gcc;
 
 pub use controller::{RateController, RateLimits, TICK_S};
+
+/// Which controller sets the video bit rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RateControl {
+    /// Google Congestion Control (`rtpgccbwe`) over transport-wide congestion control feedback.
+    /// The default: on a capped link it got under the cap sooner and back to full rate sooner
+    /// than `Loss`, at the same loss (docs/benchmarks-network.md, "Rate adaptation").
+    #[default]
+    Gcc,
+    /// Our loss-based controller over RTCP receiver reports (`controller`).
+    Loss,
+    /// A fixed bit rate.
+    Off,
+}
+
+impl RateControl {
+    /// The name `--rate-control` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            RateControl::Gcc => "gcc",
+            RateControl::Loss => "loss",
+            RateControl::Off => "off",
+        }
+    }
+}

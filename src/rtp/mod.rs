@@ -1,6 +1,7 @@
 //! RTP transport: one `rtpbin`, one session per medium, UDP sockets for RTP and RTCP. This is
 //! the one place that wires a session, so retransmission, FEC and SRTP plug in here.
 
+pub mod congestion;
 pub mod fec;
 pub mod keyframe;
 pub mod latency;

@@ -13,6 +13,8 @@ use crate::config::StreamPorts;
 use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
+use crate::rate::gcc::GccSettings;
+use crate::rtp::congestion;
 use crate::rtp::fec::{self, FecPlan};
 use crate::rtp::rtx::{self, RtxPlan};
 use crate::security::{self, RejectCounter, SessionSecurity};
@@ -68,6 +70,8 @@ pub struct SessionPlan {
     pub rtx: Option<RtxPlan>,
     /// Forward error correction (ULPFEC), both ways, when set.
     pub fec: Option<FecPlan>,
+    /// Google Congestion Control of what we send (`rtp::congestion`), when set.
+    pub gcc: Option<GccSettings>,
     /// RTCP budget (rtpsession's `rtcp-fraction` as an absolute value). Under AVPF there is no
     /// 5 s minimum, so this sets how soon NACKs, PLIs and receiver reports (the rate
     /// controller's input) reach the sender: at rtpbin's default a NACK waited up to 0.5 s.
@@ -160,12 +164,16 @@ fn aux_bin(session: u32, role: &str, elements: &[gst::Element]) -> AppResult<gst
 }
 
 /// What goes between the payloader and rtpsession (FEC parity, then the RTX history, so that
-/// resent packets carry the sequence numbers the receiver saw), and between the socket and the
-/// jitter buffer (RTX restoration).
+/// resent packets carry the sequence numbers the receiver saw, then GCC's pacer right before
+/// rtpsession as webrtcbin places it: resends are paced too, and it gets rtpsession's
+/// transport-wide feedback events first), and between the socket and the jitter buffer (RTX
+/// restoration).
 fn aux_elements(
+    session: u32,
     role: &str,
     rtx: Option<RtxPlan>,
     fec: Option<FecPlan>,
+    gcc: Option<GccSettings>,
 ) -> AppResult<Vec<gst::Element>> {
     let mut elements = Vec::new();
     if role == "sender" {
@@ -175,6 +183,9 @@ fn aux_elements(
         if let Some(rtx) = rtx {
             elements.push(rtx::make_sender(&rtx)?);
         }
+        if let Some(gcc) = gcc {
+            elements.push(congestion::make_estimator(session, &gcc)?);
+        }
     } else if let Some(rtx) = rtx {
         elements.push(rtx::make_receiver(&rtx)?);
     }
@@ -182,7 +193,13 @@ fn aux_elements(
 }
 
 /// Answers rtpbin's requests for the session's auxiliary sender and receiver.
-fn connect_aux(rtpbin: &gst::Element, session: u32, rtx: Option<RtxPlan>, fec: Option<FecPlan>) {
+fn connect_aux(
+    rtpbin: &gst::Element,
+    session: u32,
+    rtx: Option<RtxPlan>,
+    fec: Option<FecPlan>,
+    gcc: Option<GccSettings>,
+) {
     for (signal, role) in [
         ("request-aux-sender", "sender"),
         ("request-aux-receiver", "receiver"),
@@ -194,7 +211,7 @@ fn connect_aux(rtpbin: &gst::Element, session: u32, rtx: Option<RtxPlan>, fec: O
             if args[1].get::<u32>().ok()? != session {
                 return none;
             }
-            let bin = aux_elements(role, rtx, fec).and_then(|elements| {
+            let bin = aux_elements(session, role, rtx, fec, gcc).and_then(|elements| {
                 if elements.is_empty() {
                     return Ok(None);
                 }
@@ -269,7 +286,10 @@ pub fn add_session(
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
     let (rtp_src, rtcp_src, rtp_sink, rtcp_sink) = (rtp_src?, rtcp_src?, rtp_sink?, rtcp_sink?);
     // rtpbin asks for these while the session's pads are requested below.
-    connect_aux(rtpbin, id, plan.rtx, plan.fec);
+    connect_aux(rtpbin, id, plan.rtx, plan.fec, plan.gcc);
+    if plan.gcc.is_some() {
+        congestion::add_twcc_extension(payloader)?;
+    }
     if let Some(plan) = plan.fec {
         fec::connect_receiver(rtpbin, plan);
     }
@@ -435,6 +455,41 @@ mod tests {
     }
 
     #[test]
+    fn the_aux_sender_chains_rtx_before_gccs_pacer() {
+        crate::media::build::init_gstreamer().unwrap();
+        let rtx = RtxPlan {
+            session: 0,
+            pt: 96,
+            rtx_pt: 98,
+            clock_rate: 90_000,
+            media: "video",
+            retry: None,
+        };
+        let gcc = GccSettings::for_limits(crate::rate::RateLimits {
+            min_kbps: 150,
+            max_kbps: 2000,
+        });
+        let elements = aux_elements(0, "sender", Some(rtx), None, Some(gcc)).unwrap();
+        let names: Vec<_> = elements.iter().map(|e| e.name().to_string()).collect();
+        assert_eq!(names, ["rtx-send-0", &congestion::estimator_name(0)]);
+        assert_eq!(elements[1].property::<u32>("max-bitrate"), gcc.max_bps);
+        let bin = aux_bin(0, "sender", &elements).unwrap();
+        assert!(bin.static_pad("sink_0").is_some() && bin.static_pad("src_0").is_some());
+        // GCC alone; and the receiver never gets the pacer.
+        assert_eq!(
+            aux_elements(0, "sender", None, None, Some(gcc))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            aux_elements(0, "receiver", None, None, Some(gcc))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn udp_plan_follows_the_port_convention() {
         let plan = SessionPlan {
             medium: Medium::Audio,
@@ -448,6 +503,7 @@ mod tests {
             security: Default::default(),
             rtx: None,
             fec: None,
+            gcc: None,
             rtcp_bytes_per_s: 1000.0,
         };
         let [rtp_in, rtcp_in, rtp_out, rtcp_out] = plan.udp_elements();

@@ -1,0 +1,70 @@
+//! Following Google Congestion Control (draft-ietf-rmcat-gcc-02) as GStreamer implements it in
+//! `rtpgccbwe` (gst-plugins-rs): the receiver's rtpsession sends transport-wide congestion
+//! control feedback (arrival time of every packet), the sender's `rtpgccbwe` estimates the
+//! link's rate from delay trends and loss, and paces the session's packets at that estimate.
+//! What is ours is only the mapping between the estimate and the encoder: the estimate covers
+//! the whole session (media, RTX, RTP headers), so the encoder gets a share of it, and the
+//! element's bounds are the encoder's bounds scaled back up. Pure, so it is unit-tested here;
+//! `rtp::congestion` wires the element, `rate::adapter` reads the estimate.
+
+use super::RateLimits;
+
+/// Share of the estimate the encoder gets: the rest carries RTP headers (about 2 % at 1200-byte
+/// packets) and retransmissions, so the pacer does not queue behind a full-rate encoder.
+pub const ENCODER_SHARE: f64 = 0.9;
+
+/// `rtpgccbwe`'s bit-rate properties (bit/s), derived from the encoder's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GccSettings {
+    pub min_bps: u32,
+    /// Where the estimate starts: the call begins at full rate, like the loss-based controller.
+    pub start_bps: u32,
+    pub max_bps: u32,
+}
+
+impl GccSettings {
+    /// Bounds that let the encoder reach exactly `limits` when the estimate is at its bounds.
+    pub fn for_limits(limits: RateLimits) -> GccSettings {
+        let session_bps = |kbps: u32| (f64::from(kbps) * 1000.0 / ENCODER_SHARE).ceil() as u32;
+        GccSettings {
+            min_bps: session_bps(limits.min_kbps),
+            start_bps: session_bps(limits.max_kbps),
+            max_bps: session_bps(limits.max_kbps),
+        }
+    }
+}
+
+/// The encoder's bit rate (kbit/s) for an estimate of `estimate_bps` for the whole session.
+pub fn encoder_kbps(estimate_bps: u32, limits: RateLimits) -> u32 {
+    let kbps = (f64::from(estimate_bps) * ENCODER_SHARE / 1000.0).round() as u32;
+    kbps.clamp(limits.min_kbps, limits.max_kbps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: RateLimits = RateLimits {
+        min_kbps: 150,
+        max_kbps: 2000,
+    };
+
+    #[test]
+    fn the_estimate_at_its_bounds_gives_the_encoder_its_bounds() {
+        let s = GccSettings::for_limits(LIMITS);
+        assert_eq!(s.start_bps, s.max_bps);
+        assert_eq!(encoder_kbps(s.max_bps, LIMITS), 2000);
+        assert_eq!(encoder_kbps(s.min_bps, LIMITS), 150);
+        assert!(s.min_bps < s.max_bps);
+    }
+
+    #[test]
+    fn the_encoder_leaves_room_for_overhead_under_the_estimate() {
+        // A 1 Mbit/s link: the encoder gets 900 kbit/s, RTP and RTX fit in the rest.
+        assert_eq!(encoder_kbps(1_000_000, LIMITS), 900);
+        // Estimates outside the bounds (rtpgccbwe's defaults before it is configured) are
+        // clamped to what the encoder may do.
+        assert_eq!(encoder_kbps(8_192_000, LIMITS), 2000);
+        assert_eq!(encoder_kbps(1000, LIMITS), 150);
+    }
+}
