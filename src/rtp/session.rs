@@ -228,6 +228,15 @@ fn connect_aux(
     }
 }
 
+/// Parses the caps of an optional payload type (`what` names it in the error).
+fn parse_caps(what: &str, caps: Option<String>) -> AppResult<Option<gst::Caps>> {
+    caps.map(|c| {
+        c.parse::<gst::Caps>()
+            .map_err(|_| AppError::Media(format!("invalid {what} caps: {c}")))
+    })
+    .transpose()
+}
+
 /// Parses rtpbin's `recv_rtp_src_{session}_{ssrc}_{pt}` pad name.
 pub fn parse_recv_pad_name(name: &str) -> Option<(u32, u32, u8)> {
     let mut parts = name.strip_prefix("recv_rtp_src_")?.split('_');
@@ -357,23 +366,9 @@ pub fn add_session(
         .and_then(|s| s.get::<&str>("encoding-name").ok())
         .unwrap_or_default()
         .to_string();
-    let rtx_caps = match plan.rtx {
-        Some(rtx) => Some(
-            rtx.rtx_caps()
-                .parse::<gst::Caps>()
-                .map_err(|_| AppError::Media(format!("invalid RTX caps: {}", rtx.rtx_caps())))?,
-        ),
-        None => None,
-    };
+    let rtx_caps = parse_caps("RTX", plan.rtx.map(|r| r.rtx_caps()))?;
     let rtx_pt = plan.rtx.map(|r| u32::from(r.rtx_pt));
-    let fec_caps = match plan.fec {
-        Some(fec) => Some(
-            fec.fec_caps()
-                .parse::<gst::Caps>()
-                .map_err(|_| AppError::Media(format!("invalid FEC caps: {}", fec.fec_caps())))?,
-        ),
-        None => None,
-    };
+    let fec_caps = parse_caps("FEC", plan.fec.map(|f| f.fec_caps()))?;
     let fec_pt = plan.fec.map(|f| u32::from(f.pt));
     // Only our payload types have caps (the media's and, with RTX and FEC, its
     // retransmission and parity types): any other (garbage, or another session's question) gets a typed NULL, so rtpbin
