@@ -233,10 +233,17 @@ fn bad_input_is_one_line_and_a_non_zero_exit() {
         run_with_input(&refs, "")
     };
 
-    // A port already in use.
-    let taken = std::net::UdpSocket::bind(("127.0.0.1", base + 2)).unwrap();
-    let out = run(flags(base + 2, base + 6, "127.0.0.1", "127.0.0.1"));
-    assert_one_line_error(&out, 3, &format!("port {} on 127.0.0.1", base + 2));
+    // A port already in use: an even one the kernel gave this test (RTP ports are even), so no
+    // other test can hold it.
+    let (taken, taken_port) = loop {
+        let socket = std::net::UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+        let port = socket.local_addr().unwrap().port();
+        if port % 2 == 0 {
+            break (socket, port);
+        }
+    };
+    let out = run(flags(taken_port, base + 6, "127.0.0.1", "127.0.0.1"));
+    assert_one_line_error(&out, 3, &format!("port {taken_port} on 127.0.0.1"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already in use"));
     drop(taken);
 
