@@ -238,7 +238,7 @@ fn bad_input_is_one_line_and_a_non_zero_exit() {
     let (taken, taken_port) = loop {
         let socket = std::net::UdpSocket::bind(("127.0.0.1", 0)).unwrap();
         let port = socket.local_addr().unwrap().port();
-        if port % 2 == 0 {
+        if port.is_multiple_of(2) {
             break (socket, port);
         }
     };
