@@ -18,7 +18,7 @@ use crate::rate::gcc::GccSettings;
 use crate::rate::{RateControl, RateLimits};
 use crate::rtp::fec::{FecPlan, VIDEO_FEC_PT};
 use crate::rtp::latency::{LatencyGovernor, PathState};
-use crate::rtp::rtx::{AUDIO_RTX_PT, RtxPlan, VIDEO_RETRY, VIDEO_RTX_PT};
+use crate::rtp::rtx::{AUDIO_REQUESTS, AUDIO_RTX_PT, RtxPlan, VIDEO_REQUESTS, VIDEO_RTX_PT};
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
 use crate::security::PeerSecurity;
 use crate::security::monitor::PeerMonitor;
@@ -53,7 +53,7 @@ impl PeerPlan {
                     rtx_pt: VIDEO_RTX_PT,
                     clock_rate: VIDEO_CLOCK_RATE,
                     media: "video",
-                    retry: Some(VIDEO_RETRY),
+                    requests: VIDEO_REQUESTS,
                 },
             ),
             Medium::Audio => (
@@ -65,7 +65,7 @@ impl PeerPlan {
                     rtx_pt: AUDIO_RTX_PT,
                     clock_rate: self.audio.rate,
                     media: "audio",
-                    retry: None,
+                    requests: AUDIO_REQUESTS,
                 },
             ),
         };

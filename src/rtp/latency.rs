@@ -6,7 +6,7 @@
 //! * Without recent loss: `max(base, 3 × jitter + 10 ms)`.
 //! * With loss in the last `LOSS_MEMORY_S`: also at least `SRTT + 2 × RTTVAR + 25 ms`, the
 //!   round trip a resend takes (NACK out, packet back) with room for the path's variation and
-//!   for the repeated requests (`rtx::RetryPlan`) that make up for a lost NACK or resend. SRTT and
+//!   for the repeated requests (`rtx::VIDEO_REQUESTS`) that make up for a lost NACK or resend. SRTT and
 //!   RTTVAR are RFC 6298's smoothed round trip and its mean deviation, over the RTT samples from
 //!   RTCP: one report delayed on the path does not ratchet the delay up. Chosen from fixed-size
 //!   runs (docs/benchmarks-network.md): at 2 % loss and 20–40 ms each way (RTT ~65 ms) 110 ms

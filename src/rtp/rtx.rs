@@ -18,22 +18,36 @@ pub const RTX_HISTORY_MS: u32 = 1000;
 pub const VIDEO_RTX_PT: u8 = 98;
 pub const AUDIO_RTX_PT: u8 = 99;
 
-/// How the jitter buffer repeats a request whose answer has not come. Without this the jitter
-/// buffer waits about two round trips before asking again, past its deadline: a lost NACK or a
-/// lost resend meant a lost packet, and a frozen picture until the next key frame. Asking again
-/// every `timeout_ms` costs a few duplicate resends and turns those losses into repairs
-/// (docs/benchmarks-network.md).
+/// When the jitter buffer asks for a missing packet; `None` leaves its own timing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPlan {
-    pub timeout_ms: i32,
-    pub max_retries: i32,
+pub struct RequestTiming {
+    /// How long after a packet was due the first request goes (`rtx-delay`).
+    pub first_delay_ms: Option<i32>,
+    /// Ask again after this long (`rtx-retry-timeout`, `rtx-min-retry-timeout`).
+    pub retry_timeout_ms: Option<i32>,
+    /// At most this many repeats (`rtx-max-retries`).
+    pub max_retries: Option<i32>,
 }
 
-/// Video's retry plan: a request every 15 ms, up to four in all, so that a lost NACK or a lost
-/// resend is made up for well within the jitter buffer's wait.
-pub const VIDEO_RETRY: RetryPlan = RetryPlan {
-    timeout_ms: 15,
-    max_retries: 3,
+/// Video asks again every 15 ms, up to four requests in all. The jitter buffer's own timing
+/// waits about two round trips before asking again, past its deadline: a lost NACK or a lost
+/// resend meant a lost packet and a frozen picture until the next key frame. The repeats cost a
+/// few duplicate resends (docs/benchmarks-network.md).
+pub const VIDEO_REQUESTS: RequestTiming = RequestTiming {
+    first_delay_ms: None,
+    retry_timeout_ms: Some(15),
+    max_retries: Some(3),
+};
+
+/// Audio asks only 40 ms after a packet was due. Its packets come every 21 ms, so with the
+/// jitter buffer's own short wait every packet the path merely delayed was asked for: at 2 %
+/// loss and 20–40 ms delay ~900 requests in 40 s for ~35 losses, and the resends took audio
+/// from 64 to 80–88 kbit/s and used up the early-feedback budget. With the wait: 42–54
+/// requests, audio at 65 kbit/s (docs/benchmarks-network.md).
+pub const AUDIO_REQUESTS: RequestTiming = RequestTiming {
+    first_delay_ms: Some(40),
+    retry_timeout_ms: None,
+    max_retries: None,
 };
 
 /// Retransmission settings of one session.
@@ -46,9 +60,8 @@ pub struct RtxPlan {
     pub rtx_pt: u8,
     pub clock_rate: u32,
     pub media: &'static str,
-    /// Repeated requests (video); `None` keeps the jitter buffer's own timing (audio, whose
-    /// loss is concealed and whose packets are often only late).
-    pub retry: Option<RetryPlan>,
+    /// When the receiver's jitter buffer asks for a missing packet.
+    pub requests: RequestTiming,
 }
 
 impl RtxPlan {
@@ -74,14 +87,23 @@ impl RtxPlan {
     }
 }
 
-/// Applies `retry` to every jitter buffer rtpbin makes for session `session`.
-pub fn connect_retry(rtpbin: &gst::Element, session: u32, retry: RetryPlan) {
+/// Applies `timing` to every jitter buffer rtpbin makes for session `session`.
+pub fn connect_request_timing(rtpbin: &gst::Element, session: u32, timing: RequestTiming) {
     rtpbin.connect("new-jitterbuffer", false, move |args| {
         let jitterbuffer = args[1].get::<gst::Element>().ok()?;
-        if args[2].get::<u32>().ok()? == session {
-            jitterbuffer.set_property("rtx-retry-timeout", retry.timeout_ms);
-            jitterbuffer.set_property("rtx-min-retry-timeout", retry.timeout_ms);
-            jitterbuffer.set_property("rtx-max-retries", retry.max_retries);
+        if args[2].get::<u32>().ok()? != session {
+            return None;
+        }
+        let settings = [
+            ("rtx-delay", timing.first_delay_ms),
+            ("rtx-retry-timeout", timing.retry_timeout_ms),
+            ("rtx-min-retry-timeout", timing.retry_timeout_ms),
+            ("rtx-max-retries", timing.max_retries),
+        ];
+        for (property, value) in settings {
+            if let Some(value) = value {
+                jitterbuffer.set_property(property, value);
+            }
         }
         None
     });
@@ -154,7 +176,7 @@ mod tests {
             rtx_pt: 98,
             clock_rate: 90_000,
             media: "video",
-            retry: Some(VIDEO_RETRY),
+            requests: VIDEO_REQUESTS,
         }
     }
 

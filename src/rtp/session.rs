@@ -302,8 +302,8 @@ pub fn add_session(
     if let Some(plan) = plan.fec {
         fec::connect_receiver(rtpbin, plan);
     }
-    if let Some(retry) = plan.rtx.and_then(|r| r.retry) {
-        rtx::connect_retry(rtpbin, id, retry);
+    if let Some(rtx) = plan.rtx {
+        rtx::connect_request_timing(rtpbin, id, rtx.requests);
     }
     pipeline
         .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
@@ -458,7 +458,7 @@ mod tests {
             rtx_pt: 98,
             clock_rate: 90_000,
             media: "video",
-            retry: None,
+            requests: rtx::VIDEO_REQUESTS,
         };
         let gcc = GccSettings::for_limits(crate::rate::RateLimits {
             min_kbps: 150,
