@@ -260,8 +260,10 @@ impl Peer {
             }
         }
         if self.fec {
-            snap.video.fec_recovered =
-                Some(rtp::fec::counts(&self.pipeline, Medium::Video.session_id()).recovered);
+            snap.video.fec_recovered = Some(rtp::fec::recovered(
+                &self.pipeline,
+                Medium::Video.session_id(),
+            ));
         }
         snap.video.send_target_kbps = self.rate.as_ref().map(RateAdapter::target_kbps);
         snap

@@ -105,24 +105,12 @@ fn make_decoder(rtpbin: &gst::Element, plan: &FecPlan) -> AppResult<gst::Element
     Ok(decoder)
 }
 
-/// FEC counters of one session, from our receiver's point of view.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FecCounts {
-    /// Packets rebuilt from parity.
-    pub recovered: u64,
-    /// Losses parity could not repair.
-    pub unrecovered: u64,
-}
-
-/// Reads the counters of session `session` from `pipeline` (zero when FEC is not in use).
-pub fn counts(pipeline: &gst::Pipeline, session: u32) -> FecCounts {
-    let Some(dec) = pipeline.by_name(&format!("fec-dec-{session}")) else {
-        return FecCounts::default();
-    };
-    FecCounts {
-        recovered: dec.property::<u32>("recovered").into(),
-        unrecovered: dec.property::<u32>("unrecovered").into(),
-    }
+/// Lost packets of session `session` that `pipeline`'s FEC decoder rebuilt (zero when FEC is
+/// not in use, or before the decoder exists).
+pub fn recovered(pipeline: &gst::Pipeline, session: u32) -> u64 {
+    pipeline
+        .by_name(&format!("fec-dec-{session}"))
+        .map_or(0, |decoder| decoder.property::<u32>("recovered").into())
 }
 
 #[cfg(test)]
