@@ -81,8 +81,10 @@ pub struct PeerResult {
     /// Received video payload bit rate per full 5 s window.
     pub video_bitrate_bps: Vec<f64>,
     pub audio_bitrate_bps: Vec<f64>,
-    /// Frames the other peer captured while both were up.
+    /// Frames the other peer captured while both were up, except those of the last
+    /// [`IN_FLIGHT_US`]: at hang-up they are still on their way, not lost.
     pub frames_sent: u64,
+    /// Of those frames, the ones rendered.
     pub frames_rendered: u64,
     /// `frames_rendered / frames_sent`.
     pub frames_rendered_share: Option<f64>,
@@ -114,6 +116,22 @@ fn ms(us: i128) -> f64 {
 
 fn first_time(events: &[Event], pick: impl Fn(&Event) -> Option<u64>) -> Option<u64> {
     events.iter().find_map(pick)
+}
+
+/// Frames captured this close to the end of the call are not counted as sent or rendered: the
+/// jitter buffer alone may hold a frame for up to `latency::MAX_MS`.
+pub const IN_FLIGHT_US: u64 = 1_000_000;
+
+/// Frames captured within `window` (µs) that the receiver rendered; a frame whose stamp could
+/// not be read counts by the time it was rendered.
+fn rendered_within(events: &[Event], window: (u64, u64)) -> u64 {
+    let within = |t: u64| (window.0..=window.1).contains(&t);
+    events
+        .iter()
+        .filter(
+            |e| matches!(**e, Event::VideoRendered { t, capture } if within(capture.unwrap_or(t))),
+        )
+        .count() as u64
 }
 
 /// Video latencies (ms) and the unreadable count of a receiver's rendered frames.
@@ -179,11 +197,13 @@ fn result(
     let since_start = |t: u64| ms(i128::from(t) - i128::from(second_start_us));
     let video_p50 = percentile(&lat, 0.5);
     let audio_p50 = percentile(&audio, 0.5);
+    let counted = (span.0, span.1.saturating_sub(IN_FLIGHT_US));
     let frames_sent = sender
         .events
         .iter()
-        .filter(|e| matches!(e, Event::VideoSent { t } if (span.0..=span.1).contains(t)))
+        .filter(|e| matches!(e, Event::VideoSent { t } if (counted.0..=counted.1).contains(t)))
         .count() as u64;
+    let frames_rendered = rendered_within(&receiver.events, counted);
     PeerResult {
         peer: receiver.label.clone(),
         receives_from: sender.label.clone(),
@@ -218,8 +238,9 @@ fn result(
         video_bitrate_bps: windows(&receiver.stats, |l| l.video_bps),
         audio_bitrate_bps: windows(&receiver.stats, |l| l.audio_bps),
         frames_sent,
-        frames_rendered: rendered,
-        frames_rendered_share: (frames_sent > 0).then(|| rendered as f64 / frames_sent as f64),
+        frames_rendered,
+        frames_rendered_share: (frames_sent > 0)
+            .then(|| frames_rendered as f64 / frames_sent as f64),
         frames_intact_share: receiver.quality.map(|q| q.intact_share),
         frozen_ms: receiver.quality.map(|q| q.frozen_ms),
         longest_freeze_ms: receiver.quality.map(|q| q.longest_freeze_ms),
@@ -283,6 +304,35 @@ mod tests {
             },
             quality: None,
         }
+    }
+
+    #[test]
+    fn frames_still_in_flight_at_hang_up_are_not_counted() {
+        let sent = |t| Event::VideoSent { t };
+        let rendered = |t, capture| Event::VideoRendered { t, capture };
+        let a = run(
+            "A",
+            vec![
+                Event::Up { t: 0 },
+                sent(1_000_000),
+                sent(2_000_000),
+                sent(4_500_000),
+                Event::End { t: 5_000_000 },
+            ],
+        );
+        let b = run(
+            "B",
+            vec![
+                Event::Up { t: 0 },
+                rendered(1_100_000, Some(1_000_000)),
+                // Unreadable, rendered in time: counted by its render time.
+                rendered(2_100_000, None),
+                Event::End { t: 5_000_000 },
+            ],
+        );
+        let [_, rb] = analyze(&a, &b, 0);
+        assert_eq!((rb.frames_sent, rb.frames_rendered), (2, 2));
+        assert_eq!(rb.frames_rendered_share, Some(1.0));
     }
 
     #[test]

@@ -90,9 +90,11 @@ impl PeerPlan {
                 .then(|| GccSettings::for_limits(video_rate_limits(&self.video))),
             rtcp_bytes_per_s: match medium {
                 // rtpsession's unit; chosen by measurement: at 6000 regular reports were ~0.5 s
-                // apart and NACK-driven early packets starved them, at this budget they come
-                // every T_rr (250 ms). The RTCP actually sent is what feedback needs.
-                Medium::Video => 200_000.0,
+                // apart and NACK-driven early packets starved them; at 200 000 a NACK still
+                // waited up to 20 ms (p90) for rtpsession's next early-feedback slot, and at
+                // 5 % loss those waits made resends miss their deadline. Regular reports stay
+                // at T_rr (250 ms): the RTCP actually sent is what feedback needs.
+                Medium::Video => 1_000_000.0,
                 Medium::Audio => 50_000.0,
             },
         }
@@ -200,6 +202,11 @@ impl Peer {
             }
             None => None,
         };
+        let latency = (plan.resilience.rtx && plan.resilience.adaptive_jitter_buffer)
+            .then(|| LatencyGovernor::new(plan.jitter_buffer.as_millis() as u32));
+        if let Some(governor) = &latency {
+            rtpbin.set_property("latency", governor.initial_ms());
+        }
         Ok(Peer {
             label: plan.label.clone(),
             monitor: PeerMonitor::new(&pipeline),
@@ -215,8 +222,7 @@ impl Peer {
                 Medium::Video.session_id(),
             ),
             quality,
-            latency: (plan.resilience.rtx && plan.resilience.adaptive_jitter_buffer)
-                .then(|| LatencyGovernor::new(plan.jitter_buffer.as_millis() as u32)),
+            latency,
             rtpbin,
         })
     }

@@ -125,7 +125,10 @@ impl RateController {
             .last_decrease
             .is_some_and(|t| now - t < DECREASE_HOLD_S);
         let new = if congested && !holding {
-            let delivered = self.sent_kbps.unwrap_or(rate) * (1.0 - p);
+            // Never above the current target: the measured send rate lags a change and
+            // includes the encoder's overshoot, and a "decrease" from it once raised the
+            // target by half.
+            let delivered = (self.sent_kbps.unwrap_or(rate) * (1.0 - p)).min(rate);
             self.ceiling = Some((delivered, now));
             self.last_decrease = Some(now);
             0.95 * delivered
@@ -248,6 +251,19 @@ mod tests {
         fb.highest_seq += 200;
         fb.lost += 100;
         assert_eq!(c.update(Some(fb), 1.0), 760);
+    }
+
+    #[test]
+    fn congestion_never_raises_the_rate() {
+        let (mut c, _, mut fb) = start();
+        fb.highest_seq += 200;
+        fb.lost += 100;
+        assert_eq!(c.update(Some(fb), 1.0), 950);
+        // The send rate still reads high (it lags, and the encoder overshoots): 30 % loss.
+        c.observe_sent_kbps(2000.0);
+        fb.highest_seq += 200;
+        fb.lost += 60;
+        assert!(c.update(Some(fb), 4.0) < 950);
     }
 
     #[test]

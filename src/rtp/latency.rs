@@ -18,7 +18,17 @@
 
 /// The most the jitter buffer may wait.
 pub const MAX_MS: u32 = 400;
+/// What the jitter buffer waits (at least) until the first round-trip sample: room for one
+/// retransmission on most paths. Starting at the user's base left every loss of the first half
+/// second unrepairable: at 2 % loss those were most of the frames a 40 s call missed
+/// (docs/benchmarks-network.md). A clean path drops to the base at the first sample.
+pub const PROVISIONAL_MS: u32 = 120;
 const LOSS_MEMORY_S: f64 = 20.0;
+/// Added to the resend time: the wait before a loss is seen (the next packet's arrival) and
+/// the request's way through rtpsession.
+const RESEND_MARGIN_MS: f64 = 30.0;
+/// Added to the slowest recent round trip.
+const PEAK_MARGIN_MS: f64 = 20.0;
 const SHRINK_HOLD_S: f64 = 10.0;
 /// RFC 6298's gains: 1/8 of a new sample into SRTT, 1/4 of its deviation into RTTVAR.
 const SRTT_GAIN: f64 = 0.125;
@@ -32,7 +42,13 @@ pub struct RttEstimator {
     srtt_ms: Option<f64>,
     rttvar_ms: f64,
     last_sample: Option<f64>,
+    /// The largest recent sample, forgotten by [`PEAK_DECAY_MS`] per sample.
+    peak_ms: f64,
 }
+
+/// How fast the recent peak round trip is forgotten, per sample (RTCP gives about two a
+/// second): 20 ms in about 10 s.
+const PEAK_DECAY_MS: f64 = 1.0;
 
 impl RttEstimator {
     /// Folds in one RTT reading.
@@ -41,6 +57,7 @@ impl RttEstimator {
             return;
         }
         self.last_sample = Some(rtt_ms);
+        self.peak_ms = rtt_ms.max(self.peak_ms - PEAK_DECAY_MS);
         match self.srtt_ms {
             None => self.srtt_ms = Some(rtt_ms),
             Some(srtt) => {
@@ -55,6 +72,13 @@ impl RttEstimator {
     /// bound the wait, and 3 × gave p95 latencies 4–5 ms over them at 2 % and 5 % loss).
     pub fn resend_time_ms(&self) -> Option<f64> {
         self.srtt_ms.map(|srtt| srtt + 2.0 * self.rttvar_ms)
+    }
+
+    /// The slowest recent round trip. RTTVAR starts at 0 and takes a few seconds of samples
+    /// to grow to the path's spread; until then this is the better bound (at 5 % loss and
+    /// 20–60 ms each way every frame lost to a late resend was in the first ~10 s).
+    pub fn peak_ms(&self) -> Option<f64> {
+        self.srtt_ms.map(|_| self.peak_ms)
     }
 }
 
@@ -76,19 +100,28 @@ pub struct LatencyGovernor {
     last_lost: u64,
     last_loss_at: Option<f64>,
     rtt: RttEstimator,
+    /// Still at the starting value, before any round-trip sample.
+    provisional: bool,
 }
 
 impl LatencyGovernor {
-    /// Starts at the user's `base_ms` (`--jitter-buffer-ms`), which is also the floor.
+    /// Starts at [`PROVISIONAL_MS`] (or the user's `base_ms`, `--jitter-buffer-ms`, if
+    /// larger); the base is the floor once the path is known.
     pub fn new(base_ms: u32) -> LatencyGovernor {
         LatencyGovernor {
             base_ms,
-            current_ms: base_ms,
+            current_ms: base_ms.max(PROVISIONAL_MS),
             last_change: 0.0,
             last_lost: 0,
             last_loss_at: None,
             rtt: RttEstimator::default(),
+            provisional: true,
         }
+    }
+
+    /// The latency to start with, before the first [`update`](Self::update).
+    pub fn initial_ms(&self) -> u32 {
+        self.current_ms
     }
 
     /// The round-trip estimate the decisions are made from (for logs).
@@ -113,13 +146,21 @@ impl LatencyGovernor {
         let lossy = self.last_loss_at.is_some_and(|t| now - t < LOSS_MEMORY_S);
         let mut target = f64::from(self.base_ms).max(3.0 * path.jitter_ms + 10.0);
         if let (true, Some(resend)) = (lossy, self.rtt.resend_time_ms()) {
-            target = target.max(resend + 25.0);
+            target = target.max(resend + RESEND_MARGIN_MS);
+            if let Some(peak) = self.rtt.peak_ms() {
+                target = target.max(peak + PEAK_MARGIN_MS);
+            }
         }
         let target = (target.round() as u32).min(MAX_MS.max(self.base_ms));
         let current = f64::from(self.current_ms);
-        let grow = f64::from(target) > 1.1 * current;
+        let grow = f64::from(target) > 1.03 * current;
         let shrink = f64::from(target) < 0.7 * current && now - self.last_change >= SHRINK_HOLD_S;
-        if grow || shrink {
+        // The first round trip known: the provisional value gives way to the path's own.
+        let settle = self.provisional && self.rtt.resend_time_ms().is_some();
+        if settle {
+            self.provisional = false;
+        }
+        if (grow || shrink || settle) && target != self.current_ms {
             self.current_ms = target;
             self.last_change = now;
             Some(target)
@@ -144,18 +185,45 @@ mod tests {
     #[test]
     fn a_clean_path_keeps_the_base_whatever_its_round_trip() {
         let mut g = LatencyGovernor::new(40);
-        for t in 0..20 {
+        assert_eq!(
+            g.initial_ms(),
+            PROVISIONAL_MS,
+            "room for a resend until the path is known"
+        );
+        assert_eq!(
+            g.update(
+                PathState {
+                    rtt_ms: None,
+                    jitter_ms: 3.0,
+                    lost: 0
+                },
+                0.5
+            ),
+            None,
+            "no round trip yet: keep waiting"
+        );
+        assert_eq!(
+            g.update(path(80.0, 3.0, 0), 1.0),
+            Some(40),
+            "clean: down to the base"
+        );
+        for t in 2..20 {
             assert_eq!(g.update(path(80.0, 3.0, 0), f64::from(t)), None);
         }
         assert_eq!(g.current_ms(), 40);
+        assert_eq!(
+            LatencyGovernor::new(300).initial_ms(),
+            300,
+            "a larger base wins"
+        );
     }
 
     #[test]
     fn loss_makes_room_for_a_retransmission_then_quiet_shrinks_it_back() {
         let mut g = LatencyGovernor::new(40);
-        g.update(path(60.0, 5.0, 0), 0.0);
-        // SRTT 60, no deviation yet: 60 + 25.
-        assert_eq!(g.update(path(60.0, 5.0, 3), 1.0), Some(85));
+        assert_eq!(g.update(path(60.0, 5.0, 0), 0.0), Some(40));
+        // SRTT 60, no deviation yet: 60 + 30.
+        assert_eq!(g.update(path(60.0, 5.0, 3), 1.0), Some(90));
         assert_eq!(
             g.update(path(62.0, 5.0, 4), 2.0),
             None,
@@ -189,7 +257,11 @@ mod tests {
     #[test]
     fn a_lasting_change_of_round_trip_is_followed() {
         let mut g = LatencyGovernor::new(20);
-        assert_eq!(g.update(path(60.0, 5.0, 1), 0.0), Some(85));
+        assert_eq!(
+            g.update(path(60.0, 5.0, 1), 0.0),
+            Some(90),
+            "lossy from the start: the provisional value gives way to the path's"
+        );
         for i in 0u32..40 {
             let rtt = 200.0 + f64::from(i % 2);
             g.update(path(rtt, 5.0, 3 + u64::from(i)), 1.0 + f64::from(i) * 0.5);
