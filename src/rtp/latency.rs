@@ -26,9 +26,9 @@ pub const PROVISIONAL_MS: u32 = 120;
 const LOSS_MEMORY_S: f64 = 20.0;
 /// Added to the resend time: the wait before a loss is seen (the next packet's arrival) and
 /// the request's way through rtpsession.
-const RESEND_MARGIN_MS: f64 = 30.0;
+const RESEND_MARGIN_MS: f64 = 25.0;
 /// Added to the slowest recent round trip.
-const PEAK_MARGIN_MS: f64 = 20.0;
+const PEAK_MARGIN_MS: f64 = 15.0;
 const SHRINK_HOLD_S: f64 = 10.0;
 /// RFC 6298's gains: 1/8 of a new sample into SRTT, 1/4 of its deviation into RTTVAR.
 const SRTT_GAIN: f64 = 0.125;
@@ -222,8 +222,8 @@ mod tests {
     fn loss_makes_room_for_a_retransmission_then_quiet_shrinks_it_back() {
         let mut g = LatencyGovernor::new(40);
         assert_eq!(g.update(path(60.0, 5.0, 0), 0.0), Some(40));
-        // SRTT 60, no deviation yet: 60 + 30.
-        assert_eq!(g.update(path(60.0, 5.0, 3), 1.0), Some(90));
+        // SRTT 60, no deviation yet: 60 + 25.
+        assert_eq!(g.update(path(60.0, 5.0, 3), 1.0), Some(85));
         assert_eq!(
             g.update(path(62.0, 5.0, 4), 2.0),
             None,
@@ -259,7 +259,7 @@ mod tests {
         let mut g = LatencyGovernor::new(20);
         assert_eq!(
             g.update(path(60.0, 5.0, 1), 0.0),
-            Some(90),
+            Some(85),
             "lossy from the start: the provisional value gives way to the path's"
         );
         for i in 0u32..40 {
