@@ -94,8 +94,7 @@ impl PeerPlan {
                 // waited up to 20 ms (p90) for rtpsession's next early-feedback slot, and at
                 // 5 % loss those waits made resends miss their deadline. Regular reports stay
                 // at T_rr (250 ms): the RTCP actually sent is what feedback needs.
-                Medium::Video => 1_000_000.0,
-                Medium::Audio => 50_000.0,
+                Medium::Video | Medium::Audio => 1_000_000.0,
             },
         }
     }

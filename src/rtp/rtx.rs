@@ -27,6 +27,9 @@ pub struct RequestTiming {
     pub retry_timeout_ms: Option<i32>,
     /// At most this many repeats (`rtx-max-retries`).
     pub max_retries: Option<i32>,
+    /// Ask for a packet that is merely overdue, before a later one shows the gap
+    /// (`rtx-next-seqnum`); `None` leaves the jitter buffer's default (yes).
+    pub when_overdue: Option<bool>,
 }
 
 /// Video asks again every 15 ms, up to four requests in all. The jitter buffer's own timing
@@ -37,17 +40,21 @@ pub const VIDEO_REQUESTS: RequestTiming = RequestTiming {
     first_delay_ms: None,
     retry_timeout_ms: Some(15),
     max_retries: Some(3),
+    when_overdue: None,
 };
 
-/// Audio asks only 40 ms after a packet was due. Its packets come every 21 ms, so with the
-/// jitter buffer's own short wait every packet the path merely delayed was asked for: at 2 %
-/// loss and 20–40 ms delay ~900 requests in 40 s for ~35 losses, and the resends took audio
-/// from 64 to 80–88 kbit/s and used up the early-feedback budget. With the wait: 42–54
-/// requests, audio at 65 kbit/s (docs/benchmarks-network.md).
+/// Audio asks only once a later packet shows the gap, 5 ms after that, and again every 15 ms
+/// up to three requests. Its packets come every 21 ms, so asking for every packet that was
+/// merely overdue (the jitter buffer's default) asked for nearly every packet the path delayed:
+/// at 2 % loss and 20–40 ms delay ~900 requests in 40 s for ~35 losses, resends that took audio
+/// from 64 to 80–88 kbit/s. A 40 ms wait instead cut the requests to 42–54 but left too
+/// little time for a repeated request, and single unrepaired losses made 64–85 ms gaps
+/// (docs/benchmarks-network.md).
 pub const AUDIO_REQUESTS: RequestTiming = RequestTiming {
-    first_delay_ms: Some(40),
-    retry_timeout_ms: None,
-    max_retries: None,
+    first_delay_ms: Some(5),
+    retry_timeout_ms: Some(15),
+    max_retries: Some(2),
+    when_overdue: Some(false),
 };
 
 /// Retransmission settings of one session.
@@ -114,6 +121,9 @@ pub fn connect_request_timing(rtpbin: &gst::Element, session: u32, timing: Reque
             if let Some(value) = value {
                 jitterbuffer.set_property(property, value);
             }
+        }
+        if let Some(when_overdue) = timing.when_overdue {
+            jitterbuffer.set_property("rtx-next-seqnum", when_overdue);
         }
         None
     });
