@@ -215,6 +215,33 @@ mod tests {
     }
 
     #[test]
+    fn jitter_buffers_get_the_request_timing_and_a_nack_deadline_rtpsession_keeps() {
+        gst::init().unwrap();
+        let rtpbin = gst::ElementFactory::make("rtpbin").build().unwrap();
+        connect_request_timing(&rtpbin, 0, VIDEO_REQUESTS);
+        connect_request_timing(&rtpbin, 1, AUDIO_REQUESTS);
+        let new_jitterbuffer = |session: u32| {
+            let jb = gst::ElementFactory::make("rtpjitterbuffer")
+                .build()
+                .unwrap();
+            rtpbin.emit_by_name::<()>("new-jitterbuffer", &[&jb, &session, &1234u32]);
+            jb
+        };
+        let (video, audio) = (new_jitterbuffer(0), new_jitterbuffer(1));
+        for jb in [&video, &audio] {
+            assert_eq!(jb.property::<i32>("rtx-deadline"), NACK_DEADLINE_MS);
+            assert_eq!(jb.property::<i32>("rtx-retry-timeout"), 15);
+        }
+        assert_eq!(video.property::<i32>("rtx-max-retries"), 3);
+        assert!(
+            video.property::<bool>("rtx-next-seqnum"),
+            "video keeps the default"
+        );
+        assert_eq!(audio.property::<i32>("rtx-delay"), 5);
+        assert!(!audio.property::<bool>("rtx-next-seqnum"));
+    }
+
+    #[test]
     fn elements_carry_the_payload_type_map() {
         gst::init().unwrap();
         let p = RtxPlan {
