@@ -36,8 +36,8 @@ const SHRINK_HOLD_S: f64 = 10.0;
 /// Half RFC 6298's gains (1/8 and 1/4): 1/16 of a new sample into SRTT, 1/8 of its deviation
 /// into RTTVAR. RTCP gives only about two samples a second, and with RFC 6298's gains the
 /// target swung by ±10 ms; since the buffer follows every rise (and falls only by 30 %), each
-/// call ended near its highest swing, 145–158 ms at 5 % loss, and the low ones lost ten times
-/// more packets than the high ones (docs/benchmarks-network.md).
+/// call ended near its highest swing, 145–160 ms at 5 % loss, and the low ones lost up to ten
+/// times more packets than the high ones (docs/benchmarks-network.md).
 const SRTT_GAIN: f64 = 1.0 / 16.0;
 const RTTVAR_GAIN: f64 = 1.0 / 8.0;
 
@@ -82,8 +82,8 @@ impl RttEstimator {
     }
 
     /// The slowest recent round trip. RTTVAR starts at 0 and takes a few seconds of samples
-    /// to grow to the path's spread; until then this is the better bound (at 5 % loss and
-    /// 20–60 ms each way every frame lost to a late resend was in the first ~10 s).
+    /// to grow to the path's spread; until then this is the better bound (in one run at 5 %
+    /// loss and 20–60 ms each way, every frame lost to a late resend was in the first ~10 s).
     pub fn peak_ms(&self) -> Option<f64> {
         self.srtt_ms.map(|_| self.peak_ms)
     }
