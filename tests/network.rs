@@ -247,3 +247,62 @@ fn a_bad_impairment_is_one_line_and_exit_2() {
         "{err}"
     );
 }
+
+/// Sends a burst of 150 datagrams of 1000 bytes into the relay's A → B video flow and returns
+/// when each forwarded one arrived (seconds after the first).
+fn burst_through_relay(spec: &str) -> Vec<f64> {
+    use std::net::UdpSocket;
+    use std::time::{Duration, Instant};
+    let (relay, peers) = (free_base(), free_base());
+    let r = spawn_relay(relay, peers, spec, 3.0);
+    let rx = UdpSocket::bind(("127.0.0.1", peers + 2)).expect("bind B's video port");
+    rx.set_read_timeout(Some(Duration::from_millis(800)))
+        .unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sleep(0.5);
+    for i in 0..150u32 {
+        let mut datagram = vec![0u8; 1000];
+        datagram[..4].copy_from_slice(&i.to_be_bytes());
+        tx.send_to(&datagram, ("127.0.0.1", relay)).unwrap();
+    }
+    let mut arrivals = Vec::new();
+    let mut buf = [0u8; 2048];
+    let mut first: Option<Instant> = None;
+    while rx.recv(&mut buf).is_ok() {
+        let start = *first.get_or_insert_with(Instant::now);
+        arrivals.push(start.elapsed().as_secs_f64());
+    }
+    finish(r, "relay");
+    arrivals
+}
+
+#[test]
+fn a_queueing_cap_spreads_a_burst_where_the_policer_drops_it() {
+    let _guard = media_lock();
+    // 150 kB at once into a 400 kbit/s link (50 kB/s, 20 ms a datagram).
+    let queued = burst_through_relay("cap=400,queue=300");
+    let policed = burst_through_relay("cap=400");
+    // The 300 ms queue holds 15 datagrams; each leaves 20 ms after the one before.
+    assert!(
+        (8..=40).contains(&queued.len()),
+        "{} of 150 datagrams through the queue",
+        queued.len()
+    );
+    let spread = queued.last().copied().unwrap_or(0.0);
+    assert!(
+        spread >= 0.15,
+        "the queue let {} datagrams through within {spread:.3} s",
+        queued.len()
+    );
+    // The policer passes its 250 ms bucket at once and drops the rest.
+    assert!(
+        (4..=40).contains(&policed.len()),
+        "{} of 150 datagrams through the policer",
+        policed.len()
+    );
+    let spread = policed.last().copied().unwrap_or(0.0);
+    assert!(
+        spread < 0.1,
+        "the policer spread its burst over {spread:.3} s"
+    );
+}

@@ -1,9 +1,11 @@
-//! Builds the relay from its plan: per flow `udpsrc → netsim → udpsink`, all in one pipeline,
-//! and schedules the outages as GLib timeouts on the caller's main context (no threads, no
-//! sleeps), so the relay can run inside any process that owns a main loop.
+//! Builds the relay from its plan: per flow `udpsrc → netsim → udpsink` (RTP flows with a
+//! queueing cap: `→ queue → shaper →`), all in one pipeline, and schedules the outages as GLib
+//! timeouts on the caller's main context, so the relay can run inside any process that owns a
+//! main loop.
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::glib;
@@ -14,11 +16,47 @@ use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
 use crate::media::plan::ElementSpec;
 
+/// The rate of a queueing cap, shared by its flows' shapers and the schedule that switches it.
+type ShaperRate = Arc<Mutex<Option<u32>>>;
+
+/// A link that sends no faster than a cap: `netsim` can only police (drop what exceeds its
+/// bucket), while most real bottlenecks queue. Each packet leaves when the previous one has
+/// been "sent" at the cap's rate; the `queue` in front holds the waiting packets and drops
+/// what arrives when it is full (tail drop). The wait is a clock wait in the queue's own
+/// streaming thread, as a sink's sync would be.
+fn add_shaper(queue: &gst::Element, rate: ShaperRate) {
+    let Some(pad) = queue.static_pad("src") else {
+        return;
+    };
+    let clock = gst::SystemClock::obtain();
+    // When the link is free again; only this pad's streaming thread touches it.
+    let next_free: Mutex<Option<gst::ClockTime>> = Mutex::new(None);
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        let Ok(mut next_free) = next_free.lock() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let (Some(kbps), Some(buffer)) = (rate.lock().map_or(None, |r| *r), info.buffer()) else {
+            *next_free = None;
+            return gst::PadProbeReturn::Ok;
+        };
+        let now = clock.time();
+        let start = next_free.map_or(now, |t| t.max(now));
+        let bits = buffer.size() as u64 * 8;
+        let done = start + gst::ClockTime::from_nseconds(bits * 1_000_000 / u64::from(kbps));
+        *next_free = Some(done);
+        drop(next_free);
+        let _ = clock.new_single_shot_id(done).wait();
+        gst::PadProbeReturn::Ok
+    });
+}
+
 /// A built relay. `start` runs it; `stop` (or drop) ends it and cancels pending outage edges.
 pub struct Relay {
     plan: RelayPlan,
     pipeline: gst::Pipeline,
     timers: Rc<RefCell<Vec<glib::SourceId>>>,
+    /// Per direction, the rate of its queueing cap (a → b, b → a).
+    shaper_rates: [ShaperRate; 2],
 }
 
 /// Packets forwarded so far per direction (after impairment), read from the udpsinks.
@@ -33,6 +71,7 @@ impl Relay {
     pub fn build(plan: &RelayPlan) -> AppResult<Relay> {
         plan.check().map_err(AppError::Input)?;
         let pipeline = gst::Pipeline::with_name("relay");
+        let shaper_rates: [ShaperRate; 2] = Default::default();
         for flow in plan.flows() {
             let imp = plan.impairment(flow.direction);
             let src = make_element(&ElementSpec {
@@ -59,10 +98,31 @@ impl Relay {
                     ("async", "false".into()),
                 ],
             })?;
+            let mut chain = vec![src, netsim];
+            if let (true, Some(bytes)) = (flow.rtp, imp.cap_queue_bytes()) {
+                let queue = make_element(&ElementSpec {
+                    factory: "queue",
+                    name: flow.element_name("queue"),
+                    props: vec![
+                        ("max-size-bytes", bytes.to_string()),
+                        ("max-size-buffers", "0".into()),
+                        ("max-size-time", "0".into()),
+                        // Tail drop: what arrives at a full queue is lost.
+                        ("leaky", "upstream".into()),
+                    ],
+                })?;
+                let rate = shaper_rates[flow.direction.index()].clone();
+                if let Ok(mut r) = rate.lock() {
+                    *r = imp.cap_at(Duration::ZERO);
+                }
+                add_shaper(&queue, rate);
+                chain.push(queue);
+            }
+            chain.push(sink);
             pipeline
-                .add_many([&src, &netsim, &sink])
+                .add_many(&chain)
                 .map_err(|e| AppError::Media(format!("cannot add relay elements: {e}")))?;
-            gst::Element::link_many([&src, &netsim, &sink]).map_err(|e| {
+            gst::Element::link_many(&chain).map_err(|e| {
                 AppError::Media(format!("cannot link relay flow {}: {e}", flow.kind))
             })?;
         }
@@ -70,6 +130,7 @@ impl Relay {
             plan: plan.clone(),
             pipeline,
             timers: Rc::default(),
+            shaper_rates,
         })
     }
 
@@ -105,10 +166,14 @@ impl Relay {
                 .collect();
             for edge in imp.schedule_edges() {
                 let (imp, netsims) = (imp.clone(), netsims.clone());
+                let shaper_rate = self.shaper_rates[dir.index()].clone();
                 let wait = edge.saturating_sub(started.elapsed());
                 timers.push(glib::timeout_add_local_once(wait, move || {
                     let drop = imp.drop_probability_at(edge);
-                    let (kbps, bucket) = Impairment::cap_props(imp.cap_at(edge));
+                    let (kbps, bucket) = Impairment::cap_props(imp.policer_at(edge));
+                    if let (true, Ok(mut rate)) = (imp.cap_queue_ms.is_some(), shaper_rate.lock()) {
+                        *rate = imp.cap_at(edge);
+                    }
                     for (netsim, rtp) in &netsims {
                         netsim.set_property("drop-probability", drop as f32);
                         if *rtp {

@@ -26,8 +26,12 @@ pub struct Impairment {
     pub reorder: bool,
     /// Share of packets sent twice, 0–100 %.
     pub duplicate_pct: f64,
-    /// Bit-rate cap of each RTP flow (a token-bucket policer: what exceeds it is dropped).
+    /// Bit-rate cap of each RTP flow: a token-bucket policer (what exceeds it is dropped), or
+    /// with `cap_queue_ms` a bottleneck with a queue.
     pub cap_kbps: Option<u32>,
+    /// When set, the cap is a link that sends no faster than the cap and queues up to this
+    /// many milliseconds of it, dropping what arrives when the queue is full (`queue=200`).
+    pub cap_queue_ms: Option<u32>,
     /// When set, the cap holds only from `start` for `length` (`cap=1000@5+20`).
     pub cap_window: Option<Outage>,
     pub outages: Vec<Outage>,
@@ -42,6 +46,7 @@ impl Default for Impairment {
             reorder: true,
             duplicate_pct: 0.0,
             cap_kbps: None,
+            cap_queue_ms: None,
             cap_window: None,
             outages: Vec::new(),
         }
@@ -56,7 +61,8 @@ const CAP_BURST_MS: u32 = 250;
 impl Impairment {
     /// Applies `spec`, a comma-separated list of settings, on top of `self`:
     /// `loss=2` (%), `delay=20-40` or `delay=30` (ms), `reorder=yes|no`, `dup=1` (%),
-    /// `cap=1000` (kbit/s, `cap=none` lifts it), `outage=10+5` (from 10 s for 5 s; repeatable).
+    /// `cap=1000` (kbit/s, `cap=none` lifts it), `queue=200` (the cap queues that many ms instead
+    /// of dropping at once), `outage=10+5` (from 10 s for 5 s; repeatable).
     pub fn apply_spec(mut self, spec: &str) -> Result<Impairment, String> {
         for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (key, value) = item
@@ -93,10 +99,19 @@ impl Impairment {
                         ),
                     }
                 }
+                "queue" => {
+                    self.cap_queue_ms = Some(
+                        value
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|ms| (1..=5000).contains(ms))
+                            .ok_or_else(|| format!("queue={value}: use ms from 1 to 5000"))?,
+                    )
+                }
                 "outage" => self.outages.push(parse_outage(value)?),
                 _ => {
                     return Err(format!(
-                        "unknown setting '{key}': use loss, delay, reorder, dup, cap or outage"
+                        "unknown setting '{key}': use loss, delay, reorder, dup, cap, queue or outage"
                     ));
                 }
             }
@@ -126,6 +141,17 @@ impl Impairment {
             Some(w) if t < w.start || t >= w.start + w.length => None,
             _ => self.cap_kbps,
         }
+    }
+
+    /// The cap netsim polices at `t`: none when the cap is a queue instead.
+    pub fn policer_at(&self, t: Duration) -> Option<u32> {
+        self.cap_queue_ms.map_or(self.cap_at(t), |_| None)
+    }
+
+    /// The queue of a queueing cap in bytes at the cap's rate, if the cap queues.
+    pub fn cap_queue_bytes(&self) -> Option<u64> {
+        let (ms, kbps) = (self.cap_queue_ms?, self.cap_kbps?);
+        Some(u64::from(ms) * u64::from(kbps) / 8)
     }
 
     /// netsim's `max-kbps` and `max-bucket-size` for a cap (-1: none). Without a bucket bound
@@ -166,7 +192,10 @@ impl Impairment {
             parts.push(format!("dup {}%", self.duplicate_pct));
         }
         if let Some(cap) = self.cap_kbps {
-            parts.push(format!("cap {cap} kbit/s per flow"));
+            parts.push(match self.cap_queue_ms {
+                Some(q) => format!("cap {cap} kbit/s per flow with a {q} ms queue"),
+                None => format!("cap {cap} kbit/s per flow"),
+            });
         }
         if let Some(w) = self.cap_window {
             parts.push(format!(
@@ -204,7 +233,7 @@ impl Impairment {
             ("allow-reordering", self.reorder.to_string()),
         ];
         if rtp {
-            let (kbps, bucket_kbit) = Impairment::cap_props(self.cap_at(t));
+            let (kbps, bucket_kbit) = Impairment::cap_props(self.policer_at(t));
             props.push(("max-kbps", kbps.to_string()));
             props.push(("max-bucket-size", bucket_kbit.to_string()));
         }
@@ -272,6 +301,14 @@ impl Direction {
         match self {
             Direction::AToB => "a-to-b",
             Direction::BToA => "b-to-a",
+        }
+    }
+
+    /// 0 for a → b, 1 for b → a: an index into per-direction arrays.
+    pub fn index(self) -> usize {
+        match self {
+            Direction::AToB => 0,
+            Direction::BToA => 1,
         }
     }
 }
@@ -512,6 +549,39 @@ mod tests {
         let mut ports: Vec<u16> = flows.iter().map(|f| f.listen_port).collect();
         ports.dedup();
         assert_eq!(ports, (6000..6008).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_queueing_cap_is_not_policed_by_netsim() {
+        let imp = Impairment::default()
+            .apply_spec("cap=1000@3+15,queue=200")
+            .unwrap();
+        assert_eq!(imp.cap_at(secs(4.0)), Some(1000));
+        assert_eq!(
+            imp.policer_at(secs(4.0)),
+            None,
+            "the shaper caps, not netsim"
+        );
+        assert_eq!(imp.cap_queue_bytes(), Some(25_000), "200 ms at 1000 kbit/s");
+        let rtp = imp.netsim("n".into(), true, secs(4.0));
+        assert_eq!(
+            rtp.props.iter().find(|p| p.0 == "max-kbps").unwrap().1,
+            "-1"
+        );
+        assert!(
+            imp.describe()
+                .contains("cap 1000 kbit/s per flow with a 200 ms queue")
+        );
+        assert_eq!(
+            Impairment::default()
+                .apply_spec("cap=800")
+                .unwrap()
+                .cap_queue_bytes(),
+            None
+        );
+        for bad in ["queue=0", "queue=9000", "queue=x"] {
+            assert!(Impairment::default().apply_spec(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
