@@ -14,8 +14,8 @@ use crate::error::{AppError, AppResult};
 /// video to PORT+4 and audio to PORT+6 (RTCP on each + 1). It prints the `videocall call` flags
 /// of both peers. Impairments are SPECs: comma-separated `loss=2` (%), `delay=20-40` (ms),
 /// `reorder=no`, `dup=1` (%), `cap=1000` (kbit/s per RTP flow; `cap=1000@5+20`: only from 5 s
-/// for 20 s), `outage=10+5` (drop everything
-/// from 10 s after the relay starts, for 5 s; repeatable).
+/// for 20 s), `queue=200` (the cap queues up to 200 ms instead of dropping at once),
+/// `outage=10+5` (drop everything from 10 s after the relay starts, for 5 s; repeatable).
 #[derive(Debug, Args)]
 pub struct RelayArgs {
     /// Address the relay receives on; the peers use it as their destination IP.
