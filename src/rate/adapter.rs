@@ -53,6 +53,14 @@ impl RateAdapter {
         }
     }
 
+    /// The random loss the loss-based controller has learnt the path to have (for logs).
+    pub fn loss_floor(&self) -> Option<f64> {
+        match self {
+            RateAdapter::Loss { controller, .. } => Some(controller.loss_floor()),
+            RateAdapter::Gcc { .. } => None,
+        }
+    }
+
     /// Reads the controller's input at time `now` (seconds) and returns the new target when it
     /// changed.
     pub fn tick(
@@ -69,9 +77,10 @@ impl RateAdapter {
                     .by_name("video-pay")
                     .and_then(|pay| feedback::sender_ssrc(&pay));
                 let report = ssrc.and_then(|ssrc| tap.latest(ssrc));
-                if let Some(kbps) = ssrc.and_then(|ssrc| feedback::sent_kbps(rtpbin, session, ssrc))
+                if let Some(sent) =
+                    ssrc.and_then(|ssrc| feedback::sent_stats(rtpbin, session, ssrc))
                 {
-                    controller.observe_sent_kbps(kbps);
+                    controller.observe_sent(sent);
                 }
                 controller.update(report, now);
             }

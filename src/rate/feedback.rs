@@ -6,12 +6,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use gst::glib;
 use gst::prelude::*;
 use rtcp_types::{Compound, Packet};
 
-use super::controller::Feedback;
+use super::controller::{Feedback, SentStats};
 
 /// The report blocks (about which SSRC, what it says) in one compound RTCP packet.
 pub fn report_blocks(data: &[u8]) -> Vec<(u32, Feedback)> {
@@ -31,6 +32,7 @@ pub fn report_blocks(data: &[u8]) -> Vec<(u32, Feedback)> {
             Feedback {
                 highest_seq: b.extended_sequence_number().into(),
                 lost,
+                received_at_s: None,
             },
         )
     };
@@ -44,10 +46,21 @@ pub fn report_blocks(data: &[u8]) -> Vec<(u32, Feedback)> {
         .collect()
 }
 
-/// Keeps the latest report block per SSRC from one session's incoming RTCP.
-#[derive(Clone, Default)]
+/// Keeps the latest report block per SSRC from one session's incoming RTCP, stamped with its
+/// arrival (seconds since the tap was attached).
+#[derive(Clone)]
 pub struct FeedbackTap {
     latest: Arc<Mutex<HashMap<u32, Feedback>>>,
+    attached: Instant,
+}
+
+impl Default for FeedbackTap {
+    fn default() -> FeedbackTap {
+        FeedbackTap {
+            latest: Arc::default(),
+            attached: Instant::now(),
+        }
+    }
 }
 
 impl FeedbackTap {
@@ -60,10 +73,18 @@ impl FeedbackTap {
             return tap;
         };
         let latest = tap.latest.clone();
+        let attached = tap.attached;
         internal.connect("on-receiving-rtcp", false, move |args| {
             let buffer = args[1].get::<gst::Buffer>().ok()?;
             let map = buffer.map_readable().ok()?;
-            let blocks = report_blocks(&map);
+            let at = attached.elapsed().as_secs_f64();
+            let blocks = report_blocks(&map).into_iter().map(|(ssrc, fb)| {
+                let stamped = Feedback {
+                    received_at_s: Some(at),
+                    ..fb
+                };
+                (ssrc, stamped)
+            });
             if let Ok(mut latest) = latest.lock() {
                 latest.extend(blocks);
             }
@@ -78,8 +99,9 @@ impl FeedbackTap {
     }
 }
 
-/// The bit rate (kbit/s) rtpsession measures for our sender `ssrc` in `session`.
-pub fn sent_kbps(rtpbin: &gst::Element, session: u32, ssrc: u32) -> Option<f64> {
+/// What rtpsession measures of our sender `ssrc` in `session`: its bit rate and mean packet
+/// size.
+pub fn sent_stats(rtpbin: &gst::Element, session: u32, ssrc: u32) -> Option<SentStats> {
     let session =
         rtpbin.emit_by_name::<Option<glib::Object>>("get-internal-session", &[&session])?;
     let stats = session.property::<gst::Structure>("stats");
@@ -88,8 +110,16 @@ pub fn sent_kbps(rtpbin: &gst::Element, session: u32, ssrc: u32) -> Option<f64> 
         .iter()
         .filter_map(|v| v.get::<gst::Structure>().ok())
         .find(|s| s.get::<u32>("ssrc").ok() == Some(ssrc))
-        .and_then(|s| s.get::<u64>("bitrate").ok())
-        .map(|bps| bps as f64 / 1000.0)
+        .and_then(|s| {
+            let kbps = s.get::<u64>("bitrate").ok()? as f64 / 1000.0;
+            let octets = s.get::<u64>("octets-sent").ok();
+            let packets = s.get::<u64>("packets-sent").ok().filter(|n| *n > 0);
+            let mean_packet_bytes = octets.zip(packets).map(|(o, n)| o as f64 / n as f64);
+            Some(SentStats {
+                kbps,
+                mean_packet_bytes,
+            })
+        })
 }
 
 /// The SSRC our video payloader sends with.
@@ -125,7 +155,8 @@ mod tests {
                 0xabcd,
                 Feedback {
                     highest_seq: 70_000,
-                    lost: -2
+                    lost: -2,
+                    received_at_s: None,
                 }
             )
         );
