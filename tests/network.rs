@@ -120,6 +120,12 @@ fn two_percent_loss_is_repaired_and_video_keeps_its_frame_rate() {
         assert_lost_and_repaired(side, last, "rtx_repaired");
         let fps = fps_between(snaps, 3.0, elapsed(last) - 0.1);
         assert!(fps >= 20.0, "{side}: {fps:.1} frames/s at 2% loss");
+        // Random loss that retransmission repairs is no reason to send less.
+        let lowest = snaps
+            .iter()
+            .map(|s| num(s, "video", "send_target_kbps"))
+            .fold(f64::INFINITY, f64::min);
+        assert!(lowest >= 1900.0, "{side}: the rate fell to {lowest} kbit/s");
     }
 }
 
@@ -170,25 +176,43 @@ fn video_resumes_after_a_three_second_outage() {
 }
 
 #[test]
-fn a_capped_link_makes_the_loss_based_controller_lower_its_bit_rate() {
+fn the_loss_based_controller_goes_under_a_capped_link_and_stays_there() {
     let _guard = media_lock();
-    let (a, b, _) = call_through("cap=800", 12.0, &["--rate-control", "loss"]);
+    // Capped from 2 s (relay time; the peers start ~0.3 s later).
+    let (a, b, _) = call_through("cap=1000@2+30", 14.0, &["--rate-control", "loss"]);
     for (side, snaps) in [("A", &a), ("B", &b)] {
-        // The controller reacts to the cap: its target falls well under the 2 Mbit/s it
-        // started at. (Whether it then stays under the cap is a benchmark figure, not a
-        // pass/fail one: see docs/benchmarks-network.md; it does not always, yet.)
-        let lowest = snaps
-            .iter()
-            .filter(|s| elapsed(s) >= 2.0)
-            .map(|s| num(s, "video", "send_target_kbps"))
-            .fold(f64::INFINITY, f64::min);
+        let targets = |from: f64, to: f64| {
+            snaps
+                .iter()
+                .filter(move |s| (from..=to).contains(&elapsed(s)))
+                .map(|s| num(s, "video", "send_target_kbps"))
+        };
+        let all: Vec<f64> = targets(0.0, 99.0).collect();
+        // Under the cap within 5 s of it (the bound; measured 1.3–2.8 s) ...
         assert!(
-            lowest <= 1000.0,
-            "{side}: lowest target {lowest} kbit/s for an 800 kbit/s link"
+            targets(2.0, 7.0).any(|kbps| kbps <= 1000.0),
+            "{side}: never under the 1000 kbit/s cap within 5 s: {all:?}"
         );
-        let last = snaps.last().unwrap();
+        // ... and no more than a slow probe above it afterwards (it climbs 1.5 %/s from 90 %
+        // of what the link delivered).
+        assert!(
+            targets(7.0, 99.0).all(|kbps| kbps <= 1100.0),
+            "{side}: back over the cap: {all:?}"
+        );
+        // The peer's loss from 5 s after the cap on: the target is < 2 % (measured 0.00 %);
+        // 5 % catches a controller that keeps crossing the cap.
+        let peer = if side == "A" { &b } else { &a };
+        let (from, last) = (at(peer, 7.3), peer.last().unwrap());
+        let lost = num(last, "video", "packets_lost") - num(from, "video", "packets_lost");
+        let got = num(last, "video", "packets_received") - num(from, "video", "packets_received");
+        let loss = lost / (lost + got);
+        assert!(
+            loss < 0.05,
+            "{side} sends: {:.1} % lost under the cap",
+            100.0 * loss
+        );
         let fps = fps_between(snaps, 7.0, elapsed(last) - 0.1);
-        assert!(fps >= 10.0, "{side}: {fps:.1} frames/s under the cap");
+        assert!(fps >= 15.0, "{side}: {fps:.1} frames/s under the cap");
     }
 }
 

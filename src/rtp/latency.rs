@@ -42,8 +42,12 @@ const SRTT_GAIN: f64 = 1.0 / 16.0;
 const RTTVAR_GAIN: f64 = 1.0 / 8.0;
 
 /// RFC 6298's smoothed round trip and mean deviation. A sample equal to the previous one is the
-/// same RTCP report read again and is skipped. RTTVAR starts at 0 (not RFC 6298's R/2): the
-/// jitter buffer would otherwise open at 2.5 RTT and, since it shrinks only slowly, stay there.
+/// same RTCP report read again and is skipped. For the first [`YOUNG_SAMPLES`] samples SRTT and
+/// RTTVAR are the plain mean and mean deviation of the samples so far; then they follow
+/// RFC 6298's smoothing from there. Smoothing from the first sample (RTTVAR 0, or RFC 6298's
+/// R/2) took about ten seconds to reach the path's spread: the jitter buffer sat at 112–141 ms
+/// where 5 % loss over 20–60 ms needed ~160, and most frames a 40 s call lost were lost then
+/// (docs/benchmarks-network.md, "Fourth round").
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct RttEstimator {
     srtt_ms: Option<f64>,
@@ -51,7 +55,14 @@ pub struct RttEstimator {
     last_sample: Option<f64>,
     /// The largest recent sample, forgotten by [`PEAK_DECAY_MS`] per sample.
     peak_ms: f64,
+    /// The first samples, while there are fewer than [`YOUNG_SAMPLES`].
+    young: [f64; YOUNG_SAMPLES],
+    samples: usize,
 }
+
+/// How many samples the estimator takes as plain statistics before it smooths (RTCP gives
+/// about two a second).
+pub const YOUNG_SAMPLES: usize = 16;
 
 /// How fast the recent peak round trip is forgotten, per sample (RTCP gives about two a
 /// second): 20 ms in about 10 s.
@@ -65,13 +76,25 @@ impl RttEstimator {
         }
         self.last_sample = Some(rtt_ms);
         self.peak_ms = rtt_ms.max(self.peak_ms - PEAK_DECAY_MS);
-        match self.srtt_ms {
-            None => self.srtt_ms = Some(rtt_ms),
-            Some(srtt) => {
-                self.rttvar_ms += RTTVAR_GAIN * ((srtt - rtt_ms).abs() - self.rttvar_ms);
-                self.srtt_ms = Some(srtt + SRTT_GAIN * (rtt_ms - srtt));
-            }
+        if self.samples < YOUNG_SAMPLES {
+            self.young[self.samples] = rtt_ms;
+            self.samples += 1;
+            let seen = &self.young[..self.samples];
+            let mean = seen.iter().sum::<f64>() / seen.len() as f64;
+            self.srtt_ms = Some(mean);
+            self.rttvar_ms = seen.iter().map(|s| (s - mean).abs()).sum::<f64>() / seen.len() as f64;
+            return;
         }
+        if let Some(srtt) = self.srtt_ms {
+            self.rttvar_ms += RTTVAR_GAIN * ((srtt - rtt_ms).abs() - self.rttvar_ms);
+            self.srtt_ms = Some(srtt + SRTT_GAIN * (rtt_ms - srtt));
+        }
+    }
+
+    /// Still taking the first samples as plain statistics.
+    #[cfg(test)]
+    pub fn is_young(&self) -> bool {
+        self.samples < YOUNG_SAMPLES
     }
 
     /// The time a resend needs, with room for the path's variation: `SRTT + 2 × RTTVAR`
@@ -232,7 +255,7 @@ mod tests {
         // SRTT 60, no deviation yet, jitter 5 ms: 60 + 2 × 5 + 8.
         assert_eq!(g.update(path(60.0, 5.0, 3), 1.0), Some(78));
         assert_eq!(
-            g.update(path(62.0, 5.0, 4), 2.0),
+            g.update(path(61.0, 5.0, 4), 2.0),
             None,
             "small changes are ignored"
         );
@@ -242,15 +265,15 @@ mod tests {
     }
 
     #[test]
-    fn rtt_estimate_is_smoothed_and_skips_repeated_readings() {
+    fn rtt_estimate_starts_from_the_samples_then_is_smoothed_and_skips_repeated_readings() {
         let mut rtt = RttEstimator::default();
         assert_eq!(rtt.resend_time_ms(), None);
         rtt.observe(60.0);
         rtt.observe(60.0);
         assert_eq!(rtt.resend_time_ms(), Some(60.0));
-        // One slow report: SRTT moves a sixteenth of the way, RTTVAR an eighth of the deviation.
+        // Young: the plain mean (100) and mean deviation (40) of the samples so far.
         rtt.observe(140.0);
-        assert_eq!(rtt.resend_time_ms(), Some(65.0 + 2.0 * 10.0));
+        assert_eq!(rtt.resend_time_ms(), Some(100.0 + 2.0 * 40.0));
         assert_eq!(
             rtt.peak_ms(),
             Some(140.0),
@@ -258,12 +281,22 @@ mod tests {
         );
         // The same report read again changes nothing.
         rtt.observe(140.0);
-        assert_eq!(rtt.resend_time_ms(), Some(85.0));
-        // A steady path lets the deviation decay.
-        for i in 0u32..40 {
-            rtt.observe(60.0 + f64::from(i % 2));
+        assert_eq!(rtt.resend_time_ms(), Some(180.0));
+        // A path of 40–120 ms (5 % loss, 20–60 ms each way): the spread is known from the
+        // first samples on, not only after ten seconds of smoothing.
+        let mut path = RttEstimator::default();
+        let samples = [80.0, 100.0, 60.0, 110.0, 70.0, 90.0];
+        for s in samples {
+            path.observe(s);
         }
-        assert!(rtt.resend_time_ms().unwrap() < 70.0);
+        assert!(path.is_young());
+        assert_eq!(path.resend_time_ms(), Some(85.0 + 2.0 * 15.0));
+        // Grown up: RFC 6298's smoothing from there. A steady path lets the deviation decay.
+        for i in 0u32..80 {
+            path.observe(60.0 + f64::from(i % 2));
+        }
+        assert!(!path.is_young());
+        assert!(path.resend_time_ms().unwrap() < 70.0);
     }
 
     #[test]
