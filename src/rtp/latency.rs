@@ -8,7 +8,8 @@
 //!   `max(base, 3 × jitter + 10 ms)`.
 //! * With loss in the last `LOSS_MEMORY_S`: also at least `SRTT + 2 × RTTVAR + 2 × jitter + 8 ms`
 //!   and `peak RTT + 15 ms`. SRTT and RTTVAR are RFC 6298's smoothed round trip and its mean
-//!   deviation (with half its gains) over the RTT samples from RTCP; `jitter` is RFC 3550's
+//!   deviation (with half its gains) over the RTT samples from RTCP, starting from the plain
+//!   mean and mean deviation of the first [`YOUNG_SAMPLES`]; `jitter` is RFC 3550's
 //!   interarrival jitter, for the wait before a loss shows (the next packet's own delay); the
 //!   recent peak covers the first seconds, before RTTVAR has grown to the path's spread.
 //!   Chosen from `videocall bench` runs at 2 % loss, 20–40 ms each way, and 5 % loss, 20–60 ms
@@ -58,7 +59,14 @@ pub struct RttEstimator {
     /// The first samples, while there are fewer than [`YOUNG_SAMPLES`].
     young: [f64; YOUNG_SAMPLES],
     samples: usize,
+    /// A sample far above SRTT, held back until the next one says whether the path changed.
+    suspect: Option<f64>,
 }
+
+/// A sample this many times SRTT is taken only when the next one is as slow: one stray reading
+/// would otherwise hold the jitter buffer near its maximum for minutes (the recent peak decays
+/// by [`PEAK_DECAY_MS`] a sample). Seen once in sixteen 5 % runs: a buffer at 400 ms all call.
+const OUTLIER_FACTOR: f64 = 3.0;
 
 /// How many samples the estimator takes as plain statistics before it smooths (RTCP gives
 /// about two a second).
@@ -75,6 +83,24 @@ impl RttEstimator {
             return;
         }
         self.last_sample = Some(rtt_ms);
+        if let Some(srtt) = self.srtt_ms
+            && rtt_ms > OUTLIER_FACTOR * srtt
+        {
+            match self.suspect.take() {
+                // Two slow samples in a row: the path did change; take both.
+                Some(first) => self.take(first),
+                None => {
+                    self.suspect = Some(rtt_ms);
+                    return;
+                }
+            }
+        } else {
+            self.suspect = None;
+        }
+        self.take(rtt_ms);
+    }
+
+    fn take(&mut self, rtt_ms: f64) {
         self.peak_ms = rtt_ms.max(self.peak_ms - PEAK_DECAY_MS);
         if self.samples < YOUNG_SAMPLES {
             self.young[self.samples] = rtt_ms;
@@ -282,6 +308,17 @@ mod tests {
         // The same report read again changes nothing.
         rtt.observe(140.0);
         assert_eq!(rtt.resend_time_ms(), Some(180.0));
+        // One stray reading far above SRTT is held back; a second one in a row is the path.
+        let mut stray = RttEstimator::default();
+        stray.observe(80.0);
+        stray.observe(900.0);
+        assert_eq!(stray.resend_time_ms(), Some(80.0));
+        assert_eq!(stray.peak_ms(), Some(80.0));
+        stray.observe(82.0);
+        stray.observe(800.0);
+        stray.observe(810.0);
+        assert!(stray.resend_time_ms().unwrap() > 400.0);
+        assert_eq!(stray.peak_ms(), Some(810.0));
         // A path of 40–120 ms (5 % loss, 20–60 ms each way): the spread is known from the
         // first samples on, not only after ten seconds of smoothing.
         let mut path = RttEstimator::default();
@@ -318,7 +355,10 @@ mod tests {
     fn jitter_alone_grows_it_and_the_maximum_holds() {
         let mut g = LatencyGovernor::new(40);
         assert_eq!(g.update(path(10.0, 20.0, 0), 0.0), Some(70));
-        assert_eq!(g.update(path(900.0, 50.0, 10), 1.0), Some(MAX_MS));
+        // A round trip 90 times the last is held back once (jitter alone: 3 × 50 + 10)...
+        assert_eq!(g.update(path(900.0, 50.0, 10), 1.0), Some(160));
+        // ...and taken when the next report says the same.
+        assert_eq!(g.update(path(901.0, 50.0, 11), 1.5), Some(MAX_MS));
         assert_eq!(g.current_ms(), MAX_MS);
         let mut big = LatencyGovernor::new(600);
         assert_eq!(
