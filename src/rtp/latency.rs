@@ -65,8 +65,8 @@ pub struct RttEstimator {
 
 /// A sample this many times SRTT is taken only when the next one is as slow: one stray reading
 /// would otherwise hold the jitter buffer near its maximum for minutes (the recent peak decays
-/// by [`PEAK_DECAY_MS`] a sample). One 5 % run of sixteen here kept its buffer at the 400 ms
-/// maximum all call (cause not traced: the log was not kept); this guards that path.
+/// by [`PEAK_DECAY_MS`] a sample). One 5 % run here kept its buffer at the 400 ms maximum all
+/// call (cause not traced: its log was not kept); this guards that path.
 const OUTLIER_FACTOR: f64 = 3.0;
 
 /// How many samples the estimator takes as plain statistics before it smooths (RTCP gives
