@@ -151,10 +151,9 @@ fn run_relay(args: &relay::args::RelayArgs) -> AppResult<()> {
     media::build::init_and_check(&["udpsrc", "netsim", "udpsink"])?;
     let relay = relay::Relay::build(&plan)?;
     eprintln!(
-        "videocall relay: on {} ports {}-{}; A to B: {}; B to A: {}",
+        "videocall relay: on {} {}; A to B: {}; B to A: {}",
         plan.listen_ip,
-        plan.base,
-        plan.base + 7,
+        plan.ports_text(),
         plan.a_to_b.describe(),
         plan.b_to_a.describe()
     );

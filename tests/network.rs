@@ -206,9 +206,13 @@ fn the_loss_based_controller_goes_under_a_capped_link_and_stays_there() {
         let lost = num(last, "video", "packets_lost") - num(from, "video", "packets_lost");
         let got = num(last, "video", "packets_received") - num(from, "video", "packets_received");
         let loss = lost / (lost + got);
+        let peer_lost: Vec<(f64, f64)> = peer
+            .iter()
+            .map(|s| (elapsed(s), num(s, "video", "packets_lost")))
+            .collect();
         assert!(
             loss < 0.05,
-            "{side} sends: {:.1} % lost under the cap",
+            "{side} sends: {:.1} % lost under the cap; targets {all:?}; peer's lost {peer_lost:?}",
             100.0 * loss
         );
         let fps = fps_between(snaps, 7.0, elapsed(last) - 0.1);

@@ -50,32 +50,11 @@ pub struct BenchArgs {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// Impairments as for `videocall relay` (A is the peer started first): with any of them the
-    /// call goes through a `videocall relay` child, in plain RTP.
+    /// call goes through a `videocall relay` child (encrypted like any other bench call).
     #[command(flatten)]
     pub network: ImpairmentArgs,
     #[command(flatten)]
     pub media: MediaArgs,
-}
-
-/// Why an impaired bench is not encrypted (printed and kept in the JSON's `protection`).
-const PLAIN_THROUGH_RELAY: &str =
-    "plain RTP (through the relay: SRTP keys are bound to ports, which the relay changes)";
-
-/// The forwarded flags of an impaired run: the peers must send plain RTP through the relay.
-fn plain_for_relay(forwarded: Vec<String>) -> Vec<String> {
-    let mut out = Vec::with_capacity(forwarded.len() + 1);
-    let mut args = forwarded.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--insecure" => {}
-            "--passphrase-file" => {
-                args.next();
-            }
-            _ => out.push(arg),
-        }
-    }
-    out.push("--insecure".into());
-    out
 }
 
 /// The `call` flags that carry the bench's media options to both peers. Sources default to
@@ -196,13 +175,11 @@ impl Drop for WorkDir {
 
 /// Runs the bench: prints the table, writes the JSON document when asked.
 pub fn run(args: &BenchArgs) -> AppResult<()> {
-    let mut forwarded = forwarded_args(&args.media)?;
-    let (mut protected_as, mut env) = protection(&args.media)?;
+    let forwarded = forwarded_args(&args.media)?;
+    let (protected_as, env) = protection(&args.media)?;
     let network = args.network.any().then_some(&args.network);
     if let Some(network) = network {
         network.directions()?;
-        forwarded = plain_for_relay(forwarded);
-        (protected_as, env) = (PLAIN_THROUGH_RELAY.to_string(), Vec::new());
     }
     // Frame integrity needs the numbered test pictures, and costs about 2 % of a core per
     // peer (PSNR of every frame): measured only through the relay, where frames get damaged,
@@ -266,7 +243,7 @@ fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64)> {
     } = *setup;
     let exe = std::env::current_exe()
         .map_err(|e| AppError::Media(format!("bench: cannot find this program: {e}")))?;
-    // 16 ports: the peers' 8, then the relay's 8 if there is one.
+    // 16 ports: the peers' 8, then 8 a relay without mirrored ports would take.
     let base = free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 16)?;
     let (mut a_ends, mut b_ends) = loopback_pair(base);
     let mut relay = None;
@@ -274,9 +251,9 @@ fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64)> {
         let (plan, a, b) = runner::through_relay(&a_ends, &b_ends, base + 8, network)?;
         (a_ends, b_ends) = (a, b);
         eprintln!(
-            "videocall bench: through a relay on 127.0.0.1 ports {}-{}; A to B: {}; B to A: {}; {PLAIN_THROUGH_RELAY}",
-            plan.base,
-            plan.base + 7,
+            "videocall bench: through a relay on {} {}; A to B: {}; B to A: {}",
+            plan.listen_ip,
+            plan.ports_text(),
             plan.a_to_b.describe(),
             plan.b_to_a.describe()
         );
@@ -446,17 +423,16 @@ mod tests {
     }
 
     #[test]
-    fn an_impaired_bench_runs_its_peers_in_plain_rtp_through_the_relay() {
+    fn an_impaired_bench_runs_its_peers_through_a_mirrored_relay_and_keeps_srtp() {
         let w =
             Wrap::try_parse_from(["x", "--passphrase-file", "/tmp/p", "--both", "loss=2"]).unwrap();
         assert!(w.bench.network.any());
-        let plain = plain_for_relay(forwarded_args(&w.bench.media).unwrap());
-        let joined = plain.join(" ");
-        assert!(joined.ends_with("--insecure"), "{joined}");
-        assert!(!joined.contains("--passphrase-file"), "{joined}");
-        assert_eq!(plain.iter().filter(|a| *a == "--insecure").count(), 1);
+        let joined = forwarded_args(&w.bench.media).unwrap().join(" ");
+        assert!(joined.contains("--passphrase-file /tmp/p"), "{joined}");
+        assert!(!joined.contains("--insecure"), "{joined}");
 
-        let (a, b) = loopback_pair(30_000);
+        let (a0, b0) = loopback_pair(30_000);
+        let (a, b) = (a0, b0);
         let (plan, a, b) = runner::through_relay(&a, &b, 30_008, &w.bench.network).unwrap();
         assert_eq!(plan.a_to_b.loss_pct, 2.0);
         // Each peer sends to the relay and still receives on its own ports.
@@ -474,12 +450,20 @@ mod tests {
         };
         assert_eq!(flags(&a), plan.peer_flags(false));
         assert_eq!(flags(&b), plan.peer_flags(true));
+        // Mirrored: each peer sends to the port its peer receives on, as in a direct call, so
+        // both derive the same SRTP keys as they would without the relay.
+        assert_eq!(a.video.dest_rtp, b0.video.recv_rtp);
+        assert_eq!(b.audio.dest_rtp, a0.audio.recv_rtp);
+        assert_eq!(a.remote_ip, std::net::IpAddr::from(runner::RELAY_IP));
         let relay = runner::relay_args(&plan, &w.bench.network, Duration::from_secs(3)).join(" ");
         assert!(
-            relay.starts_with("relay --listen-ip 127.0.0.1 --port 30008"),
+            relay.starts_with("relay --listen-ip 127.0.0.2 --port 30008"),
             "{relay}"
         );
-        assert!(relay.ends_with("--duration 3.000 --both loss=2"), "{relay}");
+        assert!(
+            relay.ends_with("--duration 3.000 --mirror-ports --both loss=2"),
+            "{relay}"
+        );
 
         let w = Wrap::try_parse_from(["x", "--b-to-a", "delay=9-1"]).unwrap();
         let (a, b) = loopback_pair(30_000);

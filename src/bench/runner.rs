@@ -97,12 +97,21 @@ pub fn relay_args(plan: &RelayPlan, network: &ImpairmentArgs, duration: Duration
     ] {
         args.extend([flag.to_string(), value]);
     }
+    if plan.mirror_ports {
+        args.push("--mirror-ports".into());
+    }
     args.extend(network.relay_flags());
     args
 }
 
+/// The address of the bench's relay: a loopback address of its own, so that it can listen on
+/// the peers' port numbers (mirrored ports: the SRTP keys, named by the receiving port, match
+/// through it as in a direct call).
+pub const RELAY_IP: std::net::Ipv4Addr = std::net::Ipv4Addr::new(127, 0, 0, 2);
+
 /// The relay plan between two loopback peers, and the peers' endpoints changed to send to it.
-/// The relay takes the 8 ports from `relay_base`.
+/// The relay listens on [`RELAY_IP`] at the peers' own port numbers (`relay_base` only names
+/// the 8 ports an unmirrored relay would take).
 pub fn through_relay(
     a: &Endpoints,
     b: &Endpoints,
@@ -116,8 +125,9 @@ pub fn through_relay(
         audio_port: e.audio.recv_rtp,
     };
     let plan = RelayPlan {
-        listen_ip: a.remote_ip,
+        listen_ip: RELAY_IP.into(),
         base: relay_base,
+        mirror_ports: true,
         a: address(a),
         b: address(b),
         a_to_b,

@@ -314,8 +314,8 @@ impl Peer {
         if let Some(after) = rate.tick(&self.pipeline, &self.rtpbin, session, now)
             && let Some(encoder) = self.pipeline.by_name("video-enc")
         {
-            let loss_floor = rate.loss_floor();
-            tracing::info!(before, after, ?loss_floor, "video bit rate");
+            let (loss_floor, window) = rate.loss_view().unzip();
+            tracing::info!(before, after, ?loss_floor, ?window, "video bit rate");
             encoder.set_property("bitrate", after);
         }
     }

@@ -53,10 +53,13 @@ impl RateAdapter {
         }
     }
 
-    /// The random loss the loss-based controller has learnt the path to have (for logs).
-    pub fn loss_floor(&self) -> Option<f64> {
+    /// What the loss-based controller made of its last window, for logs: the loss floor it has
+    /// learnt, and the delivered rate (kbit/s) over the report interval (s).
+    pub fn loss_view(&self) -> Option<(f64, Option<(f64, f64)>)> {
         match self {
-            RateAdapter::Loss { controller, .. } => Some(controller.loss_floor()),
+            RateAdapter::Loss { controller, .. } => {
+                Some((controller.loss_floor(), controller.last_window()))
+            }
             RateAdapter::Gcc { .. } => None,
         }
     }

@@ -50,11 +50,13 @@ const SLOW_GROWTH_PER_S: f64 = 0.015;
 const CEILING_MEMORY_S: f64 = 20.0;
 const DECREASE_HOLD_S: f64 = 2.5;
 /// The new rate after congestion, as a share of what the link delivered.
-const DECREASE: f64 = 0.9;
+const DECREASE: f64 = 0.85;
+/// Congested windows this close to the last decrease belong to the same congestion.
+const EPISODE_S: f64 = 3.0;
 /// Above this share of the ceiling, loss is the link's, and growth is slow.
-const NEAR_CEILING: f64 = 0.85;
+const NEAR_CEILING: f64 = 0.8;
 /// A rate this far above the ceiling without loss: the link got better.
-const FORGET_ABOVE: f64 = 1.1;
+const FORGET_ABOVE: f64 = 1.05;
 /// How much of each calm window's loss goes into the loss floor (about eight windows).
 const FLOOR_GAIN: f64 = 1.0 / 8.0;
 
@@ -100,6 +102,8 @@ pub struct RateController {
     sent: Option<SentStats>,
     /// The path's random loss, learnt from windows without congestion.
     loss_floor: f64,
+    /// The delivered rate of the last window that decided something, and its length (logs).
+    last_window: Option<(f64, f64)>,
 }
 
 impl RateController {
@@ -113,6 +117,7 @@ impl RateController {
             last_decrease: None,
             sent: None,
             loss_floor: 0.0,
+            last_window: None,
         }
     }
 
@@ -126,6 +131,11 @@ impl RateController {
         self.loss_floor
     }
 
+    /// The delivered rate (kbit/s) and the report interval (s) of the last window (for logs).
+    pub fn last_window(&self) -> Option<(f64, f64)> {
+        self.last_window
+    }
+
     /// What is leaving us now (RTP session statistics).
     pub fn observe_sent(&mut self, sent: SentStats) {
         self.sent = (sent.kbps > 0.0).then_some(sent);
@@ -136,10 +146,7 @@ impl RateController {
     /// reports came; else what we sent less what was lost.
     fn delivered_kbps(&self, prev: &Feedback, fb: &Feedback, p: f64, tick_dt: f64) -> (f64, bool) {
         let received = (fb.highest_seq - prev.highest_seq) as f64 * (1.0 - p);
-        let dt = match (fb.received_at_s, prev.received_at_s) {
-            (Some(now), Some(then)) if now > then => now - then,
-            _ => tick_dt,
-        };
+        let dt = report_interval(prev, fb, tick_dt);
         match self.sent.and_then(|s| s.mean_packet_bytes) {
             Some(bytes) if dt > 0.0 => (received * bytes * 8.0 / 1000.0 / dt, true),
             _ => (
@@ -190,6 +197,7 @@ impl RateController {
             self.loss_floor += FLOOR_GAIN * (p.min(CONGESTED_LOSS) - self.loss_floor);
         }
         let (delivered, counted) = self.delivered_kbps(&prev, &fb, p, dt);
+        self.last_window = Some((delivered, report_interval(&prev, &fb, dt)));
         // The peer's count is the link's rate whenever the packets were sent, so a report from
         // before a decrease only repeats it; an estimate from our send rate would cut again.
         let holding = !counted
@@ -199,10 +207,20 @@ impl RateController {
         let new = if congested && !holding {
             // Never above the current target: the estimate can lag, and a "decrease" from a
             // lagging one once raised the target by half.
-            let ceiling = delivered.min(rate / DECREASE);
+            let measured = delivered.min(rate / DECREASE);
+            // One congestion brings several congested windows (the encoder drains at the old
+            // rate for a while); each short window's count is off by up to ±10 % (report
+            // timing, key frames), so the episode's ceiling is the least of them.
+            let episode = self
+                .last_decrease
+                .is_some_and(|t| now - t < EPISODE_S);
+            let ceiling = match self.ceiling {
+                Some((c, _)) if episode => c.min(measured),
+                _ => measured,
+            };
             self.ceiling = Some((ceiling, now));
             self.last_decrease = Some(now);
-            DECREASE * ceiling
+            (DECREASE * ceiling).min(rate)
         } else if excess >= CLEAN_LOSS {
             rate
         } else {
@@ -223,6 +241,14 @@ impl RateController {
             f64::from(self.limits.max_kbps),
         );
         self.rate_kbps()
+    }
+}
+
+/// The time between two reports' arrivals, or the ticks' spacing when unknown.
+fn report_interval(prev: &Feedback, fb: &Feedback, tick_dt: f64) -> f64 {
+    match (fb.received_at_s, prev.received_at_s) {
+        (Some(now), Some(then)) if now > then => now - then,
+        _ => tick_dt,
     }
 }
 
@@ -276,6 +302,10 @@ mod tests {
         };
         c.update(Some(fb), 0.0);
         (c, 0.0, fb)
+    }
+
+    fn kbps(rate: f64) -> u32 {
+        rate.round() as u32
     }
 
     /// One report `dt` after the last, with `expected` packets of which `lost` were lost.
@@ -345,8 +375,9 @@ mod tests {
             mean_packet_bytes: Some(PACKET_BYTES),
         });
         // 200 packets of 1 kB in 0.5 s, half lost: 1600 kbit/s delivered.
-        assert_eq!(c.update(Some(report(&mut fb, 200, 100, 0.5)), 0.5), 1440);
-        assert_eq!(c.update(Some(report(&mut fb, 200, 100, 0.5)), 1.0), 1440);
+        let cut = kbps(DECREASE * 1600.0);
+        assert_eq!(c.update(Some(report(&mut fb, 200, 100, 0.5)), 0.5), cut);
+        assert_eq!(c.update(Some(report(&mut fb, 200, 100, 0.5)), 1.0), cut);
         assert!(c.update(Some(report(&mut fb, 200, 100, 2.0)), 3.0) < 500);
     }
 
@@ -359,7 +390,10 @@ mod tests {
             kbps: 1900.0,
             mean_packet_bytes: Some(PACKET_BYTES),
         });
-        assert_eq!(c.update(Some(report(&mut fb, 250, 125, 1.0)), 0.5), 900);
+        assert_eq!(
+            c.update(Some(report(&mut fb, 250, 125, 1.0)), 0.5),
+            kbps(DECREASE * 1000.0)
+        );
     }
 
     #[test]
@@ -369,7 +403,10 @@ mod tests {
             kbps: 1600.0,
             mean_packet_bytes: None,
         });
-        assert_eq!(c.update(Some(report(&mut fb, 200, 100, 1.0)), 1.0), 720);
+        assert_eq!(
+            c.update(Some(report(&mut fb, 200, 100, 1.0)), 1.0),
+            kbps(DECREASE * 800.0)
+        );
     }
 
     #[test]
@@ -379,9 +416,10 @@ mod tests {
             kbps: 2000.0,
             mean_packet_bytes: Some(PACKET_BYTES),
         });
-        assert_eq!(c.update(Some(report(&mut fb, 200, 100, 0.8)), 1.0), 900);
+        let cut = kbps(DECREASE * 1000.0);
+        assert_eq!(c.update(Some(report(&mut fb, 200, 100, 0.8)), 1.0), cut);
         // Reports whose timing makes the link look faster than our target: 30 % loss.
-        assert_eq!(c.update(Some(report(&mut fb, 200, 60, 0.1)), 4.0), 900);
+        assert_eq!(c.update(Some(report(&mut fb, 200, 60, 0.1)), 4.0), cut);
     }
 
     #[test]
@@ -406,6 +444,27 @@ mod tests {
         // Counters went backwards: a new baseline, no decision.
         assert_eq!(c.update(at(10, 0), 1.5), 2000);
         assert_eq!(c.update(at(110, 1), 2.0), 2000);
+    }
+
+    #[test]
+    fn one_congestion_keeps_the_least_of_its_windows() {
+        let (mut c, _, mut fb) = start();
+        c.observe_sent(SentStats {
+            kbps: 2000.0,
+            mean_packet_bytes: Some(PACKET_BYTES),
+        });
+        // The encoder still drains at the old rate: three congested windows in a row, each
+        // 125 packets of 1 kB received (1000 kbit), read over 1 s, 0.9 s (1111 kbit/s: noise)
+        // and 1.06 s (943 kbit/s).
+        let first = c.update(Some(report(&mut fb, 250, 125, 1.0)), 1.0);
+        assert_eq!(first, kbps(DECREASE * 1000.0));
+        let noisy = c.update(Some(report(&mut fb, 250, 125, 0.9)), 2.0);
+        assert_eq!(noisy, first, "a higher reading of the same congestion changes nothing");
+        let lower = c.update(Some(report(&mut fb, 250, 125, 1.06)), 3.0);
+        assert_eq!(lower, kbps(DECREASE * 1000.0 / 1.06));
+        // Much later, a new congestion is measured afresh.
+        let later = c.update(Some(report(&mut fb, 2000, 1000, 8.0)), 11.0);
+        assert!(later <= lower);
     }
 
     /// A policer like the relay's (token bucket of 250 ms at the cap) in front of an encoder

@@ -24,6 +24,12 @@ pub struct RelayArgs {
     /// First of the relay's 8 UDP ports (even).
     #[arg(long, value_name = "PORT", default_value_t = 6000)]
     pub port: u16,
+    /// Listen on the peers' own port numbers instead of --port's 8: each peer sends to the port
+    /// its peer receives on, as in a direct call, which an SRTP call needs (its keys are named
+    /// by the receiving port). --listen-ip must then be an address of the relay's own, e.g.
+    /// 127.0.0.2 with both peers on 127.0.0.1.
+    #[arg(long)]
+    pub mirror_ports: bool,
     /// Peer A's address.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub a_ip: IpAddr,
@@ -110,6 +116,7 @@ impl RelayArgs {
         let plan = RelayPlan {
             listen_ip: self.listen_ip,
             base: self.port,
+            mirror_ports: self.mirror_ports,
             a: PeerAddress {
                 ip: self.a_ip,
                 video_port: self.a_video_port,

@@ -93,6 +93,9 @@ impl Relay {
                 props: vec![
                     ("host", flow.dest_ip.to_string()),
                     ("port", flow.dest_port.to_string()),
+                    // Send from the address the peers send to: they take datagrams from their
+                    // "destination IP" only.
+                    ("bind-address", plan.listen_ip.to_string()),
                     // Forward at once: netsim already decided when each packet leaves.
                     ("sync", "false".into()),
                     ("async", "false".into()),
@@ -144,9 +147,8 @@ impl Relay {
         if self.pipeline.set_state(gst::State::Playing).is_err() {
             let _ = self.pipeline.set_state(gst::State::Null);
             return Err(AppError::Network(format!(
-                "the relay could not bind its ports {}-{} on {}",
-                self.plan.base,
-                self.plan.base + 7,
+                "the relay could not bind its {} on {}",
+                self.plan.ports_text(),
                 self.plan.listen_ip
             )));
         }

@@ -327,8 +327,12 @@ pub struct RelayPlan {
     /// The address the relay receives on (the peers' "destination IP").
     pub listen_ip: IpAddr,
     /// First of the relay's 8 ports: A sends video to `base`, audio to `base + 2`; B sends video
-    /// to `base + 4`, audio to `base + 6` (RTCP on each + 1).
+    /// to `base + 4`, audio to `base + 6` (RTCP on each + 1). Unused with `mirror_ports`.
     pub base: u16,
+    /// Listen on the peers' own port numbers instead: a peer sends to the port its peer
+    /// receives on, as in a direct call, so an SRTP call's keys (named by the receiving port)
+    /// still match. Needs a listening address that is neither peer's.
+    pub mirror_ports: bool,
     pub a: PeerAddress,
     pub b: PeerAddress,
     pub a_to_b: Impairment,
@@ -357,9 +361,25 @@ impl Flow {
 impl RelayPlan {
     /// The relay ports a peer sends to: (video RTP, audio RTP) of the side that sends in `dir`.
     pub fn listen_ports(&self, dir: Direction) -> (u16, u16) {
-        match dir {
-            Direction::AToB => (self.base, self.base + 2),
-            Direction::BToA => (self.base + 4, self.base + 6),
+        match (dir, self.mirror_ports) {
+            (Direction::AToB, false) => (self.base, self.base + 2),
+            (Direction::BToA, false) => (self.base + 4, self.base + 6),
+            (Direction::AToB, true) => (self.b.video_port, self.b.audio_port),
+            (Direction::BToA, true) => (self.a.video_port, self.a.audio_port),
+        }
+    }
+
+    /// The ports the relay listens on, for messages: `ports 6000-6007` or, mirrored, the
+    /// peers' own.
+    pub fn ports_text(&self) -> String {
+        if self.mirror_ports {
+            let (a, b) = (self.a, self.b);
+            format!(
+                "the peers' ports {}, {}, {}, {} (RTCP on each + 1)",
+                a.video_port, a.audio_port, b.video_port, b.audio_port
+            )
+        } else {
+            format!("ports {}-{}", self.base, self.base + 7)
         }
     }
 
@@ -400,7 +420,14 @@ impl RelayPlan {
 
     /// The relay's own ports must not be a peer's reception ports on the same address.
     pub fn check(&self) -> Result<(), String> {
-        if !self.base.is_multiple_of(2) || self.base > 65534 - 7 {
+        if self.mirror_ports && [self.a.ip, self.b.ip].contains(&self.listen_ip) {
+            return Err(format!(
+                "with --mirror-ports the relay listens on the peers' port numbers: give it an \
+                 address of its own (--listen-ip), not {}",
+                self.listen_ip
+            ));
+        }
+        if !self.mirror_ports && (!self.base.is_multiple_of(2) || self.base > 65534 - 7) {
             return Err(format!(
                 "relay port {} must be even and leave room for 8 ports",
                 self.base
@@ -454,6 +481,7 @@ mod tests {
         RelayPlan {
             listen_ip: ip,
             base: 6000,
+            mirror_ports: false,
             a: PeerAddress {
                 ip,
                 video_port: 5000,
@@ -650,5 +678,28 @@ mod tests {
         assert!(p.check().unwrap_err().contains("relay's ports"));
         p.b.video_port = 5101;
         assert!(p.check().unwrap_err().contains("even"));
+    }
+
+    #[test]
+    fn mirrored_ports_make_each_peer_send_where_its_peer_receives() {
+        let mut p = plan();
+        p.mirror_ports = true;
+        assert!(
+            p.check().unwrap_err().contains("address of its own"),
+            "on the peers' address the relay would take their own ports"
+        );
+        p.listen_ip = "127.0.0.2".parse().unwrap();
+        assert!(p.check().is_ok());
+        assert_eq!(p.listen_ports(Direction::AToB), (5100, 5104));
+        assert_eq!(p.listen_ports(Direction::BToA), (5000, 5004));
+        assert!(p.peer_flags(false).contains(
+            "--remote-ip 127.0.0.2 --video-dest-port 5100 --video-recv-port 5000 \
+             --audio-dest-port 5104 --audio-recv-port 5004"
+        ));
+        // Every flow still leaves for the other peer's own port.
+        for f in p.flows() {
+            assert_eq!(f.listen_port, f.dest_port, "{f:?}");
+        }
+        assert!(p.ports_text().contains("5000, 5004, 5100, 5104"));
     }
 }

@@ -1,10 +1,12 @@
 //! Keys from a passphrase, with no exchange: both peers stretch the same passphrase with
 //! Argon2id into one master secret, then HKDF-SHA256 expands a separate SRTP master key and
-//! salt for each direction and medium. A direction is named by its endpoints (sender IP →
-//! receiver IP:port), which both peers know from the six answers, so they derive matching keys.
+//! salt for each direction and medium. A direction is named by the port its media is received
+//! on, which both peers know from the six answers (our destination port is the peer's
+//! reception port), so they derive matching keys. Addresses are left out of the name on
+//! purpose: a NAT or a relay between the peers changes the addresses each side sees, and the
+//! two directions of one call already differ by port (a peer's two ports of a medium differ).
 
 use std::fmt;
-use std::net::IpAddr;
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use hkdf::Hkdf;
@@ -124,17 +126,10 @@ impl MasterSecret {
         Ok(MasterSecret(out))
     }
 
-    /// The SRTP key+salt for media of `medium` sent from `sender` to `receiver:port` (the
-    /// receiver's RTP port; RTCP of that direction shares the key, as SRTCP derives its own).
-    pub fn srtp_key(
-        &self,
-        suite: SrtpSuite,
-        medium: Medium,
-        sender: IpAddr,
-        receiver: IpAddr,
-        port: u16,
-    ) -> SrtpKey {
-        let info = direction_label(suite, medium, sender, receiver, port);
+    /// The SRTP key+salt for media of `medium` received on RTP port `port` (RTCP of that
+    /// direction shares the key, as SRTCP derives its own).
+    pub fn srtp_key(&self, suite: SrtpSuite, medium: Medium, port: u16) -> SrtpKey {
+        let info = direction_label(suite, medium, port);
         let mut okm = vec![0u8; suite.key_salt_len()];
         Hkdf::<Sha256>::new(None, &self.0)
             .expand(info.as_bytes(), &mut okm)
@@ -143,21 +138,11 @@ impl MasterSecret {
     }
 }
 
-/// The HKDF `info` naming one direction of one medium. Addresses are in canonical form so
-/// "::1" and "0:0::1" agree.
-pub fn direction_label(
-    suite: SrtpSuite,
-    medium: Medium,
-    sender: IpAddr,
-    receiver: IpAddr,
-    port: u16,
-) -> String {
-    let receiver = match receiver {
-        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
-        IpAddr::V4(v4) => format!("{v4}:{port}"),
-    };
+/// The HKDF `info` naming one direction of one medium: the port it is received on. Version 2:
+/// version 1 also named both addresses, so calls through a relay or a NAT could not agree.
+pub fn direction_label(suite: SrtpSuite, medium: Medium, port: u16) -> String {
     format!(
-        "videocall/srtp/v1 {} {} {sender} -> {receiver}",
+        "videocall/srtp/v2 {} {} -> :{port}",
         suite.name(),
         medium.name()
     )
@@ -167,64 +152,43 @@ pub fn direction_label(
 mod tests {
     use super::*;
 
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
-
     #[test]
     fn same_passphrase_same_keys_and_every_direction_differs() {
         let a = MasterSecret::from_passphrase("correct horse").unwrap();
         let b = MasterSecret::from_passphrase("correct horse").unwrap();
         assert_eq!(a, b);
         let suite = SrtpSuite::AesGcm128;
-        let (x, y) = (ip("127.0.0.1"), ip("127.0.0.2"));
         let keys = [
-            a.srtp_key(suite, Medium::Video, x, y, 5000),
-            a.srtp_key(suite, Medium::Video, y, x, 5000),
-            a.srtp_key(suite, Medium::Audio, x, y, 5000),
-            a.srtp_key(suite, Medium::Video, x, y, 5002),
-            a.srtp_key(SrtpSuite::AesCm128HmacSha1_80, Medium::Video, x, y, 5000),
+            a.srtp_key(suite, Medium::Video, 5000),
+            a.srtp_key(suite, Medium::Video, 5002),
+            a.srtp_key(suite, Medium::Audio, 5000),
+            a.srtp_key(SrtpSuite::AesCm128HmacSha1_80, Medium::Video, 5000),
         ];
-        assert_eq!(keys[0], b.srtp_key(suite, Medium::Video, x, y, 5000));
+        assert_eq!(keys[0], b.srtp_key(suite, Medium::Video, 5000));
         for (i, k) in keys.iter().enumerate() {
             for other in &keys[i + 1..] {
                 assert_ne!(k.bytes()[..16], other.bytes()[..16]);
             }
         }
         assert_eq!(keys[0].bytes().len(), 28);
-        assert_eq!(keys[4].bytes().len(), 30);
+        assert_eq!(keys[3].bytes().len(), 30);
         let c = MasterSecret::from_passphrase("correct horsf").unwrap();
-        assert_ne!(c.srtp_key(suite, Medium::Video, x, y, 5000), keys[0]);
+        assert_ne!(c.srtp_key(suite, Medium::Video, 5000), keys[0]);
     }
 
     #[test]
     fn secrets_never_print() {
         let m = MasterSecret::from_passphrase("hunter2").unwrap();
-        let k = m.srtp_key(
-            SrtpSuite::AesGcm128,
-            Medium::Audio,
-            ip("::1"),
-            ip("::1"),
-            6000,
-        );
+        let k = m.srtp_key(SrtpSuite::AesGcm128, Medium::Audio, 6000);
         assert_eq!(format!("{m:?}"), "MasterSecret(<redacted>)");
         assert_eq!(format!("{k:?}"), "SrtpKey(<28 bytes redacted>)");
         assert!(MasterSecret::from_passphrase("").is_err());
     }
 
     #[test]
-    fn labels_are_canonical() {
-        let label = direction_label(
-            SrtpSuite::AesCm128HmacSha1_80,
-            Medium::Audio,
-            ip("0:0::1"),
-            ip("::1"),
-            6000,
-        );
-        assert_eq!(
-            label,
-            "videocall/srtp/v1 aes-128-cm-sha1-80 audio ::1 -> [::1]:6000"
-        );
+    fn labels_name_the_receiving_port() {
+        let label = direction_label(SrtpSuite::AesCm128HmacSha1_80, Medium::Audio, 6000);
+        assert_eq!(label, "videocall/srtp/v2 aes-128-cm-sha1-80 audio -> :6000");
         assert_eq!(SrtpSuite::parse("aes-128-gcm"), Ok(SrtpSuite::AesGcm128));
         assert!(SrtpSuite::parse("rot13").is_err());
     }

@@ -33,21 +33,20 @@ pub struct SessionSecurity {
 }
 
 impl PeerSecurity {
-    /// The keys of `medium`'s two directions between `endpoints`: ours (local → remote's
-    /// destination port) and the peer's (remote → our reception port).
+    /// The keys of `medium`'s two directions between `endpoints`: ours (named by our
+    /// destination port, the peer's reception port) and the peer's (our reception port).
     pub fn session(&self, medium: Medium, endpoints: &Endpoints) -> SessionSecurity {
         let ports = match medium {
             Medium::Video => endpoints.video,
             Medium::Audio => endpoints.audio,
         };
-        let (local, remote) = (endpoints.local_ip, endpoints.remote_ip);
         SessionSecurity {
             srtp: self.srtp.as_ref().map(|(suite, master)| SessionKeys {
                 suite: *suite,
-                send: master.srtp_key(*suite, medium, local, remote, ports.dest_rtp),
-                recv: master.srtp_key(*suite, medium, remote, local, ports.recv_rtp),
+                send: master.srtp_key(*suite, medium, ports.dest_rtp),
+                recv: master.srtp_key(*suite, medium, ports.recv_rtp),
             }),
-            only_from: (!self.accept_any_source).then_some(remote),
+            only_from: (!self.accept_any_source).then_some(endpoints.remote_ip),
         }
     }
 }
