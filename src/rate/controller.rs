@@ -15,7 +15,10 @@
 //! * `e > 10 %`: congestion. What the link delivered over the report interval (the packets the
 //!   peer received, times our mean packet size, over the time between its two reports) becomes
 //!   the known ceiling, and the new rate is `DECREASE` of it, which leaves room for the
-//!   retransmissions and the key frame that follow a loss burst. The delivered rate counted by
+//!   retransmissions and the key frame that follow a loss burst, and for the count's own
+//!   error: a short window reads up to ±10 % off (a policer's bucket refills whenever the
+//!   sender dips under it), so the congested windows within `EPISODE_S` of a cut keep the least
+//!   of their readings. The delivered rate counted by
 //!   the receiver replaced `sent × (1 − p)` from rtpsession's send-rate estimate, which lags
 //!   and includes key-frame bursts: it put one sender's ceiling at 1102 kbit/s on a 1000
 //!   kbit/s link, and the sender stayed over the cap with 27 % loss.
@@ -44,7 +47,7 @@ const MIN_PACKETS: u64 = 150;
 const CONGESTED_LOSS: f64 = 0.10;
 const CLEAN_LOSS: f64 = 0.02;
 const FAST_GROWTH_PER_S: f64 = 0.15;
-/// Growth near a known ceiling: from `DECREASE` of it to the ceiling in about 7 s, and a
+/// Growth near a known ceiling: from `DECREASE` of it to the ceiling in about 11 s, and a
 /// policer's 250 ms bucket empties about 6 s after that.
 const SLOW_GROWTH_PER_S: f64 = 0.015;
 const CEILING_MEMORY_S: f64 = 20.0;
