@@ -214,9 +214,7 @@ impl RateController {
             // One congestion brings several congested windows (the encoder drains at the old
             // rate for a while); each short window's count is off by up to ±10 % (report
             // timing, key frames), so the episode's ceiling is the least of them.
-            let episode = self
-                .last_decrease
-                .is_some_and(|t| now - t < EPISODE_S);
+            let episode = self.last_decrease.is_some_and(|t| now - t < EPISODE_S);
             let ceiling = match self.ceiling {
                 Some((c, _)) if episode => c.min(measured),
                 _ => measured,
@@ -462,7 +460,10 @@ mod tests {
         let first = c.update(Some(report(&mut fb, 250, 125, 1.0)), 1.0);
         assert_eq!(first, kbps(DECREASE * 1000.0));
         let noisy = c.update(Some(report(&mut fb, 250, 125, 0.9)), 2.0);
-        assert_eq!(noisy, first, "a higher reading of the same congestion changes nothing");
+        assert_eq!(
+            noisy, first,
+            "a higher reading of the same congestion changes nothing"
+        );
         let lower = c.update(Some(report(&mut fb, 250, 125, 1.06)), 3.0);
         assert_eq!(lower, kbps(DECREASE * 1000.0 / 1.06));
         // Much later, a new congestion is measured afresh.
