@@ -432,8 +432,7 @@ mod tests {
         assert!(!joined.contains("--insecure"), "{joined}");
 
         let (a0, b0) = loopback_pair(30_000);
-        let (a, b) = (a0, b0);
-        let (plan, a, b) = runner::through_relay(&a, &b, 30_008, &w.bench.network).unwrap();
+        let (plan, a, b) = runner::through_relay(&a0, &b0, 30_008, &w.bench.network).unwrap();
         assert_eq!(plan.a_to_b.loss_pct, 2.0);
         // Each peer sends to the relay and still receives on its own ports.
         let flags = |e: &crate::config::Endpoints| {

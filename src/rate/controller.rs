@@ -147,9 +147,9 @@ impl RateController {
     /// The rate (kbit/s) the link delivered between the reports `prev` and `fb`, and whether
     /// the peer counted it: what it received, when we know our packet size and when the
     /// reports came; else what we sent less what was lost.
-    fn delivered_kbps(&self, prev: &Feedback, fb: &Feedback, p: f64, tick_dt: f64) -> (f64, bool) {
+    /// `dt` is the time between the two reports.
+    fn delivered_kbps(&self, prev: &Feedback, fb: &Feedback, p: f64, dt: f64) -> (f64, bool) {
         let received = (fb.highest_seq - prev.highest_seq) as f64 * (1.0 - p);
-        let dt = report_interval(prev, fb, tick_dt);
         match self.sent.and_then(|s| s.mean_packet_bytes) {
             Some(bytes) if dt > 0.0 => (received * bytes * 8.0 / 1000.0 / dt, true),
             _ => (
@@ -199,8 +199,9 @@ impl RateController {
         if !congested && !near_ceiling {
             self.loss_floor += FLOOR_GAIN * (p.min(CONGESTED_LOSS) - self.loss_floor);
         }
-        let (delivered, counted) = self.delivered_kbps(&prev, &fb, p, dt);
-        self.last_window = Some((delivered, report_interval(&prev, &fb, dt)));
+        let interval = report_interval(&prev, &fb, dt);
+        let (delivered, counted) = self.delivered_kbps(&prev, &fb, p, interval);
+        self.last_window = Some((delivered, interval));
         // The peer's count is the link's rate whenever the packets were sent, so a report from
         // before a decrease only repeats it; an estimate from our send rate would cut again.
         let holding = !counted
@@ -309,6 +310,14 @@ mod tests {
         rate.round() as u32
     }
 
+    /// What rtpsession would tell the controller we send.
+    fn sending(c: &mut RateController, kbps: f64, mean_packet_bytes: Option<f64>) {
+        c.observe_sent(SentStats {
+            kbps,
+            mean_packet_bytes,
+        });
+    }
+
     /// One report `dt` after the last, with `expected` packets of which `lost` were lost.
     fn report(fb: &mut Feedback, expected: u64, lost: i64, dt: f64) -> Feedback {
         fb.highest_seq += expected;
@@ -371,10 +380,7 @@ mod tests {
     #[test]
     fn reports_from_before_a_decrease_do_not_cut_again() {
         let (mut c, _, mut fb) = start();
-        c.observe_sent(SentStats {
-            kbps: 2000.0,
-            mean_packet_bytes: Some(PACKET_BYTES),
-        });
+        sending(&mut c, 2000.0, Some(PACKET_BYTES));
         // 200 packets of 1 kB in 0.5 s, half lost: 1600 kbit/s delivered.
         let cut = kbps(DECREASE * 1600.0);
         assert_eq!(c.update(Some(report(&mut fb, 200, 100, 0.5)), 0.5), cut);
@@ -387,10 +393,7 @@ mod tests {
         let (mut c, _, mut fb) = start();
         // rtpsession still reads 1900 kbit/s (it lags, key frames), but the peer received
         // 125 packets of 1 kB in the 1 s between its reports: 1000 kbit/s.
-        c.observe_sent(SentStats {
-            kbps: 1900.0,
-            mean_packet_bytes: Some(PACKET_BYTES),
-        });
+        sending(&mut c, 1900.0, Some(PACKET_BYTES));
         assert_eq!(
             c.update(Some(report(&mut fb, 250, 125, 1.0)), 0.5),
             kbps(DECREASE * 1000.0)
@@ -400,10 +403,7 @@ mod tests {
     #[test]
     fn without_packet_sizes_the_delivered_rate_comes_from_what_was_sent() {
         let (mut c, _, mut fb) = start();
-        c.observe_sent(SentStats {
-            kbps: 1600.0,
-            mean_packet_bytes: None,
-        });
+        sending(&mut c, 1600.0, None);
         assert_eq!(
             c.update(Some(report(&mut fb, 200, 100, 1.0)), 1.0),
             kbps(DECREASE * 800.0)
@@ -413,10 +413,7 @@ mod tests {
     #[test]
     fn congestion_never_raises_the_rate() {
         let (mut c, _, mut fb) = start();
-        c.observe_sent(SentStats {
-            kbps: 2000.0,
-            mean_packet_bytes: Some(PACKET_BYTES),
-        });
+        sending(&mut c, 2000.0, Some(PACKET_BYTES));
         let cut = kbps(DECREASE * 1000.0);
         assert_eq!(c.update(Some(report(&mut fb, 200, 100, 0.8)), 1.0), cut);
         // Reports whose timing makes the link look faster than our target: 30 % loss.
@@ -450,10 +447,7 @@ mod tests {
     #[test]
     fn one_congestion_keeps_the_least_of_its_windows() {
         let (mut c, _, mut fb) = start();
-        c.observe_sent(SentStats {
-            kbps: 2000.0,
-            mean_packet_bytes: Some(PACKET_BYTES),
-        });
+        sending(&mut c, 2000.0, Some(PACKET_BYTES));
         // The encoder still drains at the old rate: three congested windows in a row, each
         // 125 packets of 1 kB received (1000 kbit), read over 1 s, 0.9 s (1111 kbit/s: noise)
         // and 1.06 s (943 kbit/s).
