@@ -119,6 +119,12 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
     if media.resilience.fixed_jitter_buffer {
         args.push("--fixed-jitter-buffer".into());
     }
+    if media.resilience.no_audio_red {
+        args.push("--no-audio-red".into());
+    }
+    if media.resilience.no_repair_hold {
+        args.push("--no-repair-hold".into());
+    }
     args.extend([
         "--fec-percent".into(),
         media.resilience.fec_percent.to_string(),

@@ -184,6 +184,7 @@ pub fn run_with_relay(
             for peer in peers.borrow_mut().iter_mut() {
                 peer.adapt_rate(now);
                 peer.adapt_jitter_buffer(now);
+                peer.adapt_redundancy(now);
             }
             glib::ControlFlow::Continue
         })

@@ -18,6 +18,8 @@ use crate::rate::gcc::GccSettings;
 use crate::rate::{RateControl, RateLimits};
 use crate::rtp::fec::{FecPlan, VIDEO_FEC_PT};
 use crate::rtp::latency::{LatencyGovernor, PathState};
+use crate::rtp::red::{AUDIO_RED_PT, AudioRedundancy, RedPlan};
+use crate::rtp::repair_hold::RepairHold;
 use crate::rtp::rtx::{AUDIO_REQUESTS, AUDIO_RTX_PT, RtxPlan, VIDEO_REQUESTS, VIDEO_RTX_PT};
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
 use crate::security::PeerSecurity;
@@ -43,6 +45,12 @@ pub struct PeerPlan {
 
 impl PeerPlan {
     fn session(&self, medium: Medium) -> SessionPlan {
+        let red = (medium == Medium::Audio && self.resilience.audio_red).then(|| RedPlan {
+            session: medium.session_id(),
+            pt: AUDIO_RED_PT,
+            clock_rate: self.audio.rate,
+            distance: 1,
+        });
         let (ports, rtp_caps, rtx) = match medium {
             Medium::Video => (
                 self.endpoints.video,
@@ -61,7 +69,8 @@ impl PeerPlan {
                 audio_rtp_caps(&self.audio),
                 RtxPlan {
                     session: medium.session_id(),
-                    pt: self.audio.payload_type,
+                    // With RED the packets RTX keeps and resends are the RED ones.
+                    pt: red.map_or(self.audio.payload_type, |r| r.pt),
                     rtx_pt: AUDIO_RTX_PT,
                     clock_rate: self.audio.rate,
                     media: "audio",
@@ -77,6 +86,7 @@ impl PeerPlan {
             rtp_caps,
             security: self.security.session(medium, &self.endpoints),
             rtx: self.resilience.rtx.then_some(rtx),
+            red,
             // Video only: an audio packet is a whole frame, and its loss is concealed.
             fec: (medium == Medium::Video && self.resilience.fec_percent > 0).then(|| FecPlan {
                 session: medium.session_id(),
@@ -137,6 +147,10 @@ pub struct Peer {
     quality: Option<QualityMeter>,
     /// The jitter buffer's latency, grown to let retransmissions arrive (with RTX only).
     latency: Option<LatencyGovernor>,
+    /// Video's longer wait for late repairs, with the adaptive latency only.
+    repair_hold: Option<RepairHold>,
+    /// Redundant audio, switched on by the peer's loss reports.
+    redundancy: Option<AudioRedundancy>,
     rtpbin: gst::Element,
 }
 
@@ -201,11 +215,30 @@ impl Peer {
             }
             None => None,
         };
-        let latency = (plan.resilience.rtx && plan.resilience.adaptive_jitter_buffer)
-            .then(|| LatencyGovernor::new(plan.jitter_buffer.as_millis() as u32));
+        let latency = (plan.resilience.rtx && plan.resilience.adaptive_jitter_buffer).then(|| {
+            LatencyGovernor::new(
+                plan.jitter_buffer.as_millis() as u32,
+                plan.resilience.repair_hold,
+            )
+        });
         if let Some(governor) = &latency {
             rtpbin.set_property("latency", governor.initial_ms());
         }
+        let redundancy = plan
+            .session(Medium::Audio)
+            .red
+            .map(|red| AudioRedundancy::attach(&rtpbin, red));
+        let repair_hold = latency
+            .as_ref()
+            .filter(|_| plan.resilience.repair_hold)
+            .and_then(|_| {
+                let depayloader = video_recv.first()?;
+                Some(RepairHold::attach(
+                    &rtpbin,
+                    Medium::Video.session_id(),
+                    depayloader,
+                ))
+            });
         Ok(Peer {
             label: plan.label.clone(),
             monitor: PeerMonitor::new(&pipeline),
@@ -222,6 +255,8 @@ impl Peer {
             ),
             quality,
             latency,
+            repair_hold,
+            redundancy,
             rtpbin,
         })
     }
@@ -297,9 +332,24 @@ impl Peer {
                 lost: p.lost + s.packets_lost.max(0) as u64,
             },
         );
-        if let Some(ms) = governor.update(path, now) {
-            tracing::info!(ms, rtt = ?governor.rtt(), "jitter buffer latency");
-            self.rtpbin.set_property("latency", ms);
+        let held_before = governor.repair_hold_ms();
+        let changed = governor.update(path, now);
+        let hold_ms = governor.repair_hold_ms();
+        if changed.is_some() || hold_ms != held_before {
+            let ms = governor.current_ms();
+            tracing::info!(ms, hold_ms, rtt = ?governor.rtt(), "jitter buffer latency");
+            match &self.repair_hold {
+                Some(hold) => hold.apply(&self.rtpbin, ms, hold_ms),
+                None => self.rtpbin.set_property("latency", ms),
+            }
+        }
+    }
+
+    /// Turns redundant audio on while the peer reports losses of our audio, off after.
+    /// Called from the main loop with `adapt_rate`.
+    pub fn adapt_redundancy(&mut self, now: f64) {
+        if let Some(redundancy) = &mut self.redundancy {
+            redundancy.tick(&self.pipeline, "audio-pay", now);
         }
     }
 

@@ -20,6 +20,12 @@ pub struct ResilienceArgs {
     #[arg(long, hide = true, value_name = "PERCENT", default_value_t = DEFAULT_FEC_PERCENT,
           value_parser = clap::value_parser!(u32).range(0..=100))]
     pub fec_percent: u32,
+    /// Send audio without redundancy (RED): a lost audio packet waits for RTX.
+    #[arg(long, hide = true)]
+    pub no_audio_red: bool,
+    /// Let video wait for a late repair no longer than it waits to be shown.
+    #[arg(long, hide = true)]
+    pub no_repair_hold: bool,
     /// Keep the jitter buffer at --jitter-buffer-ms whatever the network shows.
     #[arg(long, hide = true)]
     pub fixed_jitter_buffer: bool,
@@ -45,6 +51,10 @@ pub struct Resilience {
     pub fec_percent: u32,
     /// Let the jitter buffer grow to what the path needs (`rtp::latency`).
     pub adaptive_jitter_buffer: bool,
+    /// Every audio packet repeats the one before (`rtp::red`).
+    pub audio_red: bool,
+    /// Video waits for late repairs longer than it waits to be shown (`rtp::repair_hold`).
+    pub repair_hold: bool,
     pub quality_log: Option<PathBuf>,
 }
 
@@ -64,6 +74,8 @@ impl ResilienceArgs {
             },
             fec_percent: self.fec_percent,
             adaptive_jitter_buffer: !self.fixed_jitter_buffer,
+            audio_red: !self.no_audio_red,
+            repair_hold: !self.no_repair_hold,
             quality_log: self.quality_log.clone(),
         }
     }

@@ -300,6 +300,10 @@ pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<Eleme
 /// (docs/benchmarks.md).
 pub const HEADLESS_PROCESSING_DEADLINE_NS: u64 = 2_000_000;
 
+/// How late a headless video sink still renders a frame: GstVideoSink's default, which every
+/// display sink has, so headless runs count what a window would show.
+pub const VIDEO_MAX_LATENESS_NS: i64 = 20_000_000;
+
 /// Depacketize, decode, render. Starts with the depayloader, ends with the sink.
 pub fn video_recv_chain(video: &VideoSettings, sink: VideoSink) -> Vec<ElementSpec> {
     let mut chain = vec![
@@ -325,6 +329,8 @@ pub fn video_recv_chain(video: &VideoSettings, sink: VideoSink) -> Vec<ElementSp
         VideoSink::Headless => chain.push(
             ElementSpec::new("fakesink", "video-sink")
                 .prop("sync", true)
+                // Drop frames that come too late to show, as a display's sink does.
+                .prop("max-lateness", VIDEO_MAX_LATENESS_NS)
                 .prop("processing-deadline", HEADLESS_PROCESSING_DEADLINE_NS)
                 .prop("enable-last-sample", false),
         ),

@@ -84,26 +84,44 @@ impl QualityMeter {
             file: BufWriter::new(file),
             records: Vec::new(),
         }));
-        let pad = pipeline
+        let sink = pipeline
             .by_name("video-sink")
-            .and_then(|sink| sink.static_pad("sink"))
-            .ok_or_else(|| AppError::Media("--quality-log: no video sink pad".into()))?;
+            .ok_or_else(|| AppError::Media("--quality-log: no video sink".into()))?;
         let started = Instant::now();
         let writer = log.clone();
-        pad.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+        let keep = move |caps: Option<gst::Caps>, buffer: &gst::BufferRef| {
             let t_ms = started.elapsed().as_secs_f64() * 1000.0;
-            let record = match (pad.current_caps(), info.buffer()) {
-                (Some(caps), Some(buffer)) => judge(&caps, buffer, t_ms),
-                _ => None,
+            let Some(record) = caps.and_then(|caps| judge(&caps, buffer, t_ms)) else {
+                return;
             };
-            if let (Some(record), Ok(mut log)) = (record, writer.lock()) {
+            if let Ok(mut log) = writer.lock() {
                 if let Ok(line) = serde_json::to_string(&record) {
                     let _ = writeln!(log.file, "{line}");
                 }
                 log.records.push(record);
             }
-            gst::PadProbeReturn::Ok
-        });
+        };
+        // A headless sink tells which frames it rendered (after its clock wait, not the late
+        // ones it drops); a window sink is judged at its input.
+        if sink.find_property("signal-handoffs").is_some() {
+            sink.set_property("signal-handoffs", true);
+            sink.connect("handoff", false, move |args| {
+                let buffer = args[1].get::<gst::Buffer>().ok()?;
+                let pad = args[2].get::<gst::Pad>().ok()?;
+                keep(pad.current_caps(), &buffer);
+                None
+            });
+        } else {
+            let pad = sink
+                .static_pad("sink")
+                .ok_or_else(|| AppError::Media("--quality-log: no video sink pad".into()))?;
+            pad.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+                if let Some(buffer) = info.buffer() {
+                    keep(pad.current_caps(), buffer);
+                }
+                gst::PadProbeReturn::Ok
+            });
+        }
         Ok(QualityMeter { log })
     }
 

@@ -6,6 +6,8 @@ pub mod fec;
 pub mod keyframe;
 pub mod latency;
 pub mod payload_guard;
+pub mod red;
+pub mod repair_hold;
 pub mod rtx;
 pub mod session;
 

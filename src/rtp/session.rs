@@ -16,6 +16,7 @@ use crate::media::plan::ElementSpec;
 use crate::rate::gcc::GccSettings;
 use crate::rtp::congestion;
 use crate::rtp::fec::{self, FecPlan};
+use crate::rtp::red::{self, RedPlan};
 use crate::rtp::rtx::{self, RtxPlan};
 use crate::security::{self, RejectCounter, SessionSecurity};
 
@@ -70,6 +71,8 @@ pub struct SessionPlan {
     pub rtx: Option<RtxPlan>,
     /// Forward error correction (ULPFEC), both ways, when set.
     pub fec: Option<FecPlan>,
+    /// Redundant audio (RED), both ways, when set.
+    pub red: Option<RedPlan>,
     /// Google Congestion Control of what we send (`rtp::congestion`), when set.
     pub gcc: Option<GccSettings>,
     /// RTCP budget (rtpsession's `rtcp-fraction` as an absolute value). Under AVPF there is no
@@ -173,10 +176,14 @@ fn aux_elements(
     role: &str,
     rtx: Option<RtxPlan>,
     fec: Option<FecPlan>,
+    red: Option<RedPlan>,
     gcc: Option<GccSettings>,
 ) -> AppResult<Vec<gst::Element>> {
     let mut elements = Vec::new();
     if role == "sender" {
+        if let Some(red) = red {
+            elements.push(make_element(&red.encoder_spec())?);
+        }
         if let Some(fec) = fec {
             elements.push(make_element(&fec.encoder_spec())?);
         }
@@ -186,8 +193,13 @@ fn aux_elements(
         if let Some(gcc) = gcc {
             elements.push(congestion::make_estimator(session, &gcc)?);
         }
-    } else if let Some(rtx) = rtx {
-        elements.push(rtx::make_receiver(&rtx)?);
+    } else {
+        if let Some(rtx) = rtx {
+            elements.push(rtx::make_receiver(&rtx)?);
+        }
+        if let Some(red) = red {
+            elements.push(red::make_decoder(&red)?);
+        }
     }
     Ok(elements)
 }
@@ -198,6 +210,7 @@ fn connect_aux(
     session: u32,
     rtx: Option<RtxPlan>,
     fec: Option<FecPlan>,
+    red: Option<RedPlan>,
     gcc: Option<GccSettings>,
 ) {
     for (signal, role) in [
@@ -211,7 +224,7 @@ fn connect_aux(
             if args[1].get::<u32>().ok()? != session {
                 return none;
             }
-            let bin = aux_elements(session, role, rtx, fec, gcc).and_then(|elements| {
+            let bin = aux_elements(session, role, rtx, fec, red, gcc).and_then(|elements| {
                 if elements.is_empty() {
                     return Ok(None);
                 }
@@ -295,7 +308,7 @@ pub fn add_session(
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
     let (rtp_src, rtcp_src, rtp_sink, rtcp_sink) = (rtp_src?, rtcp_src?, rtp_sink?, rtcp_sink?);
     // rtpbin asks for these while the session's pads are requested below.
-    connect_aux(rtpbin, id, plan.rtx, plan.fec, plan.gcc);
+    connect_aux(rtpbin, id, plan.rtx, plan.fec, plan.red, plan.gcc);
     if plan.gcc.is_some() {
         congestion::add_twcc_extension(payloader)?;
     }
@@ -370,6 +383,8 @@ pub fn add_session(
     let rtx_pt = plan.rtx.map(|r| u32::from(r.rtx_pt));
     let fec_caps = parse_caps("FEC", plan.fec.map(|f| f.fec_caps()))?;
     let fec_pt = plan.fec.map(|f| u32::from(f.pt));
+    let red_caps = parse_caps("RED", plan.red.map(|r| r.red_caps()))?;
+    let red_pt = plan.red.map(|r| u32::from(r.pt));
     // Only our payload types have caps (the media's and, with RTX and FEC, its
     // retransmission and parity types): any other (garbage, or another session's question) gets a typed NULL, so rtpbin
     // drops it; a bare None would make glib abort the process.
@@ -380,6 +395,7 @@ pub fn add_session(
             (true, Some(pt)) if Some(pt) == planned_pt => Some(&caps),
             (true, Some(pt)) if Some(pt) == rtx_pt => rtx_caps.as_ref(),
             (true, Some(pt)) if Some(pt) == fec_pt => fec_caps.as_ref(),
+            (true, Some(pt)) if Some(pt) == red_pt => red_caps.as_ref(),
             _ => None,
         };
         Some(answer.to_value())
@@ -464,7 +480,7 @@ mod tests {
             min_kbps: 150,
             max_kbps: 2000,
         });
-        let elements = aux_elements(0, "sender", Some(rtx), None, Some(gcc)).unwrap();
+        let elements = aux_elements(0, "sender", Some(rtx), None, None, Some(gcc)).unwrap();
         let names: Vec<_> = elements.iter().map(|e| e.name().to_string()).collect();
         assert_eq!(names, ["rtx-send-0", &congestion::estimator_name(0)]);
         assert_eq!(elements[1].property::<u32>("max-bitrate"), gcc.max_bps);
@@ -472,16 +488,45 @@ mod tests {
         assert!(bin.static_pad("sink_0").is_some() && bin.static_pad("src_0").is_some());
         // GCC alone; and the receiver never gets the pacer.
         assert_eq!(
-            aux_elements(0, "sender", None, None, Some(gcc))
+            aux_elements(0, "sender", None, None, None, Some(gcc))
                 .unwrap()
                 .len(),
             1
         );
         assert!(
-            aux_elements(0, "receiver", None, None, Some(gcc))
+            aux_elements(0, "receiver", None, None, None, Some(gcc))
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn redundant_audio_is_wrapped_before_the_rtx_history_and_unwrapped_after_rtx() {
+        crate::media::build::init_gstreamer().unwrap();
+        let red = RedPlan {
+            session: 1,
+            pt: crate::rtp::red::AUDIO_RED_PT,
+            clock_rate: 48_000,
+            distance: 1,
+        };
+        // RTX keeps and resends the RED packets: its media payload type is RED's.
+        let rtx = RtxPlan {
+            session: 1,
+            pt: red.pt,
+            rtx_pt: rtx::AUDIO_RTX_PT,
+            clock_rate: 48_000,
+            media: "audio",
+            requests: rtx::AUDIO_REQUESTS,
+        };
+        let names = |role| -> Vec<String> {
+            aux_elements(1, role, Some(rtx), None, Some(red), None)
+                .unwrap()
+                .iter()
+                .map(|e| e.name().to_string())
+                .collect()
+        };
+        assert_eq!(names("sender"), ["red-enc-1", "rtx-send-1"]);
+        assert_eq!(names("receiver"), ["rtx-recv-1", "red-dec-1"]);
     }
 
     #[test]
@@ -498,6 +543,7 @@ mod tests {
             security: Default::default(),
             rtx: None,
             fec: None,
+            red: None,
             gcc: None,
             rtcp_bytes_per_s: 1000.0,
         };
