@@ -81,8 +81,11 @@ const OUTLIER_FACTOR: f64 = 3.0;
 pub const YOUNG_SAMPLES: usize = 16;
 
 /// How fast the recent peak round trip is forgotten, per sample (RTCP gives about two a
-/// second): 20 ms in about 10 s.
-const PEAK_DECAY_MS: f64 = 1.0;
+/// second): 60 ms in about 10 s. At 1 ms a sample, one 145 ms reading on a 60–80 ms path
+/// (the machine, not the path) held a 2 % call's buffer at 130 ms for half a minute and its p95
+/// latency at 171 ms (docs/benchmarks-network.md, "Fifth round"); since the first samples set
+/// RTTVAR, the peak only has to bridge seconds.
+const PEAK_DECAY_MS: f64 = 3.0;
 
 impl RttEstimator {
     /// Folds in one RTT reading.
