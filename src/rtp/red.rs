@@ -10,8 +10,11 @@
 //!
 //! Redundancy doubles the audio on the wire (64 → 130 kbit/s), so it is on only while the
 //! peer's receiver reports show our audio losing packets, and for [`RED_MEMORY_S`] after
-//! ([`RedSwitch`]); a clean call sends each frame once (RED packets with no redundant block,
-//! one byte more).
+//! ([`RedSwitch`]), and for the first [`STARTUP_S`] of a call, before the reports can tell: a
+//! call that started unprotected lost its first audio packets to 43 ms gaps, since the jitter
+//! buffer drops below a retransmission's round trip at the first RTT sample (0.5 s) and the
+//! first report of a loss came 1–3 s in. A clean call then sends each frame once (RED packets
+//! with no redundant block, one byte more).
 
 use gst::prelude::*;
 
@@ -51,8 +54,8 @@ impl RedPlan {
             name: format!("red-enc-{}", self.session),
             props: vec![
                 ("pt", self.pt.to_string()),
-                // Off until the peer reports a loss (`RedSwitch`).
-                ("distance", "0".into()),
+                // On from the start (`RedSwitch`).
+                ("distance", self.distance.to_string()),
                 // Without a redundant block a packet is still RED: one payload type.
                 ("allow-no-red-blocks", "true".into()),
             ],
@@ -97,26 +100,47 @@ pub fn make_decoder(plan: &RedPlan) -> AppResult<gst::Element> {
 /// the jitter buffer remembers a loss (`rtp::latency`).
 pub const RED_MEMORY_S: f64 = 20.0;
 
-/// Turns redundancy on when the peer's cumulative count of our lost audio packets grows, and
-/// off after [`RED_MEMORY_S`] without a new loss.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// How long a call starts with redundancy on, whatever the reports say.
+pub const STARTUP_S: f64 = 2.5;
+
+/// Starts on; turns off [`STARTUP_S`] after the first update if no loss was reported by then,
+/// on again when the peer's cumulative count of our lost audio packets grows, and off after
+/// [`RED_MEMORY_S`] without a new loss.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RedSwitch {
+    started_at: Option<f64>,
     last_lost: Option<i64>,
     last_loss_at: Option<f64>,
     on: bool,
+}
+
+impl Default for RedSwitch {
+    fn default() -> RedSwitch {
+        RedSwitch {
+            started_at: None,
+            last_lost: None,
+            last_loss_at: None,
+            on: true,
+        }
+    }
 }
 
 impl RedSwitch {
     /// Folds in the latest report's cumulative loss at `now` (seconds); returns the new state
     /// when it changes.
     pub fn update(&mut self, cumulative_lost: Option<i64>, now: f64) -> Option<bool> {
+        let started_at = *self.started_at.get_or_insert(now);
         if let Some(lost) = cumulative_lost {
             if lost > self.last_lost.unwrap_or(0) {
                 self.last_loss_at = Some(now);
             }
             self.last_lost = Some(lost);
         }
-        let on = self.last_loss_at.is_some_and(|t| now - t < RED_MEMORY_S);
+        let until = match self.last_loss_at {
+            Some(t) => t + RED_MEMORY_S,
+            None => started_at + STARTUP_S,
+        };
+        let on = now < until;
         (on != self.on).then(|| {
             self.on = on;
             on
@@ -182,8 +206,8 @@ mod tests {
         assert_eq!((enc.factory, enc.name.as_str()), ("rtpredenc", "red-enc-1"));
         assert!(enc.props.contains(&("pt", "101".into())));
         assert!(
-            enc.props.contains(&("distance", "0".into())),
-            "off until a loss"
+            enc.props.contains(&("distance", "1".into())),
+            "on from the start"
         );
         let dec = plan.decoder_spec();
         assert_eq!((dec.factory, dec.name.as_str()), ("rtpreddec", "red-dec-1"));
@@ -191,16 +215,22 @@ mod tests {
     }
 
     #[test]
-    fn redundancy_follows_the_peers_reports_of_loss() {
+    fn redundancy_starts_on_and_then_follows_the_peers_reports_of_loss() {
         let mut switch = RedSwitch::default();
-        assert_eq!(switch.update(None, 0.0), None, "no report: stays off");
+        assert_eq!(switch.update(None, 0.0), None, "on from the start");
         assert_eq!(
             switch.update(Some(0), 0.5),
             None,
-            "a clean report: stays off"
+            "clean, but still starting"
         );
         assert_eq!(
-            switch.update(Some(2), 1.0),
+            switch.update(Some(0), STARTUP_S),
+            Some(false),
+            "a clean start: off"
+        );
+        assert_eq!(switch.update(Some(0), 5.0), None);
+        assert_eq!(
+            switch.update(Some(2), 6.0),
             Some(true),
             "a loss turns it on"
         );
@@ -220,8 +250,15 @@ mod tests {
     }
 
     #[test]
-    fn a_peer_that_joins_with_losses_already_counted_turns_it_on() {
+    fn a_lossy_start_keeps_it_on_past_the_start() {
         let mut switch = RedSwitch::default();
-        assert_eq!(switch.update(Some(5), 3.0), Some(true));
+        assert_eq!(switch.update(Some(0), 10.0), None);
+        assert_eq!(switch.update(Some(1), 11.0), None, "a loss while starting");
+        assert_eq!(
+            switch.update(Some(1), 10.0 + STARTUP_S + 1.0),
+            None,
+            "still on"
+        );
+        assert_eq!(switch.update(Some(1), 11.0 + RED_MEMORY_S), Some(false));
     }
 }
