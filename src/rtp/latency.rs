@@ -41,6 +41,11 @@ const RESEND_MARGIN_MS: f64 = 8.0;
 /// Added to the slowest recent round trip.
 const PEAK_MARGIN_MS: f64 = 15.0;
 const SHRINK_HOLD_S: f64 = 10.0;
+/// While the round-trip estimate is young, the latency also shrinks to a target this far below
+/// it, at once: a slow first sample (the machine starting the pipeline) with a normal second
+/// made RTTVAR half their difference, and held one 5 % call's latency at 178 ms until the
+/// shrink hold had passed (12.5 s; p95 224 ms, docs/benchmarks-network.md "Fifth round").
+const YOUNG_SHRINK: f64 = 0.85;
 /// Half RFC 6298's gains (1/8 and 1/4): 1/16 of a new sample into SRTT, 1/8 of its deviation
 /// into RTTVAR. RTCP gives only about two samples a second, and with RFC 6298's gains the
 /// target swung by ±10 ms; since the buffer follows every rise (and falls only by 30 %), each
@@ -129,7 +134,6 @@ impl RttEstimator {
     }
 
     /// Still taking the first samples as plain statistics.
-    #[cfg(test)]
     pub fn is_young(&self) -> bool {
         self.samples < YOUNG_SAMPLES
     }
@@ -248,7 +252,10 @@ impl LatencyGovernor {
         let target = (target.round() as u32).min(MAX_MS.max(self.base_ms));
         let current = f64::from(self.current_ms);
         let grow = f64::from(target) > 1.03 * current;
-        let shrink = f64::from(target) < 0.7 * current && now - self.last_change >= SHRINK_HOLD_S;
+        let shrink = (f64::from(target) < 0.7 * current && now - self.last_change >= SHRINK_HOLD_S)
+            || (self.rtt.is_young()
+                && self.rtt.resend_time_ms().is_some()
+                && f64::from(target) < YOUNG_SHRINK * current);
         // The first round trip known: the provisional value gives way to the path's own.
         let settle = self.provisional && self.rtt.resend_time_ms().is_some();
         if settle {
@@ -274,6 +281,29 @@ mod tests {
             jitter_ms: jitter,
             lost,
         }
+    }
+
+    #[test]
+    fn a_slow_first_sample_is_left_behind_while_the_estimate_is_young() {
+        let mut g = LatencyGovernor::new(20, true);
+        let first = g.update(path(135.0, 5.0, 1), 0.5).unwrap();
+        let second = g.update(path(58.0, 5.0, 2), 1.0).unwrap();
+        assert!(
+            second > first,
+            "the spread of two samples: {first} then {second}"
+        );
+        let mut now = 1.0;
+        let mut last = second;
+        for rtt in [80.0, 90.0, 85.0, 80.0] {
+            now += 0.5;
+            if let Some(ms) = g.update(path(rtt, 5.0, 3), now) {
+                last = ms;
+            }
+        }
+        assert!(
+            f64::from(last) < 0.85 * f64::from(second) && now < 4.0,
+            "{second} ms came down to {last} ms within seconds"
+        );
     }
 
     #[test]

@@ -11,6 +11,13 @@
 //! decoded (so the next ones can refer to them) and dropped by the sink as late, and the
 //! picture goes on after a frame or two instead of a key-frame round trip. Audio waits as long
 //! as it plays: a held audio packet would silence everything behind it.
+//!
+//! The hold is a wait, not more requests: the jitter buffer asks for a missing packet only
+//! within the latency (`rtx-retry-period`), as without the hold. Asking through the hold too
+//! tripled the requests on the relay's policed 1 Mbit/s link (1 100 against 350 in the first
+//! 10 s), whose resends then took the link from the media: the rate controller read 520–670
+//! kbit/s delivered where 1 020 got through without, cut to 445–563 kbit/s and took 12–16 s to
+//! be back at 2 Mbit/s after the cap (7–10 s without; docs/benchmarks-network.md).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,9 +49,12 @@ impl RepairHold {
             if args[2].get::<u32>().ok()? != tracked.session {
                 return None;
             }
-            let wait =
-                tracked.render_ms.load(Ordering::Relaxed) + tracked.hold_ms.load(Ordering::Relaxed);
-            jitterbuffer.set_property("latency", wait);
+            let render_ms = tracked.render_ms.load(Ordering::Relaxed);
+            set_waits(
+                &jitterbuffer,
+                render_ms,
+                tracked.hold_ms.load(Ordering::Relaxed),
+            );
             if let Ok(mut list) = tracked.jitterbuffers.lock() {
                 list.retain(|weak| weak.upgrade().is_some());
                 list.push(jitterbuffer.downgrade());
@@ -90,9 +100,21 @@ impl RepairHold {
             Err(_) => Vec::new(),
         };
         for jitterbuffer in live {
-            jitterbuffer.set_property("latency", render_ms + hold_ms);
+            set_waits(&jitterbuffer, render_ms, hold_ms);
         }
     }
+}
+
+/// Waits `render_ms + hold_ms` for a missing packet, and asks for it during `render_ms` only
+/// (the jitter buffer's own choice, its latency, without a hold).
+fn set_waits(jitterbuffer: &gst::Element, render_ms: u32, hold_ms: u32) {
+    let ask_ms = if hold_ms > 0 {
+        i32::try_from(render_ms).unwrap_or(i32::MAX)
+    } else {
+        -1
+    };
+    jitterbuffer.set_property("rtx-retry-period", ask_ms);
+    jitterbuffer.set_property("latency", render_ms + hold_ms);
 }
 
 #[cfg(test)]
@@ -128,6 +150,11 @@ mod tests {
             160,
             "video waits for repairs"
         );
+        assert_eq!(
+            jb.property::<i32>("rtx-retry-period"),
+            100,
+            "and asks as before"
+        );
         let reported = || {
             let mut q = gst::query::Latency::new();
             assert!(sink.static_pad("sink").unwrap().peer_query(&mut q));
@@ -137,6 +164,7 @@ mod tests {
 
         hold.apply(&rtpbin, 100, 0);
         assert_eq!(jb.property::<u32>("latency"), 100);
+        assert_eq!(jb.property::<i32>("rtx-retry-period"), -1);
         assert_eq!(reported(), 100);
 
         // A jitter buffer made later (a peer that restarted) gets the hold too; other
