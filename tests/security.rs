@@ -164,6 +164,19 @@ fn is_stap_a_with_sps_pps(p: &[u8]) -> bool {
     p.get(3 + sps_len + 2).is_some_and(|nal| nal & 0x1f == 8)
 }
 
+/// The primary block of an RFC 2198 RED payload (our audio is RED while redundancy is on, and
+/// always wrapped): skips the 4-byte headers and data of the redundant blocks and the final
+/// 1-byte header.
+fn red_primary(p: &[u8]) -> Option<&[u8]> {
+    let (mut at, mut redundant) = (0, 0);
+    while *p.get(at)? & 0x80 != 0 {
+        let len = usize::from(u16::from_be_bytes([*p.get(at + 2)?, *p.get(at + 3)?]) & 0x3ff);
+        redundant += len;
+        at += 4;
+    }
+    p.get(at + 1 + redundant..)
+}
+
 fn is_aac_au(p: &[u8]) -> bool {
     p.len() > 4
         && p[..2] == [0x00, 0x10]
@@ -183,7 +196,7 @@ impl Capture {
         if video && (is_stap_a_with_sps_pps(p) || has_annexb_parameter_sets(p)) {
             self.h264 += 1;
         }
-        if !video && is_aac_au(p) {
+        if !video && (is_aac_au(p) || red_primary(p).is_some_and(is_aac_au)) {
             self.aac += 1;
         }
     }

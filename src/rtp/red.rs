@@ -72,25 +72,38 @@ impl RedPlan {
     }
 }
 
-/// The receiver's decoder. `rtpreddec` rebuilds a lost packet without the RTP marker bit (it
-/// cannot know what the marker means for the payload); `rtpmp4gdepay` then takes the AAC frame
-/// for the first piece of a fragmented one and waits for the rest, so the rebuilt audio was
-/// never heard (a 43 ms gap per loss, as without RED). Each of our AAC packets carries whole
-/// frames, so a rebuilt one gets its marker back: a per-buffer hook, for rebuilt packets only.
+/// The receiver's decoder, with a per-buffer hook on its output for two things `rtpreddec`
+/// leaves undone:
+/// * It rebuilds a lost packet without the RTP marker bit (it cannot know what the marker
+///   means for the payload); `rtpmp4gdepay` then took the AAC frame for the first piece of a
+///   fragmented one and waited for the rest, so the rebuilt audio was never heard (a 43 ms gap
+///   per loss, as without RED). Each of our AAC packets carries whole frames: the marker is
+///   set back.
+/// * A packet it cannot parse as RED (an encrypted peer's SRTP reaching a plain peer, garbage)
+///   comes out as it went in, with the RED payload type; rtpbin made a pad for it that the AAC
+///   depayloader refused, and the not-linked error ended the call. Such packets are dropped.
 pub fn make_decoder(plan: &RedPlan) -> AppResult<gst::Element> {
     let decoder = make_element(&plan.decoder_spec())?;
+    let red_pt = plan.pt;
     if let Some(pad) = decoder.static_pad("src") {
-        pad.add_probe(gst::PadProbeType::BUFFER, |_, info| {
-            let unmarked = info.buffer().is_some_and(|b| {
-                gst_rtp::RTPBuffer::from_buffer_readable(b).is_ok_and(|rtp| !rtp.is_marker())
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+            let header = info.buffer().and_then(|b| {
+                let rtp = gst_rtp::RTPBuffer::from_buffer_readable(b).ok()?;
+                Some((rtp.payload_type(), rtp.is_marker()))
             });
-            if unmarked
-                && let Some(buffer) = info.buffer_mut()
-                && let Ok(mut rtp) = gst_rtp::RTPBuffer::from_buffer_writable(buffer.make_mut())
-            {
-                rtp.set_marker(true);
+            match header {
+                Some((pt, _)) if pt == red_pt => gst::PadProbeReturn::Drop,
+                Some((_, false)) => {
+                    if let Some(buffer) = info.buffer_mut()
+                        && let Ok(mut rtp) =
+                            gst_rtp::RTPBuffer::from_buffer_writable(buffer.make_mut())
+                    {
+                        rtp.set_marker(true);
+                    }
+                    gst::PadProbeReturn::Ok
+                }
+                _ => gst::PadProbeReturn::Ok,
             }
-            gst::PadProbeReturn::Ok
         });
     }
     Ok(decoder)
