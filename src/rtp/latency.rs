@@ -15,10 +15,11 @@
 //!   Chosen from `videocall bench` runs at 2 % loss, 20–40 ms each way, and 5 % loss, 20–60 ms
 //!   (docs/benchmarks-network.md, "Third round"): the buffer ends at 106–109 ms and 149–164 ms;
 //!   a margin of 15 instead of 8 ms rendered more at 5 % but took the p95 latency over both
-//!   targets in half the runs.
+//!   targets in half the runs. With a repair hold that wait is [`REPAIR_SPREAD_MS`] lower: video
+//!   waits for repairs past it ([`LatencyGovernor::repair_hold_ms`]), audio has redundancy.
 //! * Never above `MAX_MS`. Grows at once when the target is 3 % above the current value; shrinks
 //!   only to a target 30 % below it, and not within `SHRINK_HOLD_S` of the last change (each
-//!   change re-times the sinks: a short stutter).
+//!   change re-times the sinks: a short stutter), except while the RTT estimate is young.
 
 /// The most the jitter buffer may wait.
 pub const MAX_MS: u32 = 400;
@@ -28,9 +29,9 @@ pub const MAX_MS: u32 = 400;
 /// (docs/benchmarks-network.md). A clean path drops to the base at the first sample.
 pub const PROVISIONAL_MS: u32 = 120;
 const LOSS_MEMORY_S: f64 = 20.0;
-/// With a repair hold (`rtp::repair_hold`), while losses show: the picture is shown this much
-/// before the time a repair needs (the lossy target below), and video waits for repairs this
-/// much after it. Measured at 5 % loss over 20–60 ms (docs/benchmarks-network.md, "Fifth
+/// With a repair hold (`rtp::repair_hold`) and losses: the picture is shown this much before
+/// the time a repair needs (the lossy target below), and video waits for repairs this much
+/// after it. Measured at 5 % loss over 20–60 ms (docs/benchmarks-network.md, "Fifth
 /// round"): 30 ms each way took the p95 latency from 196–205 to 180–185 ms and rendered
 /// 99.1–99.7 %; 50 ms (and an 80 ms hold) gained p50 but not p95 (late repairs' frames are
 /// shown up to the sink's 20 ms late) and rendered 98.7–99.4 %.
