@@ -44,13 +44,18 @@ pub struct PeerPlan {
 }
 
 impl PeerPlan {
-    fn session(&self, medium: Medium) -> SessionPlan {
-        let red = (medium == Medium::Audio && self.resilience.audio_red).then(|| RedPlan {
-            session: medium.session_id(),
+    /// Redundant audio, when on.
+    fn red_plan(&self) -> Option<RedPlan> {
+        self.resilience.audio_red.then(|| RedPlan {
+            session: Medium::Audio.session_id(),
             pt: AUDIO_RED_PT,
             clock_rate: self.audio.rate,
             distance: 1,
-        });
+        })
+    }
+
+    fn session(&self, medium: Medium) -> SessionPlan {
+        let red = self.red_plan().filter(|_| medium == Medium::Audio);
         let (ports, rtp_caps, rtx) = match medium {
             Medium::Video => (
                 self.endpoints.video,
@@ -225,8 +230,7 @@ impl Peer {
             rtpbin.set_property("latency", governor.initial_ms());
         }
         let redundancy = plan
-            .session(Medium::Audio)
-            .red
+            .red_plan()
             .map(|red| AudioRedundancy::attach(&rtpbin, red));
         let repair_hold = latency
             .as_ref()

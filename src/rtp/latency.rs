@@ -28,7 +28,8 @@ pub const MAX_MS: u32 = 400;
 /// second unrepairable: at 2 % loss those were most of the frames a 40 s call missed
 /// (docs/benchmarks-network.md). A clean path drops to the base at the first sample.
 pub const PROVISIONAL_MS: u32 = 120;
-const LOSS_MEMORY_S: f64 = 20.0;
+/// How long a loss counts as recent.
+pub const LOSS_MEMORY_S: f64 = 20.0;
 /// With a repair hold (`rtp::repair_hold`) and losses: the picture is shown this much before
 /// the time a repair needs (the lossy target below), and video waits for repairs this much
 /// after it. Measured at 5 % loss over 20–60 ms (docs/benchmarks-network.md, "Fifth

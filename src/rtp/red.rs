@@ -47,11 +47,16 @@ impl RedPlan {
         )
     }
 
+    /// The sender's encoder's element name.
+    pub fn encoder_name(&self) -> String {
+        format!("red-enc-{}", self.session)
+    }
+
     /// The sender's encoder.
     pub fn encoder_spec(&self) -> ElementSpec {
         ElementSpec {
             factory: "rtpredenc",
-            name: format!("red-enc-{}", self.session),
+            name: self.encoder_name(),
             props: vec![
                 ("pt", self.pt.to_string()),
                 // On from the start (`RedSwitch`).
@@ -110,8 +115,8 @@ pub fn make_decoder(plan: &RedPlan) -> AppResult<gst::Element> {
 }
 
 /// How long redundancy stays on after the peer last reported a lost audio packet: as long as
-/// the jitter buffer remembers a loss (`rtp::latency`).
-pub const RED_MEMORY_S: f64 = 20.0;
+/// the jitter buffer remembers a loss.
+pub const RED_MEMORY_S: f64 = crate::rtp::latency::LOSS_MEMORY_S;
 
 /// How long a call starts with redundancy on, whatever the reports say.
 pub const STARTUP_S: f64 = 2.5;
@@ -190,7 +195,7 @@ impl AudioRedundancy {
         let Some(on) = self.switch.update(lost, now) else {
             return;
         };
-        let encoder = pipeline.by_name(&self.plan.encoder_spec().name);
+        let encoder = pipeline.by_name(&self.plan.encoder_name());
         if let Some(encoder) = encoder {
             let distance = if on { self.plan.distance } else { 0 };
             tracing::info!(on, distance, lost, "audio redundancy");

@@ -16,8 +16,8 @@
 //! within the latency (`rtx-retry-period`), as without the hold. Asking through the hold too
 //! tripled the requests on the relay's policed 1 Mbit/s link (1 100 against 350 in the first
 //! 10 s), whose resends then took the link from the media: the rate controller read 520–670
-//! kbit/s delivered where 1 020 got through without, cut to 445–563 kbit/s and took 12–16 s to
-//! be back at 2 Mbit/s after the cap (7–10 s without; docs/benchmarks-network.md).
+//! kbit/s delivered where 1 020 got through without, cut to 445–567 kbit/s and took 12–16 s to
+//! be back at 2 Mbit/s after the cap (6.9–10.4 s without; docs/benchmarks-network.md).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
