@@ -14,7 +14,18 @@ packages=(
   gstreamer1.0-plugins-ugly
   gstreamer1.0-libav
   gstreamer1.0-tools
+  # Outputs a desktop needs: X11 (ximagesink, xvimagesink), OpenGL (glimagesink, also on
+  # Wayland), ALSA and PulseAudio. Without them autovideosink picked a sink that crashed.
+  gstreamer1.0-x
+  gstreamer1.0-gl
+  gstreamer1.0-alsa
+  gstreamer1.0-pulseaudio
   iproute2
+  # Test peers and tools: ffmpeg/ffprobe (third-party RTP peer), Xvfb and xauth (a display
+  # for the window test).
+  ffmpeg
+  xvfb
+  xauth
 )
 
 missing=()

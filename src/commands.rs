@@ -182,7 +182,10 @@ fn peer_plan(
             decoder: options.video_decoder,
             ..VideoSettings::default()
         },
-        audio: AudioSettings::default(),
+        audio: AudioSettings {
+            payload: options.audio_payload,
+            ..AudioSettings::default()
+        },
         jitter_buffer: options.jitter_buffer,
         security: security.clone(),
         resilience: options.resilience,

@@ -20,7 +20,10 @@ use crate::rtp::fec::{FecPlan, VIDEO_FEC_PT};
 use crate::rtp::latency::{LatencyGovernor, PathState};
 use crate::rtp::red::{AUDIO_RED_PT, AudioRedundancy, RedPlan};
 use crate::rtp::repair_hold::RepairHold;
-use crate::rtp::rtx::{AUDIO_REQUESTS, AUDIO_RTX_PT, RtxPlan, VIDEO_REQUESTS, VIDEO_RTX_PT};
+use crate::rtp::rtx::{
+    AUDIO_REQUESTS, AUDIO_RTX_PT, RED_RTX_PT, RtxPlan, VIDEO_REQUESTS, VIDEO_RTX_PT,
+};
+use crate::rtp::session::{AacFormats, SessionCounters};
 use crate::rtp::{self, Medium, RtpBinSettings, SessionPlan};
 use crate::security::PeerSecurity;
 use crate::security::monitor::PeerMonitor;
@@ -67,19 +70,21 @@ impl PeerPlan {
                     clock_rate: VIDEO_CLOCK_RATE,
                     media: "video",
                     requests: VIDEO_REQUESTS,
+                    also: None,
                 },
             ),
             Medium::Audio => (
                 self.endpoints.audio,
-                audio_rtp_caps(&self.audio),
+                audio_rtp_caps(&self.audio, self.audio.payload),
                 RtxPlan {
                     session: medium.session_id(),
-                    // With RED the packets RTX keeps and resends are the RED ones.
-                    pt: red.map_or(self.audio.payload_type, |r| r.pt),
+                    pt: self.audio.payload_type,
                     rtx_pt: AUDIO_RTX_PT,
                     clock_rate: self.audio.rate,
                     media: "audio",
                     requests: AUDIO_REQUESTS,
+                    // While redundancy is on, RTX keeps and resends the RED packets.
+                    also: red.map(|r| (r.pt, RED_RTX_PT)),
                 },
             ),
         };
@@ -89,6 +94,10 @@ impl PeerPlan {
             remote_ip: self.endpoints.remote_ip,
             ports,
             rtp_caps,
+            aac_formats: (medium == Medium::Audio).then(|| AacFormats {
+                generic: audio_rtp_caps(&self.audio, AacPayload::Generic),
+                latm: audio_rtp_caps(&self.audio, AacPayload::Latm),
+            }),
             security: self.security.session(medium, &self.endpoints),
             rtx: self.resilience.rtx.then_some(rtx),
             red,
@@ -171,6 +180,11 @@ impl Peer {
                 latency: plan.jitter_buffer,
                 cname: plan.cname(),
                 retransmission: plan.resilience.rtx,
+                tool: if plan.resilience.audio_red {
+                    crate::rtp::red::TOOL
+                } else {
+                    "videocall"
+                },
             },
         )?;
         let video_send = add_chain(
@@ -180,24 +194,23 @@ impl Peer {
         let audio_send = add_chain(bin, &audio_send_chain(&plan.audio, plan.media.audio_source))?;
         let video_recv = add_chain(bin, &video_recv_chain(&plan.video, plan.media.video_sink))?;
         let audio_recv = add_chain(bin, &audio_recv_chain(plan.media.audio_sink))?;
-        let mut rejected = Vec::new();
-        for (medium, send, recv) in [
-            (Medium::Video, &video_send, &video_recv),
-            (Medium::Audio, &audio_send, &audio_recv),
+        let audio_depayloaders = add_depayloaders(bin, &audio_recv)?;
+        let video_depayloaders = video_recv[..1].to_vec();
+        let mut counters = Vec::new();
+        for (medium, send, depayloaders) in [
+            (Medium::Video, &video_send, &video_depayloaders),
+            (Medium::Audio, &audio_send, &audio_depayloaders),
         ] {
             let payloader = send.last().expect("a send chain ends with its payloader");
-            let depayloader = recv
-                .first()
-                .expect("a receive chain starts with its depayloader");
-            rejected.push(rtp::add_session(
+            counters.push(rtp::add_session(
                 &pipeline,
                 &rtpbin,
                 &plan.session(medium),
                 payloader,
-                depayloader,
+                depayloaders,
             )?);
         }
-        let rejected = rejected.try_into().expect("one counter per medium");
+        let counters: [SessionCounters; 2] = counters.try_into().expect("one per medium");
         if plan.video.decoder == VideoDecoder::OpenH264
             && let Some(decoder) = pipeline.by_name("video-dec")
         {
@@ -206,7 +219,7 @@ impl Peer {
         if let Some(encoder) = pipeline.by_name("video-enc") {
             rtp::keyframe::key_frame_for_new_receivers(&rtpbin, &encoder);
         }
-        let collector = Collector::attach(&pipeline, &rtpbin, rejected);
+        let collector = Collector::attach(&pipeline, &rtpbin, counters.clone());
         let quality = match &plan.resilience.quality_log {
             Some(path) => {
                 if plan.media.video_source == VideoSource::TestPattern {
@@ -245,7 +258,7 @@ impl Peer {
             });
         Ok(Peer {
             label: plan.label.clone(),
-            monitor: PeerMonitor::new(&pipeline),
+            monitor: PeerMonitor::new(&pipeline, &counters),
             pipeline,
             collector,
             computer: StatsComputer::default(),
@@ -397,6 +410,22 @@ impl Peer {
             );
         }
     }
+}
+
+/// Makes the audio depayloaders (one per AAC format) and links each to the head of the
+/// receive chain, which joins them.
+fn add_depayloaders(bin: &gst::Bin, recv: &[gst::Element]) -> AppResult<Vec<gst::Element>> {
+    let join = recv.first().expect("a receive chain starts with its join");
+    audio_depayloaders()
+        .iter()
+        .map(|chain| {
+            let elements = add_chain(bin, chain)?;
+            let last = elements.last().expect("a depayloading chain is not empty");
+            last.link(join)
+                .map_err(|e| AppError::Media(format!("cannot link {}: {e}", chain[0].name)))?;
+            Ok(elements[0].clone())
+        })
+        .collect()
 }
 
 /// One line from a GStreamer error message: the element, the error and its debug detail.

@@ -10,7 +10,8 @@ use super::prompt::GivenAnswers;
 use super::{CallOptions, JsonTarget};
 use crate::error::AppError;
 use crate::media::plan::{
-    AudioSinkChoice, AudioSourceChoice, VideoDecoder, VideoSinkChoice, VideoSourceChoice,
+    AacPayload, AudioSinkChoice, AudioSourceChoice, VideoDecoder, VideoSinkChoice,
+    VideoSourceChoice,
 };
 
 /// The jitter buffer's latency when the user sets none (see docs/benchmarks.md for why).
@@ -118,10 +119,14 @@ pub struct MediaArgs {
     /// Jitter-buffer latency in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_JITTER_BUFFER_MS)]
     pub jitter_buffer_ms: u64,
-    /// H.264 decoder: openh264 (least memory; the GStreamer 1.22 element grows about 2 kB/s)
-    /// or libav (FFmpeg: flat over long calls, about 35 MB more).
-    #[arg(long, default_value = "openh264", value_parser = parse_video_decoder)]
+    /// H.264 decoder: libav (FFmpeg: every profile, flat memory) or openh264 (Constrained
+    /// Baseline only, less memory; the GStreamer 1.22 element grows about 2 kB/s).
+    #[arg(long, default_value = "libav", value_parser = parse_video_decoder)]
     pub video_decoder: VideoDecoder,
+    /// How our AAC goes on the wire: generic (RFC 3640 mpeg4-generic) or latm (RFC 6416
+    /// MP4A-LATM, for receivers built on rtpmp4adepay or ffmpeg -latm). We receive both.
+    #[arg(long, default_value = "generic", value_parser = parse_audio_payload)]
+    pub audio_payload: AacPayload,
     /// Seconds between connection reports.
     #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
     pub stats_interval: Duration,
@@ -146,6 +151,7 @@ impl Default for MediaArgs {
             audio_sink: AudioSinkChoice::Auto,
             jitter_buffer_ms: DEFAULT_JITTER_BUFFER_MS,
             video_decoder: VideoDecoder::default(),
+            audio_payload: AacPayload::default(),
             stats_interval: Duration::from_secs(2),
             stats_json: None,
             duration: None,
@@ -171,6 +177,7 @@ impl MediaArgs {
             audio_sink: self.audio_sink,
             jitter_buffer: Duration::from_millis(self.jitter_buffer_ms),
             video_decoder: self.video_decoder,
+            audio_payload: self.audio_payload,
             stats_interval: self.stats_interval,
             stats_json: self.stats_json.as_deref().map(|f| match f {
                 "-" => JsonTarget::Stdout,
@@ -216,6 +223,13 @@ fn parse_video_sink(text: &str) -> Result<VideoSinkChoice, String> {
         "none" => VideoSinkChoice::None,
         other => return Err(format!("'{other}': use auto, window or none")),
     })
+}
+
+fn parse_audio_payload(text: &str) -> Result<AacPayload, String> {
+    AacPayload::ALL
+        .into_iter()
+        .find(|p| p.name() == text)
+        .ok_or_else(|| format!("'{text}': use generic or latm"))
 }
 
 fn parse_video_decoder(text: &str) -> Result<VideoDecoder, String> {

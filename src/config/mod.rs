@@ -238,6 +238,7 @@ pub struct CallOptions {
     /// The jitter buffer's target latency.
     pub jitter_buffer: Duration,
     pub video_decoder: crate::media::plan::VideoDecoder,
+    pub audio_payload: crate::media::plan::AacPayload,
     pub stats_interval: Duration,
     pub stats_json: Option<JsonTarget>,
     pub duration: Option<Duration>,

@@ -54,8 +54,47 @@ pub enum AudioSource {
 /// The video sink after probing the machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VideoSink {
-    Window,
+    Window(WindowSink),
     Headless,
+}
+
+/// A display sink, chosen for the display the machine has (never `autovideosink`, whose
+/// pick among whatever sinks are installed crashed on a desktop without X11/GL sinks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowSink {
+    /// X11 without GL: works on every X server, Xvfb included.
+    XImage,
+    /// Wayland's own sink.
+    Wayland,
+    /// OpenGL, on X11 (GLX) or Wayland (EGL).
+    Gl,
+}
+
+impl WindowSink {
+    /// The GStreamer factory of this sink.
+    pub fn factory(self) -> &'static str {
+        match self {
+            WindowSink::XImage => "ximagesink",
+            WindowSink::Wayland => "waylandsink",
+            WindowSink::Gl => "glimagesink",
+        }
+    }
+
+    /// The sinks worth trying for a display, best first: the display server's own sink, then
+    /// GL. `wayland` and `x11` say which display variables are set.
+    pub fn candidates(wayland: bool, x11: bool) -> Vec<WindowSink> {
+        let mut sinks = Vec::new();
+        if wayland {
+            sinks.push(WindowSink::Wayland);
+        }
+        if x11 {
+            sinks.push(WindowSink::XImage);
+        }
+        if wayland || x11 {
+            sinks.push(WindowSink::Gl);
+        }
+        sinks
+    }
 }
 
 /// The audio sink after probing the machine.
@@ -86,11 +125,12 @@ pub struct VideoSettings {
 /// (docs/benchmarks.md, docs/security.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VideoDecoder {
-    /// Cisco's OpenH264 (`openh264dec`): loads no FFmpeg, about 35 MB less per peer, but the
-    /// 1.22 element grows by about 2 kB/s (reproduced with gst-launch alone).
-    #[default]
+    /// Cisco's OpenH264 (`openh264dec`): loads no FFmpeg, about 35 MB less per peer, but it
+    /// decodes Constrained Baseline only, and the 1.22 element grows by about 2 kB/s.
     OpenH264,
-    /// FFmpeg's decoder (`avdec_h264`): flat memory over long calls, about 35 MB more.
+    /// FFmpeg's decoder (`avdec_h264`): every profile a peer may send (Baseline, Main, High:
+    /// x264's and ffmpeg's defaults), and flat memory over long calls.
+    #[default]
     Libav,
 }
 
@@ -130,14 +170,81 @@ impl Default for VideoSettings {
     }
 }
 
+/// How AAC travels in RTP. Both are standard and both are received; they differ in who can
+/// play them: ffmpeg and GStreamer's `rtpmp4gdepay` take RFC 3640, receivers built on
+/// `rtpmp4apay`/`rtpmp4adepay` (and ffmpeg's `-latm`) take RFC 6416.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AacPayload {
+    /// RFC 3640 `mpeg4-generic`, AAC-hbr: 16-bit AU headers (13-bit size, 3-bit index).
+    #[default]
+    Generic,
+    /// RFC 6416 `MP4A-LATM` with the configuration out of band (`cpresent=0`).
+    Latm,
+}
+
+impl AacPayload {
+    /// Every format, for parsing.
+    pub const ALL: [AacPayload; 2] = [AacPayload::Generic, AacPayload::Latm];
+
+    /// The name a user gives (`--audio-payload`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "generic",
+            AacPayload::Latm => "latm",
+        }
+    }
+
+    /// The RTP encoding name (SDP `a=rtpmap`, caps `encoding-name`).
+    pub fn encoding_name(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "MPEG4-GENERIC",
+            AacPayload::Latm => "MP4A-LATM",
+        }
+    }
+
+    /// Its payloader.
+    pub fn payloader(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "rtpmp4gpay",
+            AacPayload::Latm => "rtpmp4apay",
+        }
+    }
+
+    /// Its depayloader.
+    pub fn depayloader(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "rtpmp4gdepay",
+            AacPayload::Latm => "rtpmp4adepay",
+        }
+    }
+
+    /// The name of its depayloader in the pipeline.
+    pub fn depayloader_name(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "audio-depay",
+            AacPayload::Latm => "audio-depay-latm",
+        }
+    }
+
+    /// The one line that tells the user which format the peer sends.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "AAC as RFC 3640 mpeg4-generic",
+            AacPayload::Latm => "AAC as RFC 6416 MP4A-LATM",
+        }
+    }
+}
+
 /// The brief's audio: 48 kHz F32LE stereo in, AAC-LC at a constant 64 kbit/s.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AudioSettings {
     pub rate: u32,
     pub channels: u32,
     pub bitrate_bps: u32,
-    /// RTP payload type, AAC per RFC 3640 (mpeg4-generic, AAC-hbr).
+    /// RTP payload type of our AAC (either format).
     pub payload_type: u8,
+    /// How we send AAC.
+    pub payload: AacPayload,
     /// Samples per captured buffer: 10 ms keeps capture latency low.
     pub samples_per_buffer: u32,
 }
@@ -149,6 +256,7 @@ impl Default for AudioSettings {
             channels: 2,
             bitrate_bps: 64_000,
             payload_type: 97,
+            payload: AacPayload::Generic,
             samples_per_buffer: 480,
         }
     }
@@ -274,7 +382,7 @@ pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<Elem
 pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<ElementSpec> {
     let mut chain = match source {
         AudioSource::Microphone => vec![
-            ElementSpec::new("autoaudiosrc", "audio-src"),
+            ElementSpec::new("pulsesrc", "audio-src"),
             ElementSpec::new("audioconvert", "audio-src-convert"),
             ElementSpec::new("audioresample", "audio-src-resample"),
         ],
@@ -290,7 +398,9 @@ pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<Eleme
     chain.push(ElementSpec::new("capsfilter", "audio-caps").prop("caps", raw_audio_caps(audio)));
     chain.push(ElementSpec::new("audioconvert", "audio-enc-convert"));
     chain.push(audio_encoder(audio));
-    chain.push(ElementSpec::new("rtpmp4gpay", "audio-pay").prop("pt", audio.payload_type));
+    chain.push(
+        ElementSpec::new(audio.payload.payloader(), "audio-pay").prop("pt", audio.payload_type),
+    );
     chain
 }
 
@@ -305,30 +415,41 @@ pub const HEADLESS_PROCESSING_DEADLINE_NS: u64 = 2_000_000;
 pub const VIDEO_MAX_LATENESS_NS: i64 = 20_000_000;
 
 /// Depacketize, decode, render. Starts with the depayloader, ends with the sink.
+///
+/// Every sink is `async=false`: a sink that waits to preroll holds the whole pipeline in
+/// PAUSED until every other sink has data too, so a peer that sends video but no audio we can
+/// decode (a video-only sender, an audio format we do not take) would freeze our video after
+/// its first frame.
 pub fn video_recv_chain(video: &VideoSettings, sink: VideoSink) -> Vec<ElementSpec> {
     let mut chain = vec![
         ElementSpec::new("rtph264depay", "video-depay")
             // Ask the sender for a key frame (PLI) instead of waiting for the next periodic one.
             .prop("request-keyframe", true)
             .prop("wait-for-keyframe", true),
+    ];
+    if video.decoder == VideoDecoder::OpenH264 {
         // RTP caps carry no SPS, so the depayloader's caps lack the profile openh264dec
-        // insists on: state the one the plan sends.
-        ElementSpec::new("capssetter", "video-profile").prop("caps", h264_caps()),
-        // By default Cisco's OpenH264 rather than FFmpeg's avdec_h264: the same decoding at a
-        // fraction of the memory (libav pulls in about 170 shared libraries; measured peak RSS
-        // per peer 70 MB with it, 35 MB without, docs/benchmarks.md).
+        // insists on: state the one it can decode.
+        chain.push(ElementSpec::new("capssetter", "video-profile").prop("caps", h264_caps()));
+    }
+    chain.push(
         ElementSpec::new(video.decoder.factory(), "video-dec")
             // Garbage on the wire must not stop the call: never turn decode errors into a flow error.
             .prop("max-errors", -1),
-    ];
+    );
     match sink {
-        VideoSink::Window => {
+        VideoSink::Window(window) => {
             chain.push(ElementSpec::new("videoconvert", "video-sink-convert"));
-            chain.push(ElementSpec::new("autovideosink", "video-sink").prop("sync", true));
+            chain.push(
+                ElementSpec::new(window.factory(), "video-sink")
+                    .prop("sync", true)
+                    .prop("async", false),
+            );
         }
         VideoSink::Headless => chain.push(
             ElementSpec::new("fakesink", "video-sink")
                 .prop("sync", true)
+                .prop("async", false)
                 // Drop frames that come too late to show, as a display's sink does.
                 .prop("max-lateness", VIDEO_MAX_LATENESS_NS)
                 .prop("processing-deadline", HEADLESS_PROCESSING_DEADLINE_NS)
@@ -338,22 +459,44 @@ pub fn video_recv_chain(video: &VideoSettings, sink: VideoSink) -> Vec<ElementSp
     chain
 }
 
-/// Depacketize, decode, play. Starts with the depayloader, ends with the sink.
+/// The audio depayloading chains, one per AAC format, each fed by its own funnel
+/// (`rtp::session`); their output meets in [`audio_recv_chain`]. Only RFC 3640 goes through
+/// `aacparse`: after `rtpmp4adepay` it made `faad` fail on the first frame.
+pub fn audio_depayloaders() -> Vec<Vec<ElementSpec>> {
+    AacPayload::ALL
+        .iter()
+        .map(|p| {
+            let mut chain = vec![ElementSpec::new(p.depayloader(), p.depayloader_name())];
+            if *p == AacPayload::Generic {
+                chain.push(ElementSpec::new("aacparse", "audio-parse"));
+            }
+            chain
+        })
+        .collect()
+}
+
+/// Joins the depayloaders' output, parses, decodes, plays. Starts with the join, ends with the
+/// sink.
 pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
     let mut chain = vec![
-        ElementSpec::new("rtpmp4gdepay", "audio-depay"),
-        ElementSpec::new("aacparse", "audio-parse"),
+        ElementSpec::new("funnel", "audio-depay-join"),
         ElementSpec::new("faad", "audio-dec").prop("max-errors", -1),
     ];
     match sink {
         AudioSink::Speaker => {
             chain.push(ElementSpec::new("audioconvert", "audio-sink-convert"));
             chain.push(ElementSpec::new("audioresample", "audio-sink-resample"));
-            chain.push(ElementSpec::new("autoaudiosink", "audio-sink").prop("sync", true));
+            // The sound server's sink: the one the probe found working.
+            chain.push(
+                ElementSpec::new("pulsesink", "audio-sink")
+                    .prop("sync", true)
+                    .prop("async", false),
+            );
         }
         AudioSink::Headless => chain.push(
             ElementSpec::new("fakesink", "audio-sink")
                 .prop("sync", true)
+                .prop("async", false)
                 .prop("processing-deadline", HEADLESS_PROCESSING_DEADLINE_NS)
                 .prop("enable-last-sample", false),
         ),
@@ -380,9 +523,25 @@ pub const TWCC_URI: &str =
 /// Its one-byte header extension id (RFC 8285).
 pub const TWCC_EXTENSION_ID: u8 = 1;
 
-/// RTP caps of the audio we receive (RFC 3640 AAC-hbr). The AudioSpecificConfig is derived from
-/// the plan both peers share, as an SDP offer would carry it.
-pub fn audio_rtp_caps(audio: &AudioSettings) -> String {
+/// RTP caps of the audio we receive in `format`. The AAC configuration is derived from the
+/// plan both peers share, as an SDP offer would carry it.
+pub fn audio_rtp_caps(audio: &AudioSettings, format: AacPayload) -> String {
+    match format {
+        AacPayload::Generic => generic_aac_rtp_caps(audio),
+        AacPayload::Latm => format!(
+            "application/x-rtp,media=audio,clock-rate={rate},encoding-name=MP4A-LATM,\
+             encoding-params=(string){ch},payload={pt},cpresent=(string)0,config=(string){cfg}",
+            rate = audio.rate,
+            ch = audio.channels,
+            pt = audio.payload_type,
+            cfg = latm_stream_mux_config(audio.rate, audio.channels)
+                .expect("the plan's sample rate is one AAC supports"),
+        ),
+    }
+}
+
+/// RTP caps of RFC 3640 AAC-hbr.
+fn generic_aac_rtp_caps(audio: &AudioSettings) -> String {
     format!(
         "application/x-rtp,media=audio,clock-rate={rate},encoding-name=MPEG4-GENERIC,\
          encoding-params=(string){ch},payload={pt},streamtype=(string)5,profile-level-id=(string)1,\
@@ -399,6 +558,11 @@ pub fn audio_rtp_caps(audio: &AudioSettings) -> String {
 /// The AAC-LC AudioSpecificConfig (ISO 14496-3 §1.6.2.1) as hex: 5 bits object type (2 = LC),
 /// 4 bits sampling-frequency index, 4 bits channel configuration, 3 bits zero.
 pub fn aac_audio_specific_config(rate: u32, channels: u32) -> Option<String> {
+    let config = aac_lc_config_bits(rate, channels)?;
+    Some(format!("{config:04x}"))
+}
+
+fn aac_lc_config_bits(rate: u32, channels: u32) -> Option<u16> {
     const RATES: [u32; 13] = [
         96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
     ];
@@ -406,8 +570,18 @@ pub fn aac_audio_specific_config(rate: u32, channels: u32) -> Option<String> {
     if !(1..=7).contains(&channels) {
         return None;
     }
-    let config: u16 = (2 << 11) | (index << 7) | ((channels as u16) << 3);
-    Some(format!("{config:04x}"))
+    Some((2 << 11) | (index << 7) | ((channels as u16) << 3))
+}
+
+/// The LATM StreamMuxConfig (ISO 14496-3 §1.7.3) of one AAC-LC program as hex, as
+/// `rtpmp4apay` puts it in `config`: version 0, all streams same time framing, one subframe,
+/// one program and layer, then the AudioSpecificConfig, padded to whole bytes.
+pub fn latm_stream_mux_config(rate: u32, channels: u32) -> Option<String> {
+    let asc = u32::from(aac_lc_config_bits(rate, channels)?);
+    // 1 bit audioMuxVersion (0), 1 bit allStreamsSameTimeFraming (1), 6 bits numSubFrames
+    // (0), 4 bits numProgram (0), 3 bits numLayer (0): 15 bits, then the 16-bit config.
+    let bits: u32 = (1 << 30) | (asc << 1);
+    Some(format!("{bits:08x}"))
 }
 
 #[cfg(test)]
@@ -420,6 +594,15 @@ mod tests {
         assert_eq!(aac_audio_specific_config(48000, 2).as_deref(), Some("1190"));
         assert_eq!(aac_audio_specific_config(44100, 1).as_deref(), Some("1208"));
         assert_eq!(aac_audio_specific_config(45000, 2), None);
+        // What rtpmp4apay puts in its caps for voaacenc's 48 kHz stereo.
+        assert_eq!(
+            latm_stream_mux_config(48000, 2).as_deref(),
+            Some("40002320")
+        );
+        assert_eq!(
+            latm_stream_mux_config(44100, 2).as_deref(),
+            Some("40002420")
+        );
     }
 
     #[test]
@@ -460,14 +643,30 @@ mod tests {
             video_recv_chain(&VideoSettings::default(), VideoSink::Headless)[0].name,
             "video-depay"
         );
-        assert_eq!(audio_recv_chain(AudioSink::Speaker)[0].name, "audio-depay");
+        assert_eq!(audio_depayloaders()[0][0].name, "audio-depay");
+        assert_eq!(audio_depayloaders()[1][0].factory, "rtpmp4adepay");
         assert_eq!(
-            video_recv_chain(&VideoSettings::default(), VideoSink::Window)
-                .last()
-                .unwrap()
-                .name,
+            video_recv_chain(
+                &VideoSettings::default(),
+                VideoSink::Window(WindowSink::XImage)
+            )
+            .last()
+            .unwrap()
+            .name,
             "video-sink"
         );
+    }
+
+    #[test]
+    fn window_sinks_follow_the_display() {
+        use WindowSink::*;
+        assert_eq!(WindowSink::candidates(false, true), [XImage, Gl]);
+        assert_eq!(WindowSink::candidates(true, false), [Wayland, Gl]);
+        assert_eq!(WindowSink::candidates(true, true), [Wayland, XImage, Gl]);
+        assert!(WindowSink::candidates(false, false).is_empty());
+        let chain = video_recv_chain(&VideoSettings::default(), VideoSink::Window(XImage));
+        assert_eq!(chain.last().unwrap().factory, "ximagesink");
+        assert!(chain.iter().all(|e| e.factory != "autovideosink"));
     }
 
     #[test]
@@ -482,15 +681,24 @@ mod tests {
                 .map(String::from)
         };
         assert_eq!(caps_of(&send, "video-enc-caps"), Some(h264_caps()));
-        assert_eq!(caps_of(&recv, "video-profile"), Some(h264_caps()));
+        let openh264 = VideoSettings {
+            decoder: VideoDecoder::OpenH264,
+            ..VideoSettings::default()
+        };
+        let recv_openh264 = video_recv_chain(&openh264, VideoSink::Headless);
+        assert_eq!(caps_of(&recv_openh264, "video-profile"), Some(h264_caps()));
+        // FFmpeg's decoder takes any profile: nothing pins it.
+        assert_eq!(caps_of(&recv, "video-profile"), None);
         assert!(h264_caps().contains("constrained-baseline"));
     }
 
     #[test]
     fn receive_caps_carry_payload_and_config() {
-        let caps = audio_rtp_caps(&AudioSettings::default());
+        let caps = audio_rtp_caps(&AudioSettings::default(), AacPayload::Generic);
         assert!(caps.contains("payload=97"));
         assert!(caps.contains("config=(string)1190"));
+        let latm = audio_rtp_caps(&AudioSettings::default(), AacPayload::Latm);
+        assert!(latm.contains("MP4A-LATM") && latm.contains("config=(string)40002320"));
         assert!(video_rtp_caps(&VideoSettings::default()).contains("encoding-name=H264"));
     }
 

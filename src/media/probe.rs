@@ -29,7 +29,7 @@ impl ResolvedMedia {
             AudioSource::TestTone => "test tone",
         };
         let vk = match self.video_sink {
-            VideoSink::Window => "window",
+            VideoSink::Window(sink) => sink.factory(),
             VideoSink::Headless => "no window (headless)",
         };
         let ak = match self.audio_sink {
@@ -78,14 +78,16 @@ pub fn resolve(
     };
     let video_sink = match video_sink {
         VideoSinkChoice::None => VideoSink::Headless,
-        VideoSinkChoice::Window if has_display() => VideoSink::Window,
-        VideoSinkChoice::Window => {
-            return Err(AppError::Input(
-                "no display (DISPLAY/WAYLAND_DISPLAY unset): use --video-sink none".into(),
-            ));
-        }
-        VideoSinkChoice::Auto if has_display() => VideoSink::Window,
-        VideoSinkChoice::Auto => VideoSink::Headless,
+        VideoSinkChoice::Window => VideoSink::Window(window_sink()?),
+        VideoSinkChoice::Auto => match window_sink() {
+            Ok(sink) => VideoSink::Window(sink),
+            Err(e) => {
+                if has_display() {
+                    eprintln!("videocall: {e}; showing no video (headless)");
+                }
+                VideoSink::Headless
+            }
+        },
     };
     let audio_sink = match audio_sink {
         AudioSinkChoice::None => AudioSink::Headless,
@@ -107,9 +109,33 @@ pub fn resolve(
 }
 
 fn has_display() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"]
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| env_set(v))
+}
+
+fn env_set(var: &str) -> bool {
+    std::env::var_os(var).is_some_and(|s| !s.is_empty())
+}
+
+/// The first window sink for this display that is installed and can open it.
+fn window_sink() -> AppResult<WindowSink> {
+    let candidates = WindowSink::candidates(env_set("WAYLAND_DISPLAY"), env_set("DISPLAY"));
+    if candidates.is_empty() {
+        return Err(AppError::Input(
+            "no display (DISPLAY/WAYLAND_DISPLAY unset): use --video-sink none".into(),
+        ));
+    }
+    candidates
         .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+        .copied()
+        .find(|sink| reaches_ready(sink.factory()))
+        .ok_or_else(|| {
+            let tried: Vec<_> = candidates.iter().map(|s| s.factory()).collect();
+            AppError::MissingPlugin(format!(
+                "no video window sink opens this display (tried {}): install gstreamer1.0-x \
+                 and gstreamer1.0-gl, or use --video-sink none",
+                tried.join(", ")
+            ))
+        })
 }
 
 fn first_camera() -> Option<PathBuf> {

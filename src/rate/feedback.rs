@@ -46,12 +46,33 @@ pub fn report_blocks(data: &[u8]) -> Vec<(u32, Feedback)> {
         .collect()
 }
 
+/// The SDES TOOL items in one compound RTCP packet.
+pub fn sdes_tools(data: &[u8]) -> Vec<String> {
+    let Ok(compound) = Compound::parse(data) else {
+        return Vec::new();
+    };
+    compound
+        .flatten()
+        .flat_map(|packet| match packet {
+            Packet::Sdes(sdes) => sdes
+                .chunks()
+                .flat_map(|chunk| chunk.items())
+                .filter(|item| item.type_() == rtcp_types::SdesItem::TOOL)
+                .filter_map(|item| String::from_utf8(item.value().to_vec()).ok())
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
 /// Keeps the latest report block per SSRC from one session's incoming RTCP, stamped with its
-/// arrival (seconds since the tap was attached).
+/// arrival (seconds since the tap was attached), and the peer's SDES TOOL (what it says it
+/// takes).
 #[derive(Clone)]
 pub struct FeedbackTap {
     latest: Arc<Mutex<HashMap<u32, Feedback>>>,
     attached: Instant,
+    tool: Arc<Mutex<Option<String>>>,
 }
 
 impl Default for FeedbackTap {
@@ -59,6 +80,7 @@ impl Default for FeedbackTap {
         FeedbackTap {
             latest: Arc::default(),
             attached: Instant::now(),
+            tool: Arc::default(),
         }
     }
 }
@@ -73,6 +95,7 @@ impl FeedbackTap {
             return tap;
         };
         let latest = tap.latest.clone();
+        let peer_tool = tap.tool.clone();
         let attached = tap.attached;
         internal.connect("on-receiving-rtcp", false, move |args| {
             let buffer = args[1].get::<gst::Buffer>().ok()?;
@@ -88,9 +111,19 @@ impl FeedbackTap {
             if let Ok(mut latest) = latest.lock() {
                 latest.extend(blocks);
             }
+            if let Some(tool) = sdes_tools(&map).pop()
+                && let Ok(mut last) = peer_tool.lock()
+            {
+                *last = Some(tool);
+            }
             None
         });
         tap
+    }
+
+    /// The peer's latest SDES TOOL item, once one came.
+    pub fn peer_tool(&self) -> Option<String> {
+        self.tool.lock().ok()?.clone()
     }
 
     /// The latest report about `ssrc`.
@@ -162,5 +195,20 @@ mod tests {
         );
         assert_eq!(blocks[1].1.lost, 12);
         assert!(report_blocks(&[1, 2, 3]).is_empty());
+    }
+
+    #[test]
+    fn the_tool_item_comes_out_of_an_sdes_packet() {
+        use rtcp_types::{Sdes, SdesChunk, SdesItem};
+        let sdes = Sdes::builder().add_chunk(
+            SdesChunk::builder(0x1234)
+                .add_item(SdesItem::builder(SdesItem::CNAME, "a@b"))
+                .add_item(SdesItem::builder(SdesItem::TOOL, "videocall; red")),
+        );
+        let mut data = vec![0; 128];
+        let len = sdes.write_into(&mut data).unwrap();
+        data.truncate(len);
+        assert_eq!(sdes_tools(&data), ["videocall; red"]);
+        assert!(sdes_tools(&[0x80]).is_empty());
     }
 }

@@ -6,6 +6,8 @@
 
 use gst::prelude::*;
 
+use crate::media::plan::AacPayload;
+
 /// True when an H.264 RTP payload (RFC 6184) has a NAL unit type `rtph264depay` handles: single
 /// NAL units 1–23, STAP-A (24) and FU-A (28).
 pub fn h264_payload_is_supported(payload: &[u8]) -> bool {
@@ -34,14 +36,57 @@ pub fn aac_payload_is_plausible(payload: &[u8]) -> bool {
     total == data.len() && data.first().is_some_and(|b| b >> 5 == 0b001)
 }
 
-/// Installs the guard for `encoding_name` (from the RTP caps) on the depayloader's sink pad;
-/// encodings without known fatal payloads get none.
-pub fn install(depay_sink: &gst::Pad, encoding_name: &str) {
-    let check: fn(&[u8]) -> bool = if encoding_name.eq_ignore_ascii_case("H264") {
-        h264_payload_is_supported
-    } else if encoding_name.eq_ignore_ascii_case("MPEG4-GENERIC") {
-        aac_payload_is_plausible
-    } else {
+/// True when an RFC 6416 MP4A-LATM payload (`cpresent=0`) holds one whole AAC frame as we and
+/// every common sender send it: PayloadLengthInfo (bytes of 255, then the rest) giving exactly
+/// the rest of the packet, which opens with a channel pair or single channel element.
+pub fn latm_payload_is_plausible(payload: &[u8]) -> bool {
+    let mut length = 0usize;
+    for (i, byte) in payload.iter().enumerate() {
+        length += usize::from(*byte);
+        if *byte != 255 {
+            let data = &payload[i + 1..];
+            return length > 0
+                && length == data.len()
+                && data
+                    .first()
+                    .is_some_and(|b| matches!(b >> 5, 0b000 | 0b001));
+        }
+    }
+    false
+}
+
+/// Which AAC payload format a packet is in, when its bytes say so unambiguously.
+pub fn classify_aac(payload: &[u8]) -> Option<AacPayload> {
+    match (
+        aac_payload_is_plausible(payload),
+        latm_payload_is_plausible(payload),
+    ) {
+        (true, false) => Some(AacPayload::Generic),
+        (false, true) => Some(AacPayload::Latm),
+        _ => None,
+    }
+}
+
+/// The guard for a depayloader factory, if it has payloads it cannot survive.
+fn check_for(depayloader: &str) -> Option<fn(&[u8]) -> bool> {
+    match depayloader {
+        "rtph264depay" => Some(h264_payload_is_supported),
+        "rtpmp4gdepay" => Some(aac_payload_is_plausible),
+        "rtpmp4adepay" => Some(latm_payload_is_plausible),
+        _ => None,
+    }
+}
+
+/// Installs the guard for `depayloader` on its sink pad; depayloaders without known fatal
+/// payloads get none.
+pub fn install(depayloader: &gst::Element) {
+    let Some(factory) = depayloader.factory() else {
+        return;
+    };
+    let (Some(check), Some(depay_sink)) = (
+        check_for(factory.name().as_str()),
+        depayloader.static_pad("sink"),
+    ) else {
         return;
     };
     depay_sink.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
@@ -67,6 +112,24 @@ pub fn install(depay_sink: &gst::Pad, encoding_name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latm_and_generic_aac_are_told_apart_from_their_bytes() {
+        // rtpmp4apay: a length byte, then a CPE frame of that length.
+        let latm = [4u8, 0x21, 1, 2, 3];
+        assert!(latm_payload_is_plausible(&latm));
+        assert_eq!(classify_aac(&latm), Some(AacPayload::Latm));
+        // Lengths of 255 and more take several bytes.
+        let mut long = vec![255u8, 1, 0x21];
+        long.extend(std::iter::repeat_n(7u8, 255));
+        assert_eq!(classify_aac(&long), Some(AacPayload::Latm));
+        // rtpmp4gpay: AU-headers-length 16 bits, one AU of 5 bytes.
+        let generic = [0x00, 0x10, 0x00, 0x28, 0x21, 1, 2, 3, 4];
+        assert_eq!(classify_aac(&generic), Some(AacPayload::Generic));
+        for bad in [&[][..], &[0u8], &[3, 0x21, 1], &[255, 255], &[2, 0xff, 1]] {
+            assert_eq!(classify_aac(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn only_the_nal_types_the_depayloader_knows_pass() {

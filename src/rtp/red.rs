@@ -8,13 +8,12 @@
 //! restoration and before the jitter buffer, and emits a rebuilt packet with the sequence
 //! number that was missing, so the jitter buffer sees no gap and asks for nothing.
 //!
-//! Redundancy doubles the audio on the wire (64 → 130 kbit/s), so it is on only while the
-//! peer's receiver reports show our audio losing packets, and for [`RED_MEMORY_S`] after
-//! ([`RedSwitch`]), and for the first [`STARTUP_S`] of a call, before the reports can tell: a
-//! call that started unprotected lost its first audio packets to 43 ms gaps, since the jitter
-//! buffer drops below a retransmission's round trip at the first RTT sample (0.5 s) and the
-//! first report of a loss came 1–3 s in. A clean call then sends each frame once (RED packets
-//! with no redundant block, one byte more).
+//! Redundancy doubles the audio on the wire (64 → 130 kbit/s) and only a receiver that knows
+//! RED can play it (ffmpeg, VLC and a stock GStreamer receiver cannot), so it goes only to a
+//! peer that says it takes it ([`TOOL`] in its RTCP SDES, as there is no signalling), and only
+//! while the peer's receiver reports show our audio losing packets, and for [`RED_MEMORY_S`]
+//! after ([`RedSwitch`]). Otherwise every packet is plain AAC: `rtpredenc` with no redundant
+//! block passes packets through unchanged.
 
 use gst::prelude::*;
 
@@ -59,10 +58,10 @@ impl RedPlan {
             name: self.encoder_name(),
             props: vec![
                 ("pt", self.pt.to_string()),
-                // On from the start (`RedSwitch`).
-                ("distance", self.distance.to_string()),
-                // Without a redundant block a packet is still RED: one payload type.
-                ("allow-no-red-blocks", "true".into()),
+                // Off until the peer's reports ask for it (`RedSwitch`).
+                ("distance", "0".into()),
+                // Without a redundant block a packet goes as it came: plain AAC.
+                ("allow-no-red-blocks", "false".into()),
             ],
         }
     }
@@ -118,47 +117,40 @@ pub fn make_decoder(plan: &RedPlan) -> AppResult<gst::Element> {
 /// the jitter buffer remembers a loss.
 pub const RED_MEMORY_S: f64 = crate::rtp::latency::LOSS_MEMORY_S;
 
-/// How long a call starts with redundancy on, whatever the reports say.
-pub const STARTUP_S: f64 = 2.5;
+/// Our SDES TOOL item: the program, and that its receiver takes RED (payload type
+/// [`AUDIO_RED_PT`]) and its RTX (`rtx::RED_RTX_PT`).
+pub const TOOL: &str = "videocall; red";
 
-/// Starts on; turns off [`STARTUP_S`] after the first update if no loss was reported by then,
-/// on again when the peer's cumulative count of our lost audio packets grows, and off after
-/// [`RED_MEMORY_S`] without a new loss.
-#[derive(Debug, Clone, PartialEq)]
+/// True when a peer's SDES TOOL says it takes RED.
+pub fn tool_takes_red(tool: &str) -> bool {
+    tool.split(';').skip(1).any(|token| token.trim() == "red")
+}
+
+/// Off; on when the peer takes RED and its cumulative count of our lost audio packets grows,
+/// off after [`RED_MEMORY_S`] without a new loss.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RedSwitch {
-    started_at: Option<f64>,
     last_lost: Option<i64>,
     last_loss_at: Option<f64>,
     on: bool,
 }
 
-impl Default for RedSwitch {
-    fn default() -> RedSwitch {
-        RedSwitch {
-            started_at: None,
-            last_lost: None,
-            last_loss_at: None,
-            on: true,
-        }
-    }
-}
-
 impl RedSwitch {
-    /// Folds in the latest report's cumulative loss at `now` (seconds); returns the new state
-    /// when it changes.
-    pub fn update(&mut self, cumulative_lost: Option<i64>, now: f64) -> Option<bool> {
-        let started_at = *self.started_at.get_or_insert(now);
+    /// Folds in the latest report's cumulative loss at `now` (seconds) and whether the peer
+    /// takes RED; returns the new state when it changes.
+    pub fn update(
+        &mut self,
+        cumulative_lost: Option<i64>,
+        peer_takes_red: bool,
+        now: f64,
+    ) -> Option<bool> {
         if let Some(lost) = cumulative_lost {
             if lost > self.last_lost.unwrap_or(0) {
                 self.last_loss_at = Some(now);
             }
             self.last_lost = Some(lost);
         }
-        let until = match self.last_loss_at {
-            Some(t) => t + RED_MEMORY_S,
-            None => started_at + STARTUP_S,
-        };
-        let on = now < until;
+        let on = peer_takes_red && self.last_loss_at.is_some_and(|t| now < t + RED_MEMORY_S);
         (on != self.on).then(|| {
             self.on = on;
             on
@@ -192,7 +184,11 @@ impl AudioRedundancy {
             .and_then(|p| sender_ssrc(&p))
             .and_then(|ssrc| self.reports.latest(ssrc))
             .map(|report| report.lost);
-        let Some(on) = self.switch.update(lost, now) else {
+        let takes_red = self
+            .reports
+            .peer_tool()
+            .is_some_and(|tool| tool_takes_red(&tool));
+        let Some(on) = self.switch.update(lost, takes_red, now) else {
             return;
         };
         let encoder = pipeline.by_name(&self.plan.encoder_name());
@@ -224,8 +220,8 @@ mod tests {
         assert_eq!((enc.factory, enc.name.as_str()), ("rtpredenc", "red-enc-1"));
         assert!(enc.props.contains(&("pt", "101".into())));
         assert!(
-            enc.props.contains(&("distance", "1".into())),
-            "on from the start"
+            enc.props.contains(&("distance", "0".into())),
+            "off from the start"
         );
         let dec = plan.decoder_spec();
         assert_eq!((dec.factory, dec.name.as_str()), ("rtpreddec", "red-dec-1"));
@@ -233,50 +229,51 @@ mod tests {
     }
 
     #[test]
-    fn redundancy_starts_on_and_then_follows_the_peers_reports_of_loss() {
+    fn redundancy_goes_only_to_a_peer_that_takes_it_and_only_while_it_loses() {
         let mut switch = RedSwitch::default();
-        assert_eq!(switch.update(None, 0.0), None, "on from the start");
+        assert_eq!(switch.update(None, true, 0.0), None, "off from the start");
+        assert_eq!(switch.update(Some(0), true, 5.0), None, "clean: off");
         assert_eq!(
-            switch.update(Some(0), 0.5),
+            switch.update(Some(2), false, 6.0),
             None,
-            "clean, but still starting"
+            "a peer without RED: off"
         );
         assert_eq!(
-            switch.update(Some(0), STARTUP_S),
-            Some(false),
-            "a clean start: off"
-        );
-        assert_eq!(switch.update(Some(0), 5.0), None);
-        assert_eq!(
-            switch.update(Some(2), 6.0),
+            switch.update(Some(3), true, 7.0),
             Some(true),
             "a loss turns it on"
         );
-        assert_eq!(switch.update(Some(2), 10.0), None, "stays on for a while");
         assert_eq!(
-            switch.update(Some(3), 15.0),
+            switch.update(Some(3), true, 10.0),
+            None,
+            "stays on for a while"
+        );
+        assert_eq!(
+            switch.update(Some(4), true, 15.0),
             None,
             "a new loss restarts the wait"
         );
-        assert_eq!(switch.update(Some(3), 15.0 + RED_MEMORY_S - 0.5), None);
-        assert_eq!(switch.update(Some(3), 15.0 + RED_MEMORY_S), Some(false));
         assert_eq!(
-            switch.update(None, 40.0),
+            switch.update(Some(4), true, 15.0 + RED_MEMORY_S - 0.5),
+            None
+        );
+        assert_eq!(
+            switch.update(Some(4), true, 15.0 + RED_MEMORY_S),
+            Some(false)
+        );
+        assert_eq!(
+            switch.update(None, true, 40.0),
             None,
             "a missing report changes nothing"
         );
     }
 
     #[test]
-    fn a_lossy_start_keeps_it_on_past_the_start() {
-        let mut switch = RedSwitch::default();
-        assert_eq!(switch.update(Some(0), 10.0), None);
-        assert_eq!(switch.update(Some(1), 11.0), None, "a loss while starting");
-        assert_eq!(
-            switch.update(Some(1), 10.0 + STARTUP_S + 1.0),
-            None,
-            "still on"
-        );
-        assert_eq!(switch.update(Some(1), 11.0 + RED_MEMORY_S), Some(false));
+    fn the_tool_item_says_who_takes_red() {
+        assert!(tool_takes_red(TOOL));
+        assert!(tool_takes_red("videocall 0.2; rtx; red"));
+        assert!(!tool_takes_red("videocall"));
+        assert!(!tool_takes_red("GStreamer; redder"));
+        assert!(!tool_takes_red("red"));
     }
 }

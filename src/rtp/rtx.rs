@@ -14,9 +14,11 @@ use crate::media::plan::ElementSpec;
 /// request over a slow path, and still little memory at 2 Mbit/s (about 250 kB).
 pub const RTX_HISTORY_MS: u32 = 1000;
 
-/// RTX payload types (RFC 4588 §8) of our media's 96 (H.264) and 97 (AAC).
+/// RTX payload types (RFC 4588 §8) of our media's 96 (H.264) and 97 (AAC), and of redundant
+/// audio's 101 (RED).
 pub const VIDEO_RTX_PT: u8 = 98;
 pub const AUDIO_RTX_PT: u8 = 99;
+pub const RED_RTX_PT: u8 = 102;
 
 /// When the jitter buffer asks for a missing packet; `None` leaves its own timing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,23 +71,39 @@ pub struct RtxPlan {
     pub media: &'static str,
     /// When the receiver's jitter buffer asks for a missing packet.
     pub requests: RequestTiming,
+    /// A second media payload type and its RTX type: audio goes as plain AAC or, while
+    /// redundancy is on, as RED, and either may need resending.
+    pub also: Option<(u8, u8)>,
 }
 
 impl RtxPlan {
     /// The caps rtpbin needs for the RTX payload type (what an SDP would say with
     /// `a=rtpmap:<rtx_pt> rtx/<clock>` and `a=fmtp:<rtx_pt> apt=<pt>`).
     pub fn rtx_caps(&self) -> String {
+        self.rtx_caps_for(self.pt, self.rtx_pt)
+    }
+
+    /// The caps of the second RTX payload type, when there is one.
+    pub fn also_rtx_caps(&self) -> Option<(u8, String)> {
+        self.also
+            .map(|(pt, rtx_pt)| (rtx_pt, self.rtx_caps_for(pt, rtx_pt)))
+    }
+
+    fn rtx_caps_for(&self, pt: u8, rtx_pt: u8) -> String {
         format!(
-            "application/x-rtp,media={},clock-rate={},encoding-name=RTX,payload={},apt={}",
-            self.media, self.clock_rate, self.rtx_pt, self.pt
+            "application/x-rtp,media={},clock-rate={},encoding-name=RTX,payload={rtx_pt},apt={pt}",
+            self.media, self.clock_rate
         )
     }
 
     /// `rtprtxsend`/`rtprtxreceive`'s map: media payload type → RTX payload type.
     pub fn payload_type_map(&self) -> gst::Structure {
-        gst::Structure::builder("application/x-rtp-pt-map")
-            .field(self.pt.to_string(), u32::from(self.rtx_pt))
-            .build()
+        let mut map = gst::Structure::builder("application/x-rtp-pt-map")
+            .field(self.pt.to_string(), u32::from(self.rtx_pt));
+        if let Some((pt, rtx_pt)) = self.also {
+            map = map.field(pt.to_string(), u32::from(rtx_pt));
+        }
+        map.build()
     }
 
     /// Element names, so stats can find them: `rtx-send-0`, `rtx-recv-0`.
@@ -197,6 +215,7 @@ mod tests {
             clock_rate: 90_000,
             media: "video",
             requests: VIDEO_REQUESTS,
+            also: None,
         }
     }
 

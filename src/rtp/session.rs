@@ -12,7 +12,7 @@ use gst::prelude::*;
 use crate::config::StreamPorts;
 use crate::error::{AppError, AppResult};
 use crate::media::build::make_element;
-use crate::media::plan::ElementSpec;
+use crate::media::plan::{AacPayload, ElementSpec};
 use crate::rate::gcc::GccSettings;
 use crate::rtp::congestion;
 use crate::rtp::fec::{self, FecPlan};
@@ -54,6 +54,8 @@ pub struct RtpBinSettings {
     pub cname: String,
     /// Ask for lost packets to be resent (RFC 4588 RTX, NACK-driven).
     pub retransmission: bool,
+    /// RTCP SDES TOOL: our name, and what our receiver takes beyond the standard (`red::TOOL`).
+    pub tool: &'static str,
 }
 
 /// One medium's transport: where to receive, where to send, and the caps of what arrives.
@@ -65,6 +67,8 @@ pub struct SessionPlan {
     pub ports: StreamPorts,
     /// Caps of the RTP we receive (what an SDP answer would say).
     pub rtp_caps: String,
+    /// Audio without an SDP: the caps of either AAC format, chosen by what the peer sends.
+    pub aac_formats: Option<AacFormats>,
     /// SRTP keys and the peer-only filter (see `security`).
     pub security: SessionSecurity,
     /// Retransmission of lost packets (RFC 4588), both ways, when set.
@@ -139,6 +143,16 @@ impl SessionPlan {
         ]
     }
 }
+
+/// The receive caps of both AAC formats (`media::plan::audio_rtp_caps`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AacFormats {
+    pub generic: String,
+    pub latm: String,
+}
+
+/// Senders kept per session at once (`rtpbin`'s `max-streams`).
+pub const MAX_STREAMS: u32 = 16;
 
 /// How often full RTCP reports go out at most (RFC 4585 T_rr_interval).
 pub const RTCP_REPORT_INTERVAL: Duration = Duration::from_millis(250);
@@ -279,11 +293,15 @@ pub fn add_rtpbin(pipeline: &gst::Pipeline, settings: &RtpBinSettings) -> AppRes
             // Jitter buffers ask for missing packets (NACK); only sessions with an RTX plan
             // answer them (see `rtx`).
             ("do-retransmission", settings.retransmission.to_string()),
+            // A bound on the senders one session keeps (with jitter buffers) at once: the peer
+            // needs two (media and RTX) and a restart two more; made-up SSRCs by the thousand
+            // are dropped past it instead of growing the pipeline.
+            ("max-streams", MAX_STREAMS.to_string()),
         ],
     })?;
     let sdes = gst::Structure::builder("application/x-rtp-source-sdes")
         .field("cname", settings.cname.as_str())
-        .field("tool", "videocall")
+        .field("tool", settings.tool)
         .build();
     rtpbin.set_property("sdes", &sdes);
     pipeline
@@ -293,16 +311,16 @@ pub fn add_rtpbin(pipeline: &gst::Pipeline, settings: &RtpBinSettings) -> AppRes
 }
 
 /// Wires one session into `rtpbin`: `payloader` is the last element of the send chain,
-/// `depayloader` the first of the receive chain. Every sender (a peer that restarted has a new
-/// SSRC) is funnelled into the same depayloader, so the call carries on. Returns the count of
-/// datagrams the peer-only filter dropped.
+/// `depayloaders` the receive chains' first elements, one per format we take. Every sender (a
+/// peer that restarted has a new SSRC) is funnelled into the depayloader of its format, so the
+/// call carries on. Returns the session's counters.
 pub fn add_session(
     pipeline: &gst::Pipeline,
     rtpbin: &gst::Element,
     plan: &SessionPlan,
     payloader: &gst::Element,
-    depayloader: &gst::Element,
-) -> AppResult<RejectCounter> {
+    depayloaders: &[gst::Element],
+) -> AppResult<SessionCounters> {
     let id = plan.medium.session_id();
     let link_err = |what: &str| AppError::Media(format!("cannot link {what} of session {id}"));
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
@@ -374,80 +392,190 @@ pub fn add_session(
         .structure(0)
         .and_then(|s| s.get::<i32>("payload").ok())
         .and_then(|pt| u32::try_from(pt).ok());
-    let encoding = caps
-        .structure(0)
-        .and_then(|s| s.get::<&str>("encoding-name").ok())
-        .unwrap_or_default()
-        .to_string();
+    // Without an SDP that fixes it, AAC comes in either format: the caps follow what the
+    // peer's packets show (`watch_aac_format`).
+    let aac_caps = match &plan.aac_formats {
+        Some(formats) => Some([
+            parse_caps("AAC", Some(formats.generic.clone()))?,
+            parse_caps("AAC", Some(formats.latm.clone()))?,
+        ]),
+        None => None,
+    };
+    let counters = SessionCounters {
+        rejected,
+        ..SessionCounters::default()
+    };
+    if aac_caps.is_some() {
+        watch_aac_format(rtpbin, id, counters.aac_format.clone());
+    }
+    if plan.security.srtp.is_none() {
+        counters.rtcp_kinds.install(&rtcp_src);
+    }
     let rtx_caps = parse_caps("RTX", plan.rtx.map(|r| r.rtx_caps()))?;
     let rtx_pt = plan.rtx.map(|r| u32::from(r.rtx_pt));
+    let (also_rtx_pt, also_rtx_caps) = match plan.rtx.and_then(|r| r.also_rtx_caps()) {
+        Some((pt, caps)) => (Some(u32::from(pt)), parse_caps("RTX", Some(caps))?),
+        None => (None, None),
+    };
     let fec_caps = parse_caps("FEC", plan.fec.map(|f| f.fec_caps()))?;
     let fec_pt = plan.fec.map(|f| u32::from(f.pt));
     let red_caps = parse_caps("RED", plan.red.map(|r| r.red_caps()))?;
     let red_pt = plan.red.map(|r| u32::from(r.pt));
+    let aac_format = counters.aac_format.clone();
     // Only our payload types have caps (the media's and, with RTX and FEC, its
-    // retransmission and parity types): any other (garbage, or another session's question) gets a typed NULL, so rtpbin
-    // drops it; a bare None would make glib abort the process.
+    // retransmission and parity types): any other (garbage, or another session's question)
+    // gets a typed NULL, so rtpbin drops it; a bare None would make glib abort the process.
     rtpbin.connect("request-pt-map", false, move |args| {
         let session = args[1].get::<u32>().ok();
         let pt = args[2].get::<u32>().ok();
+        let media_caps = match (&aac_caps, aac_format.get()) {
+            (Some([_, latm]), Some(AacPayload::Latm)) => latm.clone(),
+            (Some([generic, _]), _) => generic.clone(),
+            (None, _) => Some(caps.clone()),
+        };
         let answer = match (session == Some(id), pt) {
-            (true, Some(pt)) if Some(pt) == planned_pt => Some(&caps),
-            (true, Some(pt)) if Some(pt) == rtx_pt => rtx_caps.as_ref(),
-            (true, Some(pt)) if Some(pt) == fec_pt => fec_caps.as_ref(),
-            (true, Some(pt)) if Some(pt) == red_pt => red_caps.as_ref(),
+            (true, Some(pt)) if Some(pt) == planned_pt => media_caps,
+            (true, Some(pt)) if Some(pt) == rtx_pt => rtx_caps.clone(),
+            (true, Some(pt)) if Some(pt) == also_rtx_pt => also_rtx_caps.clone(),
+            (true, Some(pt)) if Some(pt) == fec_pt => fec_caps.clone(),
+            (true, Some(pt)) if Some(pt) == red_pt => red_caps.clone(),
             _ => None,
         };
         Some(answer.to_value())
     });
 
-    // Every sender's pad feeds the depayloader through a funnel: a peer that restarts (new
-    // SSRC) simply takes over, and a forged sender cannot unlink the real one (an unlinked
-    // rtpbin pad fails the whole pipeline with not-linked).
-    let funnel = make_element(&ElementSpec {
-        factory: "funnel",
-        name: format!("{}-funnel", plan.medium.name()),
-        props: vec![],
-    })?;
-    pipeline.add(&funnel).map_err(|_| link_err("funnel"))?;
-    funnel
-        .link(depayloader)
-        .map_err(|_| link_err("depayloader"))?;
-    if let Some(sink) = depayloader.static_pad("sink") {
-        super::payload_guard::install(&sink, &encoding);
+    // Every sender's pad feeds a depayloader through a funnel (one per depayloader: one per
+    // format we take): a peer that restarts (new SSRC) simply takes over, and a forged sender
+    // cannot unlink the real one.
+    let mut funnels = Vec::new();
+    for (i, depayloader) in depayloaders.iter().enumerate() {
+        let funnel = make_element(&ElementSpec {
+            factory: "funnel",
+            name: match i {
+                0 => format!("{}-funnel", plan.medium.name()),
+                i => format!("{}-funnel-{i}", plan.medium.name()),
+            },
+            props: vec![],
+        })?;
+        pipeline.add(&funnel).map_err(|_| link_err("funnel"))?;
+        funnel
+            .link(depayloader)
+            .map_err(|_| link_err("depayloader"))?;
+        super::payload_guard::install(depayloader);
+        funnels.push(funnel.downgrade());
     }
-    let inputs: Arc<Mutex<HashMap<String, gst::Pad>>> = Arc::default();
+    let inputs: Arc<Mutex<HashMap<String, (gst::Element, gst::Pad)>>> = Arc::default();
     let (added, removed) = (inputs.clone(), inputs);
-    let funnel_weak = funnel.downgrade();
+    let unplayable = counters.unplayable.clone();
     rtpbin.connect_pad_added(move |_, pad| {
         let Some((session, ssrc, pt)) = parse_recv_pad_name(&pad.name()) else {
             return;
         };
-        let Some(funnel) = funnel_weak.upgrade().filter(|_| session == id) else {
+        if session != id {
             return;
-        };
-        let Some(input) = funnel.request_pad_simple("sink_%u") else {
-            return tracing::warn!(session, ssrc, pt, "funnel gave no pad");
-        };
-        match pad.link(&input) {
-            Ok(_) => tracing::info!(session, ssrc, pt, "receiving a new sender"),
-            Err(e) => tracing::warn!(session, ssrc, pt, "cannot link new sender: {e:?}"),
         }
-        if let Ok(mut map) = added.lock() {
-            map.insert(pad.name().to_string(), input);
+        // The first depayloader that takes the sender's format gets it.
+        for funnel in funnels.iter().filter_map(|f| f.upgrade()) {
+            let Some(input) = funnel.request_pad_simple("sink_%u") else {
+                continue;
+            };
+            if pad.link(&input).is_ok() {
+                tracing::info!(session, ssrc, pt, "receiving a new sender");
+                if let Ok(mut map) = added.lock() {
+                    map.insert(pad.name().to_string(), (funnel, input));
+                }
+                return;
+            }
+            funnel.release_request_pad(&input);
         }
+        // A format we cannot play (another payload type, someone else's stream): an unlinked
+        // rtpbin pad would fail the whole pipeline with not-linked, so its packets are dropped
+        // here and counted.
+        tracing::info!(session, ssrc, pt, "dropping a sender we cannot play");
+        let counter = unplayable.clone();
+        pad.add_probe(
+            gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+            move |_, _| {
+                counter.add(1);
+                gst::PadProbeReturn::Drop
+            },
+        );
     });
-    let funnel_weak = funnel.downgrade();
     rtpbin.connect_pad_removed(move |_, pad| {
-        let input = removed
+        let entry = removed
             .lock()
             .ok()
             .and_then(|mut m| m.remove(pad.name().as_str()));
-        if let (Some(input), Some(funnel)) = (input, funnel_weak.upgrade()) {
+        if let Some((funnel, input)) = entry {
             funnel.release_request_pad(&input);
         }
     });
-    Ok(rejected)
+    Ok(counters)
+}
+
+/// What one session counts on its own, read by the stats collector and the monitor.
+#[derive(Debug, Clone, Default)]
+pub struct SessionCounters {
+    /// Datagrams the peer-only filter dropped (see `security::source_filter`).
+    pub rejected: RejectCounter,
+    /// RTP packets of senders whose format we cannot play, dropped.
+    pub unplayable: RejectCounter,
+    /// The AAC format the peer's packets showed last (audio without an SDP only).
+    pub aac_format: AacFormatSeen,
+    /// Plain and SRTCP-looking datagrams on a plain session's RTCP socket.
+    pub rtcp_kinds: security::plain_watch::RtcpKinds,
+}
+
+/// The AAC format seen last in the peer's packets, shared between the streaming threads that
+/// see it and the main loop that reports it.
+#[derive(Debug, Clone, Default)]
+pub struct AacFormatSeen(Arc<std::sync::atomic::AtomicU8>);
+
+impl AacFormatSeen {
+    pub fn get(&self) -> Option<AacPayload> {
+        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => Some(AacPayload::Generic),
+            2 => Some(AacPayload::Latm),
+            _ => None,
+        }
+    }
+
+    fn set(&self, format: AacPayload) {
+        let code = match format {
+            AacPayload::Generic => 1,
+            AacPayload::Latm => 2,
+        };
+        self.0.store(code, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Looks at the first AAC packets of each new sender of session `id`, at its jitter buffer's
+/// input (after SRTP and RTX, before the buffer asks for the payload type's caps), until one
+/// shows its format; then the probe goes away.
+fn watch_aac_format(rtpbin: &gst::Element, id: u32, seen: AacFormatSeen) {
+    rtpbin.connect("new-jitterbuffer", false, move |args| {
+        let jitterbuffer = args[1].get::<gst::Element>().ok()?;
+        if args[2].get::<u32>().ok()? != id {
+            return None;
+        }
+        let seen = seen.clone();
+        jitterbuffer
+            .static_pad("sink")?
+            .add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+                let format = info.buffer().and_then(|b| {
+                    let rtp = gst_rtp::RTPBuffer::from_buffer_readable(b).ok()?;
+                    super::payload_guard::classify_aac(rtp.payload().ok()?)
+                });
+                match format {
+                    Some(format) => {
+                        seen.set(format);
+                        gst::PadProbeReturn::Remove
+                    }
+                    None => gst::PadProbeReturn::Ok,
+                }
+            });
+        None
+    });
 }
 
 #[cfg(test)]
@@ -475,6 +603,7 @@ mod tests {
             clock_rate: 90_000,
             media: "video",
             requests: rtx::VIDEO_REQUESTS,
+            also: None,
         };
         let gcc = GccSettings::for_limits(crate::rate::RateLimits {
             min_kbps: 150,
@@ -517,6 +646,7 @@ mod tests {
             clock_rate: 48_000,
             media: "audio",
             requests: rtx::AUDIO_REQUESTS,
+            also: None,
         };
         let names = |role| -> Vec<String> {
             aux_elements(1, role, Some(rtx), None, Some(red), None)
@@ -540,6 +670,7 @@ mod tests {
                 recv_rtp: 7000,
             },
             rtp_caps: "application/x-rtp".into(),
+            aac_formats: None,
             security: Default::default(),
             rtx: None,
             fec: None,

@@ -5,6 +5,7 @@
 pub mod kdf;
 pub mod monitor;
 pub mod passphrase;
+pub mod plain_watch;
 pub mod source_filter;
 pub mod srtp;
 

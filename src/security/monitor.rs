@@ -6,7 +6,9 @@ use gst::glib;
 use gst::prelude::*;
 
 use super::srtp::decoder_name;
+use crate::media::plan::AacPayload;
 use crate::rtp::Medium;
+use crate::rtp::session::SessionCounters;
 
 /// What a change in the counters means for the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,13 +23,29 @@ pub enum AuthEvent {
 const MIN_FAILURES: u64 = 5;
 
 /// Follows one decoder's totals from poll to poll.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct AuthWatch {
     last: (u64, u64),
     failing: bool,
+    min_failures: u64,
+}
+
+impl Default for AuthWatch {
+    fn default() -> AuthWatch {
+        AuthWatch::with_min_failures(MIN_FAILURES)
+    }
 }
 
 impl AuthWatch {
+    /// A watch that reports failing after `min` failures in one poll with no success.
+    pub fn with_min_failures(min: u64) -> AuthWatch {
+        AuthWatch {
+            last: (0, 0),
+            failing: false,
+            min_failures: min,
+        }
+    }
+
     /// `received` and `dropped` are srtpdec's totals (`recv-count`, `recv-drop-count`).
     pub fn update(&mut self, received: u64, dropped: u64) -> Option<AuthEvent> {
         let got = received.saturating_sub(self.last.0);
@@ -35,7 +53,7 @@ impl AuthWatch {
         self.last = (received, dropped);
         let authenticated = got.saturating_sub(failed);
         match (self.failing, authenticated, failed) {
-            (false, 0, f) if f >= MIN_FAILURES => {
+            (false, 0, f) if f >= self.min_failures => {
                 self.failing = true;
                 Some(AuthEvent::Failing)
             }
@@ -60,26 +78,70 @@ pub fn describe(medium: Medium, event: AuthEvent) -> String {
     }
 }
 
-/// Watches one peer's decoders.
+/// The line of a plain call whose peer encrypts.
+pub fn describe_encrypted_peer(medium: Medium, event: AuthEvent) -> String {
+    match event {
+        AuthEvent::Failing => format!(
+            "the peer's packets are encrypted (SRTP) and this call is plain: give both sides the \
+             same passphrase ({} cannot be played)",
+            medium.name()
+        ),
+        AuthEvent::Recovered => format!("the peer's {} RTCP is plain again", medium.name()),
+    }
+}
+
+/// SRTCP-looking datagrams in one poll with no plain compound that make a plain call's line:
+/// a peer reports every 250 ms, so a second has four.
+const MIN_ENCRYPTED_RTCP: u64 = 2;
+
+/// Watches one peer's decoders, its plain RTCP and the AAC format it sends.
 pub struct PeerMonitor {
     pipeline: glib::WeakRef<gst::Pipeline>,
     watches: [AuthWatch; 2],
+    counters: [SessionCounters; 2],
+    plain_watches: [AuthWatch; 2],
+    aac_format: Option<AacPayload>,
 }
 
 impl PeerMonitor {
-    pub fn new(pipeline: &gst::Pipeline) -> PeerMonitor {
+    pub fn new(pipeline: &gst::Pipeline, counters: &[SessionCounters; 2]) -> PeerMonitor {
         PeerMonitor {
             pipeline: pipeline.downgrade(),
             watches: Default::default(),
+            counters: counters.clone(),
+            plain_watches: [
+                AuthWatch::with_min_failures(MIN_ENCRYPTED_RTCP),
+                AuthWatch::with_min_failures(MIN_ENCRYPTED_RTCP),
+            ],
+            aac_format: None,
         }
     }
 
-    /// Reads the decoders once; returns the lines to show.
+    /// Reads the decoders and counters once; returns the lines to show.
     pub fn poll(&mut self) -> Vec<String> {
         let Some(pipeline) = self.pipeline.upgrade() else {
             return Vec::new();
         };
         let mut lines = Vec::new();
+        for (medium, (watch, counters)) in [Medium::Video, Medium::Audio]
+            .into_iter()
+            .zip(self.plain_watches.iter_mut().zip(&self.counters))
+        {
+            let kinds = &counters.rtcp_kinds;
+            let (plain, encrypted) = (kinds.plain.get(), kinds.encrypted.get());
+            if let Some(event) = watch.update(plain + encrypted, encrypted) {
+                lines.push(describe_encrypted_peer(medium, event));
+            }
+        }
+        let format = self.counters[Medium::Audio.session_id() as usize]
+            .aac_format
+            .get();
+        if format.is_some() && format != self.aac_format {
+            self.aac_format = format;
+            if let Some(format) = format {
+                lines.push(format!("the peer sends {}", format.describe()));
+            }
+        }
         for (medium, watch) in [Medium::Video, Medium::Audio]
             .into_iter()
             .zip(&mut self.watches)

@@ -22,6 +22,10 @@ impl RejectCounter {
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
+
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
 }
 
 /// The largest datagram a peer sends: RTP packets are at most 1200 bytes plus headers, the

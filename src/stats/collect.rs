@@ -10,7 +10,7 @@ use gst::prelude::*;
 use super::compute::{jitter_ms_from_units, rtt_ms_from_ntp_short};
 use super::model::*;
 use crate::rtp::Medium;
-use crate::security::RejectCounter;
+use crate::rtp::session::SessionCounters;
 
 /// A jitter buffer rtpbin created for one sender, with its last pushed count (kept after the
 /// buffer is gone, so totals survive a peer restart).
@@ -26,8 +26,8 @@ pub struct Collector {
     rtpbin: gst::Element,
     pipeline: gst::Pipeline,
     jitterbuffers: Arc<Mutex<Vec<JitterBufferEntry>>>,
-    /// The peer-only filter's counts, video then audio.
-    rejected: [RejectCounter; 2],
+    /// The sessions' own counts, video then audio.
+    counters: [SessionCounters; 2],
 }
 
 impl Collector {
@@ -35,7 +35,7 @@ impl Collector {
     pub fn attach(
         pipeline: &gst::Pipeline,
         rtpbin: &gst::Element,
-        rejected: [RejectCounter; 2],
+        counters: [SessionCounters; 2],
     ) -> Collector {
         let jitterbuffers: Arc<Mutex<Vec<JitterBufferEntry>>> = Arc::default();
         let registry = jitterbuffers.clone();
@@ -55,7 +55,7 @@ impl Collector {
             rtpbin: rtpbin.clone(),
             pipeline: pipeline.clone(),
             jitterbuffers,
-            rejected,
+            counters,
         }
     }
 
@@ -74,7 +74,8 @@ impl Collector {
             rendered: (medium == Medium::Video)
                 .then(|| self.rendered(&format!("{}-sink", medium.name())))
                 .flatten(),
-            rejected: self.rejected[medium.session_id() as usize].get(),
+            rejected: self.counters[medium.session_id() as usize].rejected.get(),
+            unplayable: self.counters[medium.session_id() as usize].unplayable.get(),
         }
     }
 

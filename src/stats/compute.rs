@@ -100,6 +100,7 @@ impl MediumState {
             packets_lost,
             rtt_ms: self.last_rtt_ms,
             packets_rejected: sample.rejected,
+            packets_unplayable: sample.unplayable,
             frames_rendered: sample.rendered,
             fps,
             ..Default::default()
@@ -167,6 +168,7 @@ mod tests {
                 sources,
                 rendered: Some(rendered),
                 rejected: rendered / 5,
+                unplayable: 0,
             },
             audio: MediumSample::default(),
         }

@@ -23,6 +23,9 @@ pub struct StreamStats {
     pub rtt_ms: Option<f64>,
     /// Datagrams on our ports dropped unread: from an address other than the peer's, or too big.
     pub packets_rejected: u64,
+    /// RTP packets dropped because their sender's format is one we cannot play (another
+    /// payload type, a stream that is not ours).
+    pub packets_unplayable: u64,
     /// Frames the video sink rendered (video only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frames_rendered: Option<u64>,
@@ -73,6 +76,8 @@ pub struct MediumSample {
     pub rendered: Option<u64>,
     /// Datagrams the peer-only filter dropped on this medium's two ports (a total).
     pub rejected: u64,
+    /// RTP packets of senders whose format we cannot play, dropped (a total).
+    pub unplayable: u64,
 }
 
 /// One poll of both media.
