@@ -286,13 +286,35 @@ fn a_wrong_passphrase_is_reported_within_seconds() {
     // Nothing got through: not one frame decoded.
     assert_eq!(frames(snapshots(&jb).last().unwrap()), 0.0);
 
-    // An encrypted peer facing a plain one says the same.
-    let base = free_base();
-    let a = spawn(base, false, &ja, 3.0, Some("alpha"), &[]);
-    let b = spawn(base, true, &jb, 3.0, None, &[]);
-    let out_a = finish(a, "A");
-    finish(b, "B");
-    assert!(String::from_utf8_lossy(&out_a.stderr).contains("fail authentication"));
+    // An encrypted peer facing a plain one says the same, the plain one says the peer
+    // encrypts, whichever side starts first; both run to the end.
+    for plain_is_b in [true, false] {
+        let base = free_base();
+        let (pass_a, pass_b) = if plain_is_b {
+            (Some("alpha"), None)
+        } else {
+            (None, Some("alpha"))
+        };
+        let a = spawn(base, false, &ja, 4.0, pass_a, &[]);
+        let b = spawn(base, true, &jb, 4.0, pass_b, &[]);
+        let (out_a, out_b) = (finish(a, "A"), finish(b, "B"));
+        let (encrypted, plain) = if plain_is_b {
+            (out_a, out_b)
+        } else {
+            (out_b, out_a)
+        };
+        let encrypted_err = String::from_utf8_lossy(&encrypted.stderr).to_string();
+        let plain_err = String::from_utf8_lossy(&plain.stderr).to_string();
+        assert!(
+            encrypted_err.contains("fail authentication"),
+            "{encrypted_err}"
+        );
+        assert!(
+            plain_err.contains("the peer's packets are encrypted (SRTP) and this call is plain"),
+            "{plain_err}"
+        );
+        assert!(!plain_err.contains("not-linked"), "{plain_err}");
+    }
 }
 
 #[test]
@@ -398,6 +420,56 @@ fn garbage_at_an_encrypted_call_is_dropped_or_filtered() {
     let last = fuzz_during_call(Some("fuzz"), &[], "127.0.0.2");
     assert_eq!(num(&last, "video", "packets_rejected"), 2600.0, "{last}");
     assert_eq!(num(&last, "audio", "packets_rejected"), 2600.0, "{last}");
+}
+
+/// Sends well-formed sequential streams of every payload type (ours, RTX, RED, FEC, others)
+/// and new SSRCs by the hundred, garbage payloads, from the peer's own address at 2000
+/// datagrams/s per port for 6 s; the call must still render at least 20 frames/s after.
+fn sustained_garbage_streams(pass: Option<&str>) {
+    let dir = tempdir();
+    let base = free_base();
+    let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
+    let a = spawn(base, false, &ja, 12.0, pass, &[]);
+    let b_started = Instant::now();
+    let b = spawn(base, true, &jb, 12.0, pass, &[]);
+    wait_for_media(&jb);
+    let ports = format!("{},{},{},{}", base, base + 1, base + 4, base + 5);
+    let fuzz = Command::new(bin())
+        .args(["fuzz", "--ports", &ports, "--from", "127.0.0.1"])
+        .args([
+            "--only",
+            "GarbageStreams,NewSsrcs",
+            "--count",
+            "12000",
+            "--rate",
+            "2000",
+        ])
+        .output()
+        .unwrap();
+    let fuzz_end = b_started.elapsed().as_secs_f64();
+    assert!(fuzz.status.success(), "{}", text(&fuzz));
+    finish(a, "A");
+    let out_b = finish(b, "B");
+    let all = text(&out_b);
+    assert!(
+        !all.contains("panicked") && !all.contains("CRITICAL"),
+        "{all}"
+    );
+    let snaps = snapshots(&jb);
+    let (start, end) = (at(&snaps, fuzz_end + 0.5), snaps.last().unwrap());
+    let secs = end["elapsed_s"].as_f64().unwrap() - start["elapsed_s"].as_f64().unwrap();
+    let fps = (frames(end) - frames(start)) / secs;
+    assert!(
+        fps >= 20.0,
+        "{fps:.1} fps after the fuzzer ({pass:?}): {end}"
+    );
+}
+
+#[test]
+fn sustained_garbage_streams_leave_plain_and_encrypted_calls_rendering() {
+    let _guard = media_lock();
+    sustained_garbage_streams(None);
+    sustained_garbage_streams(Some("fuzz"));
 }
 
 #[test]

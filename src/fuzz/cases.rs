@@ -19,6 +19,12 @@ pub enum Case {
     BogusRtcp,
     TruncatedRtcpCompound,
     BogusSdesBye,
+    /// Well-formed sequential streams with a steady SSRC each, one per payload type in
+    /// [`STREAM_PTS`] (ours, their RTX, RED and FEC types, and others), garbage payloads.
+    GarbageStreams,
+    /// Well-formed sequential packets of our payload types from a new SSRC every third packet
+    /// (enough to pass rtpbin's probation), garbage payloads.
+    NewSsrcs,
 }
 
 impl Case {
@@ -37,7 +43,14 @@ impl Case {
         Case::TruncatedRtcpCompound,
         Case::BogusSdesBye,
     ];
+
+    /// The stream cases, not in [`Case::ALL`]: chosen with `--only`.
+    pub const STREAMS: [Case; 2] = [Case::GarbageStreams, Case::NewSsrcs];
 }
+
+/// Payload types of the garbage streams: H.264, AAC, their RTX, FEC, RED, RED's RTX, and a
+/// few static and unused dynamic ones.
+pub const STREAM_PTS: [u8; 12] = [96, 97, 98, 99, 100, 101, 102, 0, 8, 33, 111, 127];
 
 /// Payload types the call uses, so "well-formed RTP with corrupt media" reaches the depayloaders.
 #[derive(Debug, Clone, Copy)]
@@ -59,11 +72,15 @@ pub struct Forger {
     pub timestamp: u32,
 }
 
-/// One forged stream per medium, each sequential on its own.
+/// One forged stream per medium, each sequential on its own, one per garbage stream payload
+/// type, and one whose SSRC keeps changing.
 #[derive(Debug, Clone)]
 pub struct Forgers {
     pub video: Forger,
     pub audio: Forger,
+    pub streams: Vec<Forger>,
+    pub rotating: Forger,
+    sent: u64,
 }
 
 impl Forgers {
@@ -71,6 +88,9 @@ impl Forgers {
         Forgers {
             video: Forger::new(rng),
             audio: Forger::new(rng),
+            streams: STREAM_PTS.iter().map(|_| Forger::new(rng)).collect(),
+            rotating: Forger::new(rng),
+            sent: 0,
         }
     }
 }
@@ -210,6 +230,26 @@ pub fn datagram(case: Case, target: Target, forgers: &mut Forgers, rng: &mut imp
             d.extend(random_bytes(rng, len));
             d
         }
+        Case::GarbageStreams => {
+            forgers.sent += 1;
+            let index = (forgers.sent % STREAM_PTS.len() as u64) as usize;
+            let marker = rng.random_bool(0.3);
+            let mut d = forgers.streams[index].header(STREAM_PTS[index], marker);
+            let len = rng.random_range(0..1100);
+            d.extend(random_bytes(rng, len));
+            d
+        }
+        Case::NewSsrcs => {
+            forgers.sent += 1;
+            if forgers.sent % 3 == 0 {
+                forgers.rotating.ssrc = rng.random();
+            }
+            let pt = [target.video_pt, target.audio_pt][(forgers.sent / 3 % 2) as usize];
+            let mut d = forgers.rotating.header(pt, rng.random_bool(0.3));
+            let len = rng.random_range(0..1100);
+            d.extend(random_bytes(rng, len));
+            d
+        }
         Case::BogusSdesBye => {
             let sdes = rng.random_bool(0.5);
             let mut d = vec![0x80 | 31, if sdes { 202 } else { 203 }, 0, 40];
@@ -237,7 +277,7 @@ mod tests {
             audio_pt: 97,
         };
         let mut forgers = Forgers::new(&mut rng);
-        for case in Case::ALL {
+        for case in Case::ALL.into_iter().chain(Case::STREAMS) {
             for _ in 0..50 {
                 let d = datagram(case, target, &mut forgers, &mut rng);
                 assert!(d.len() <= MAX_DATAGRAM, "{case:?}");
@@ -249,6 +289,8 @@ mod tests {
                     Case::CorruptAac => assert_eq!(d[1] & 0x7f, 97),
                     Case::UnknownPayloadType => assert!(![96, 97].contains(&(d[1] & 0x7f))),
                     Case::BogusRtcp => assert!((192..=223).contains(&d[1])),
+                    Case::GarbageStreams => assert!(STREAM_PTS.contains(&(d[1] & 0x7f))),
+                    Case::NewSsrcs => assert!([96, 97].contains(&(d[1] & 0x7f))),
                     _ => {}
                 }
             }

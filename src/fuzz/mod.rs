@@ -43,8 +43,15 @@ pub struct FuzzArgs {
 fn parse_case(text: &str) -> Result<Case, String> {
     Case::ALL
         .into_iter()
+        .chain(Case::STREAMS)
         .find(|c| format!("{c:?}").eq_ignore_ascii_case(text))
-        .ok_or_else(|| format!("'{text}': use one of {:?}", Case::ALL))
+        .ok_or_else(|| {
+            format!(
+                "'{text}': use one of {:?} or {:?}",
+                Case::ALL,
+                Case::STREAMS
+            )
+        })
 }
 
 /// Refuses targets off this machine: the fuzzer must never reach another host.

@@ -370,9 +370,11 @@ pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<Elem
         ElementSpec::new("rtph264pay", "video-pay")
             .prop("pt", video.payload_type)
             .prop("mtu", video.mtu)
-            // SPS/PPS before every key frame: a peer that joins or restarts needs no out-of-band
-            // parameter sets.
-            .prop("config-interval", -1)
+            // SPS/PPS with the key frame each second (and with every key frame asked for): a
+            // peer that joins or restarts needs no out-of-band parameter sets. Not `-1`: that
+            // repeats them before every IDR slice, and x264's sliced threads cut a frame in two
+            // slices, so ffmpeg, ffplay and VLC split each key frame in two and concealed it.
+            .prop("config-interval", 1)
             .prop("aggregate-mode", "zero-latency"),
     );
     chain

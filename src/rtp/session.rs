@@ -428,7 +428,7 @@ pub fn add_session(
     rtpbin.connect("request-pt-map", false, move |args| {
         let session = args[1].get::<u32>().ok();
         let pt = args[2].get::<u32>().ok();
-        let media_caps = match (&aac_caps, aac_format.get()) {
+        let media_caps = match (&aac_caps, aac_format.latest()) {
             (Some([_, latm]), Some(AacPayload::Latm)) => latm.clone(),
             (Some([generic, _]), _) => generic.clone(),
             (None, _) => Some(caps.clone()),
@@ -526,32 +526,61 @@ pub struct SessionCounters {
     pub rtcp_kinds: security::plain_watch::RtcpKinds,
 }
 
-/// The AAC format seen last in the peer's packets, shared between the streaming threads that
-/// see it and the main loop that reports it.
+/// The AAC format seen in the peer's packets, shared between the streaming threads that see
+/// it and the main loop: the latest sign (for the caps rtpbin asks for at a sender's first
+/// packet) and the format a sender settled on (for the user).
 #[derive(Debug, Clone, Default)]
-pub struct AacFormatSeen(Arc<std::sync::atomic::AtomicU8>);
+pub struct AacFormatSeen {
+    latest: Arc<std::sync::atomic::AtomicU8>,
+    settled: Arc<std::sync::atomic::AtomicU8>,
+}
 
 impl AacFormatSeen {
+    /// The format of the latest packet that showed one.
+    pub fn latest(&self) -> Option<AacPayload> {
+        Self::decode(&self.latest)
+    }
+
+    /// The format the latest sender settled on.
     pub fn get(&self) -> Option<AacPayload> {
-        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+        Self::decode(&self.settled)
+    }
+
+    fn decode(slot: &std::sync::atomic::AtomicU8) -> Option<AacPayload> {
+        match slot.load(std::sync::atomic::Ordering::Relaxed) {
             1 => Some(AacPayload::Generic),
             2 => Some(AacPayload::Latm),
             _ => None,
         }
     }
 
-    fn set(&self, format: AacPayload) {
-        let code = match format {
+    fn encode(format: AacPayload) -> u8 {
+        match format {
             AacPayload::Generic => 1,
             AacPayload::Latm => 2,
-        };
-        self.0.store(code, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn set_latest(&self, format: AacPayload) {
+        let code = Self::encode(format);
+        self.latest
+            .store(code, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn settle(&self, format: AacPayload) {
+        let code = Self::encode(format);
+        self.settled
+            .store(code, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
+/// Packets in a row of one format that settle a sender's AAC format: random bytes pass one
+/// format's check now and then, never several times in a row.
+const AAC_FORMAT_RUN: u32 = 3;
+
 /// Looks at the first AAC packets of each new sender of session `id`, at its jitter buffer's
-/// input (after SRTP and RTX, before the buffer asks for the payload type's caps), until one
-/// shows its format; then the probe goes away.
+/// input (after SRTP and RTX, before the buffer asks for the payload type's caps), until
+/// [`AAC_FORMAT_RUN`] in a row show the same format; then the probe goes away.
 fn watch_aac_format(rtpbin: &gst::Element, id: u32, seen: AacFormatSeen) {
     rtpbin.connect("new-jitterbuffer", false, move |args| {
         let jitterbuffer = args[1].get::<gst::Element>().ok()?;
@@ -559,6 +588,7 @@ fn watch_aac_format(rtpbin: &gst::Element, id: u32, seen: AacFormatSeen) {
             return None;
         }
         let seen = seen.clone();
+        let run: Mutex<(Option<AacPayload>, u32)> = Mutex::new((None, 0));
         jitterbuffer
             .static_pad("sink")?
             .add_probe(gst::PadProbeType::BUFFER, move |_, info| {
@@ -566,12 +596,23 @@ fn watch_aac_format(rtpbin: &gst::Element, id: u32, seen: AacFormatSeen) {
                     let rtp = gst_rtp::RTPBuffer::from_buffer_readable(b).ok()?;
                     super::payload_guard::classify_aac(rtp.payload().ok()?)
                 });
-                match format {
-                    Some(format) => {
-                        seen.set(format);
+                let Ok(mut run) = run.lock() else {
+                    return gst::PadProbeReturn::Remove;
+                };
+                *run = match (format, *run) {
+                    (Some(f), (Some(last), n)) if f == last => (Some(f), n + 1),
+                    (f, _) => (f, u32::from(f.is_some())),
+                };
+                // The caps are asked for at the first packet: answer from the first sign.
+                if let Some(format) = format {
+                    seen.set_latest(format);
+                }
+                match *run {
+                    (Some(format), n) if n >= AAC_FORMAT_RUN => {
+                        seen.settle(format);
                         gst::PadProbeReturn::Remove
                     }
-                    None => gst::PadProbeReturn::Ok,
+                    _ => gst::PadProbeReturn::Ok,
                 }
             });
         None
