@@ -1,12 +1,13 @@
 //! The commands: each turns its validated arguments into plans, builds the peers (or relay)
 //! and hands them to the main loop in `call`.
 
+use crate::call::peer::ReceiveCaps;
 use crate::call::{self, Peer, PeerPlan};
 use crate::config::cli::{CallArgs, Command, MediaArgs};
 use crate::config::validate::is_local_address;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::media::plan::{AudioSettings, VideoSettings};
-use crate::{bench, config, demo, fuzz, media, relay, security};
+use crate::{bench, config, demo, fuzz, media, relay, sdp, security};
 
 /// Every element a call may make: checked up front so a missing plugin is one clear line.
 const REQUIRED_ELEMENTS: &[&str] = &[
@@ -40,11 +41,44 @@ pub fn run(command: Command) -> AppResult<()> {
     }
 }
 
+/// Reads `--peer-sdp`: the peer's formats, and the answers it gives (our reception ports and
+/// address) where the flags give none.
+fn read_peer_sdp(
+    args: &CallArgs,
+) -> AppResult<(Option<sdp::PeerSdp>, config::prompt::GivenAnswers)> {
+    let mut given = args.given();
+    let Some(path) = &args.peer_sdp else {
+        return Ok((None, given));
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::Input(format!("--peer-sdp: cannot read {}: {e}", path.display())))?;
+    let peer = sdp::parse_peer_sdp(&text)
+        .map_err(|e| AppError::Input(format!("--peer-sdp {}: {e}", path.display())))?;
+    for (slot, media) in [(1, &peer.video), (3, &peer.audio)] {
+        if let Some(media) = media {
+            if media.rtcp_port != media.port.wrapping_add(1) {
+                return Err(AppError::Input(format!(
+                    "--peer-sdp {}: RTCP on port {} for RTP on {}: videocall receives RTCP on the RTP port + 1",
+                    path.display(),
+                    media.rtcp_port,
+                    media.port
+                )));
+            }
+            given[slot].get_or_insert(media.port.to_string());
+        }
+    }
+    if let Some(ip) = peer.connection {
+        given[4].get_or_insert(ip.to_string());
+    }
+    Ok((Some(peer), given))
+}
+
 fn run_call(args: &CallArgs) -> AppResult<()> {
     let options = args.media.options()?;
+    let (peer_sdp, given) = read_peer_sdp(args)?;
     let stdin = std::io::stdin();
     let endpoints = config::prompt::collect_endpoints(
-        &args.given(),
+        &given,
         !args.no_prompt,
         &mut stdin.lock(),
         &mut std::io::stdout(),
@@ -55,8 +89,17 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
             .security
             .resolve(!args.no_prompt, &mut stdin.lock(), &mut std::io::stdout())?;
     check_elements(&security)?;
-    let plan = peer_plan(None, endpoints, &args.media, &security)?;
+    let mut plan = peer_plan(None, endpoints, &args.media, &security)?;
+    if let Some(peer_sdp) = &peer_sdp {
+        plan.receive_caps = ReceiveCaps {
+            video: peer_sdp.video.as_ref().map(|m| m.caps.clone()),
+            audio: peer_sdp.audio.as_ref().map(|m| m.caps.clone()),
+        };
+    }
     let peer = Peer::build(&plan)?;
+    if let Some(path) = &args.sdp {
+        call::sdp_out::write_when_negotiated(peer.pipeline(), path.clone(), endpoints);
+    }
     let probe = match &args.bench_probe {
         Some(path) => Some(bench::probe::Probe::attach(peer.pipeline(), path)?),
         None => None,
@@ -189,5 +232,6 @@ fn peer_plan(
         jitter_buffer: options.jitter_buffer,
         security: security.clone(),
         resilience: options.resilience,
+        receive_caps: ReceiveCaps::default(),
     })
 }

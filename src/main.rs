@@ -15,6 +15,7 @@ mod quality;
 mod rate;
 mod relay;
 mod rtp;
+mod sdp;
 mod security;
 mod stats;
 

@@ -99,6 +99,16 @@ fn a_stock_gstreamer_sender_at_x264s_default_profile_is_shown_with_and_without_r
         let sent = interrupt(sender);
         let snaps = snapshots(&json);
         let fps = fps_after(&snaps, 4.0);
+        // The sender started 1 s in and sends a key frame each second: the first frame is
+        // due within a key-frame interval and 300 ms (one 0.5 s report of slack).
+        let first = snaps
+            .iter()
+            .find(|s| num(s, "video", "frames_rendered") > 0.0)
+            .map(elapsed);
+        assert!(
+            first.is_some_and(|t| t <= 1.0 + 1.3 + 0.5),
+            "first frame at {first:?} s"
+        );
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             fps >= 20.0,
@@ -197,7 +207,7 @@ fn start_xvfb() -> (Child, String) {
             continue;
         }
         let display = format!(":{n}");
-        let child = Command::new("Xvfb")
+        let mut child = Command::new("Xvfb")
             .args([
                 display.as_str(),
                 "-screen",
@@ -217,6 +227,8 @@ fn start_xvfb() -> (Child, String) {
             }
             sleep(0.1);
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("Xvfb did not start on {display}");
     }
     panic!("no free X display number");
@@ -291,4 +303,195 @@ fn a_call_shows_the_peers_moving_picture_in_a_window_under_xvfb() {
     assert!(changed > 200, "{changed} pixels changed: a frozen picture");
     let last = snapshots(&ja).last().cloned().unwrap();
     assert!(num(&last, "video", "frames_rendered") > 100.0, "{last}");
+}
+
+/// Waits up to 5 s for a file to exist and be non-empty.
+fn wait_for_file(path: &Path) {
+    for _ in 0..50 {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            return;
+        }
+        sleep(0.1);
+    }
+    panic!("{} was not written", path.display());
+}
+
+#[test]
+fn ffmpeg_sends_to_videocall_through_its_sdp_file() {
+    let _guard = media_lock();
+    let dir = tempdir();
+    let base = free_base();
+    let sdp = path(&dir, "ffmpeg.sdp");
+    // High profile with the parameter sets only in the SDP (global header), AAC as ffmpeg
+    // packs it (several frames a packet); ffmpeg sends one RTCP report at once, the next 5 s on.
+    let ffmpeg = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-re"])
+        .args(["-f", "lavfi", "-i", "testsrc=size=640x480:rate=25"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
+        .args([
+            "-map",
+            "0:v",
+            "-t",
+            "10",
+            "-c:v",
+            "libx264",
+            "-profile:v",
+            "high",
+        ])
+        .args(["-pix_fmt", "yuv420p", "-tune", "zerolatency", "-g", "25"])
+        .args([
+            "-flags",
+            "+global_header",
+            "-payload_type",
+            "96",
+            "-f",
+            "rtp",
+        ])
+        .arg(format!("rtp://127.0.0.1:{base}"))
+        .args([
+            "-map", "1:a", "-t", "10", "-c:a", "aac", "-ar", "48000", "-ac", "2",
+        ])
+        .args(["-b:a", "64k", "-payload_type", "97", "-f", "rtp"])
+        .arg(format!("rtp://127.0.0.1:{}", base + 4))
+        .arg("-sdp_file")
+        .arg(&sdp)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ffmpeg runs (scripts/setup.sh installs it)");
+    wait_for_file(&sdp);
+    let json = path(&dir, "b.json");
+    // Reception ports and our address come from the SDP; where we send is ours to say.
+    let b = Command::new(bin())
+        .args(["call", "--no-prompt", "--insecure", "--peer-sdp"])
+        .arg(&sdp)
+        .args(["--video-dest-port", &(base + 2).to_string()])
+        .args(["--audio-dest-port", &(base + 6).to_string()])
+        .args(["--remote-ip", "127.0.0.1"])
+        .args(media_args(&json, 7.0))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = finish(b, "videocall");
+    let sent = interrupt(ffmpeg);
+    let snaps = snapshots(&json);
+    let last = snaps.last().unwrap();
+    let fps = fps_after(&snaps, 3.0);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        fps >= 20.0,
+        "{fps:.1} fps: {err} ffmpeg: {}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    // ffmpeg packs several AAC frames a packet: count the frames played, 47 a second.
+    assert!(num(last, "audio", "frames_played") > 150.0, "{last}");
+    assert_eq!(num(last, "video", "packets_unplayable"), 0.0, "{last}");
+    assert_eq!(num(last, "audio", "packets_unplayable"), 0.0, "{last}");
+}
+
+#[test]
+fn ffmpeg_plays_our_stream_from_the_sdp_we_write() {
+    let _guard = media_lock();
+    let dir = tempdir();
+    let base = free_base();
+    let (sdp, json) = (path(&dir, "ours.sdp"), path(&dir, "a.json"));
+    let a = Command::new(bin())
+        .args(["call", "--no-prompt", "--insecure", "--sdp"])
+        .arg(&sdp)
+        .args(endpoint_args(base, false))
+        .args(media_args(&json, 11.0))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_file(&sdp);
+    let text = std::fs::read_to_string(&sdp).unwrap();
+    let crc = path(&dir, "frames.crc");
+    let ffmpeg = Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-protocol_whitelist",
+            "file,udp,rtp",
+        ])
+        .arg("-i")
+        .arg(&sdp)
+        .args(["-t", "5", "-f", "framecrc"])
+        .arg(&crc)
+        .output()
+        .expect("ffmpeg runs");
+    finish(a, "videocall");
+    let frames = std::fs::read_to_string(&crc).unwrap_or_default();
+    // framecrc lines: stream, dts, pts (video in frames, audio in samples), duration, ...
+    let pts = |stream: &str| -> Vec<i64> {
+        frames
+            .lines()
+            .filter(|l| l.starts_with(stream))
+            .filter_map(|l| l.split(',').nth(2)?.trim().parse().ok())
+            .collect()
+    };
+    let (video, audio) = (pts("0,"), pts("1,"));
+    let err = String::from_utf8_lossy(&ffmpeg.stderr);
+    // Video from the first key frame ffmpeg saw to the end of its 5 s: at least 90 % of the
+    // frames in that span decoded, and at least 3 s of them.
+    let span = video
+        .last()
+        .zip(video.first())
+        .map_or(0, |(l, f)| l - f + 1);
+    assert!(
+        video.len() >= 75 && video.len() as f64 >= 0.9 * span as f64,
+        "{} video frames of {span}; SDP:\n{text}\nffmpeg: {err}",
+        video.len()
+    );
+    // 5 s of AAC frames of 1024 samples at 48 kHz: 234; at least 90 %.
+    assert!(
+        audio.len() >= 211,
+        "{} audio frames; SDP:\n{text}\nffmpeg: {err}",
+        audio.len()
+    );
+    // Whole key frames: nothing concealed.
+    assert!(!err.contains("concealing"), "{err}");
+}
+
+#[test]
+fn a_peer_sdp_we_cannot_receive_is_refused_in_one_line() {
+    let dir = tempdir();
+    let vp8 = path(&dir, "vp8.sdp");
+    std::fs::write(
+        &vp8,
+        "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=video 5002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n",
+    )
+    .unwrap();
+    let missing = path(&dir, "missing.sdp");
+    let garbage = path(&dir, "garbage.sdp");
+    std::fs::write(&garbage, "hello\n").unwrap();
+    for (file, needle) in [
+        (&vp8, "VP8/90000"),
+        (&missing, "cannot read"),
+        (&garbage, "not an SDP"),
+    ] {
+        let out = run_with_input(
+            &[
+                "call",
+                "--no-prompt",
+                "--insecure",
+                "--peer-sdp",
+                file.to_str().unwrap(),
+            ],
+            "",
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("videocall: --peer-sdp") && err.contains(needle),
+            "{err}"
+        );
+    }
 }

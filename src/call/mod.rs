@@ -3,6 +3,7 @@
 //! peers are stopped in reverse order.
 
 pub mod peer;
+pub mod sdp_out;
 mod throttle;
 
 use std::cell::RefCell;

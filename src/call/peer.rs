@@ -44,6 +44,16 @@ pub struct PeerPlan {
     pub jitter_buffer: Duration,
     pub security: PeerSecurity,
     pub resilience: Resilience,
+    /// What the peer's SDP says it sends, in place of our own formats.
+    pub receive_caps: ReceiveCaps,
+}
+
+/// RTP caps of what the peer sends, from its SDP (`--peer-sdp`); `None` takes our own format
+/// (and, for audio, either AAC format as the packets show).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReceiveCaps {
+    pub video: Option<String>,
+    pub audio: Option<String>,
 }
 
 impl PeerPlan {
@@ -88,16 +98,20 @@ impl PeerPlan {
                 },
             ),
         };
+        let from_sdp = match medium {
+            Medium::Video => self.receive_caps.video.clone(),
+            Medium::Audio => self.receive_caps.audio.clone(),
+        };
         SessionPlan {
             medium,
             local_ip: self.endpoints.local_ip,
             remote_ip: self.endpoints.remote_ip,
             ports,
-            rtp_caps,
-            aac_formats: (medium == Medium::Audio).then(|| AacFormats {
+            aac_formats: (medium == Medium::Audio && from_sdp.is_none()).then(|| AacFormats {
                 generic: audio_rtp_caps(&self.audio, AacPayload::Generic),
                 latm: audio_rtp_caps(&self.audio, AacPayload::Latm),
             }),
+            rtp_caps: from_sdp.unwrap_or(rtp_caps),
             security: self.security.session(medium, &self.endpoints),
             rtx: self.resilience.rtx.then_some(rtx),
             red,

@@ -74,6 +74,14 @@ pub struct CallArgs {
     /// Fail instead of asking when a value is missing.
     #[arg(long)]
     pub no_prompt: bool,
+    /// Write an SDP of what we send to FILE once the call starts, for ffplay, ffmpeg or VLC
+    /// on the peer's machine (`ffplay -protocol_whitelist file,udp,rtp -i FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub sdp: Option<PathBuf>,
+    /// Read the peer's SDP (e.g. from `ffmpeg -sdp_file`): our reception ports, our address
+    /// and the formats the peer sends come from it.
+    #[arg(long, value_name = "FILE")]
+    pub peer_sdp: Option<PathBuf>,
     /// Bench meters: stamp sent media, read it at render time, log to FILE (used by `bench`).
     #[arg(long, value_name = "FILE", hide = true)]
     pub bench_probe: Option<PathBuf>,

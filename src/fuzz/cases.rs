@@ -241,7 +241,7 @@ pub fn datagram(case: Case, target: Target, forgers: &mut Forgers, rng: &mut imp
         }
         Case::NewSsrcs => {
             forgers.sent += 1;
-            if forgers.sent % 3 == 0 {
+            if forgers.sent.is_multiple_of(3) {
                 forgers.rotating.ssrc = rng.random();
             }
             let pt = [target.video_pt, target.audio_pt][(forgers.sent / 3 % 2) as usize];

@@ -194,14 +194,6 @@ impl AacPayload {
         }
     }
 
-    /// The RTP encoding name (SDP `a=rtpmap`, caps `encoding-name`).
-    pub fn encoding_name(self) -> &'static str {
-        match self {
-            AacPayload::Generic => "MPEG4-GENERIC",
-            AacPayload::Latm => "MP4A-LATM",
-        }
-    }
-
     /// Its payloader.
     pub fn payloader(self) -> &'static str {
         match self {

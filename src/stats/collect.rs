@@ -72,7 +72,10 @@ impl Collector {
             sources: self.remote_sources(medium.session_id()),
             pushed: self.pushed(medium.session_id()),
             rendered: (medium == Medium::Video)
-                .then(|| self.rendered(&format!("{}-sink", medium.name())))
+                .then(|| self.rendered("video-sink"))
+                .flatten(),
+            played: (medium == Medium::Audio)
+                .then(|| self.rendered("audio-sink"))
                 .flatten(),
             rejected: self.counters[medium.session_id() as usize].rejected.get(),
             unplayable: self.counters[medium.session_id() as usize].unplayable.get(),

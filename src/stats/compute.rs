@@ -102,6 +102,7 @@ impl MediumState {
             packets_rejected: sample.rejected,
             packets_unplayable: sample.unplayable,
             frames_rendered: sample.rendered,
+            frames_played: sample.played,
             fps,
             ..Default::default()
         }
@@ -169,6 +170,7 @@ mod tests {
                 rendered: Some(rendered),
                 rejected: rendered / 5,
                 unplayable: 0,
+                played: None,
             },
             audio: MediumSample::default(),
         }

@@ -29,6 +29,9 @@ pub struct StreamStats {
     /// Frames the video sink rendered (video only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frames_rendered: Option<u64>,
+    /// AAC frames the audio sink played (audio only): decoded sound, not just packets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames_played: Option<u64>,
     /// Frames rendered per second over the last interval (video only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fps: Option<f64>,
@@ -78,6 +81,8 @@ pub struct MediumSample {
     pub rejected: u64,
     /// RTP packets of senders whose format we cannot play, dropped (a total).
     pub unplayable: u64,
+    /// The audio sink's played count (audio only).
+    pub played: Option<u64>,
 }
 
 /// One poll of both media.
