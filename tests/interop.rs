@@ -59,12 +59,13 @@ fn fps_after(snaps: &[Value], from: f64) -> f64 {
     frames / (elapsed(end) - elapsed(start))
 }
 
-/// A sender built from stock GStreamer elements, H.264 at x264enc's default profile (High,
-/// with `tune=zerolatency`), to B's video port; with RTCP (rtpbin) it also sends LATM audio.
+/// A sender built from stock GStreamer elements, H.264 High profile with parameter sets before
+/// every IDR slice, to B's video port; with RTCP (rtpbin) it also sends LATM audio.
 fn stock_sender(base: u16, with_rtcp: bool) -> Child {
     // Side B receives video on base, audio on base + 4.
     let video = "videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=480,framerate=25/1 \
-                 ! x264enc tune=zerolatency key-int-max=25 ! rtph264pay pt=96 config-interval=-1";
+                 ! x264enc tune=zerolatency key-int-max=25 ! video/x-h264,profile=high \
+                 ! rtph264pay pt=96 config-interval=-1";
     let description = if with_rtcp {
         format!(
             "rtpbin name=rb {video} ! rb.send_rtp_sink_0 \
@@ -86,7 +87,7 @@ fn stock_sender(base: u16, with_rtcp: bool) -> Child {
 }
 
 #[test]
-fn a_stock_gstreamer_sender_at_x264s_default_profile_is_shown_with_and_without_rtcp() {
+fn a_stock_gstreamer_sender_of_high_profile_is_shown_with_and_without_rtcp() {
     let _guard = media_lock();
     for with_rtcp in [false, true] {
         let dir = tempdir();

@@ -124,7 +124,7 @@ mod codec_tests {
     use super::*;
     use crate::bench::codec_loop::{CodecLoop, codec_loop};
     use crate::media::plan::{
-        AudioSettings, AudioSink, AudioSource, audio_recv_chain, audio_send_chain, raw_audio_caps,
+        AudioSettings, AudioSource, audio_decode_chain, audio_send_chain, raw_audio_caps,
     };
 
     /// Sample positions where clicks were written, and where onsets were found after encoding
@@ -148,7 +148,7 @@ mod codec_tests {
             src,
             &raw_audio_caps(&settings),
             &audio_send_chain(&settings, AudioSource::TestTone),
-            &audio_recv_chain(AudioSink::Headless),
+            &audio_decode_chain(),
         );
 
         let written = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));

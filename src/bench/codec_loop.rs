@@ -15,12 +15,12 @@ pub struct CodecLoop {
 }
 
 /// Builds the loop from the call's planned chains: from `send`, the elements between the raw
-/// caps filter and the payloader; from `recv`, those between the depayloader and the sink.
+/// caps filter and the payloader; `decode`, the decoder's elements.
 pub fn codec_loop(
     source: gst::Element,
     raw_caps: &str,
     send: &[ElementSpec],
-    recv: &[ElementSpec],
+    decode: &[ElementSpec],
 ) -> CodecLoop {
     gst::init().unwrap();
     let pipeline = gst::Pipeline::new();
@@ -29,7 +29,7 @@ pub fn codec_loop(
         .build()
         .unwrap();
     let encode = send[send.len() - 3..send.len() - 1].iter();
-    let decode = recv[1..recv.len() - 1].iter();
+    let decode = decode.iter();
     let mut chain = vec![source, caps.clone()];
     chain.extend(encode.chain(decode).map(|spec| make_element(spec).unwrap()));
     let sink = gst_app::AppSink::builder().sync(false).build();

@@ -248,7 +248,8 @@ mod codec_tests {
     use super::*;
     use crate::bench::codec_loop::{CodecLoop, codec_loop};
     use crate::media::plan::{
-        VideoSettings, VideoSink, VideoSource, raw_video_caps, video_recv_chain, video_send_chain,
+        VideoDecoder, VideoSettings, VideoSource, raw_video_caps, video_decode_chain,
+        video_send_chain,
     };
 
     /// Encodes `frames` test frames with the call's encoder chain (x264enc and its caps) and
@@ -270,7 +271,7 @@ mod codec_tests {
             src,
             &raw_video_caps(&settings),
             &video_send_chain(&settings, &VideoSource::TestPattern),
-            &video_recv_chain(&VideoSettings::default(), VideoSink::Headless),
+            &video_decode_chain(VideoDecoder::OpenH264),
         );
         assert!(pipeline.by_name("video-enc").is_some() && pipeline.by_name("video-dec").is_some());
         if stamp {

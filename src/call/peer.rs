@@ -206,7 +206,18 @@ impl Peer {
             &video_send_chain(&plan.video, &plan.media.video_source),
         )?;
         let audio_send = add_chain(bin, &audio_send_chain(&plan.audio, plan.media.audio_source))?;
-        let video_recv = add_chain(bin, &video_recv_chain(&plan.video, plan.media.video_sink))?;
+        let video_recv = match plan.video.decoder {
+            VideoDecoder::Auto => {
+                let depayloader = add_chain(bin, &video_depayloader())?;
+                let render = add_chain(bin, &video_render_chain(plan.media.video_sink))?;
+                let output = depayloader
+                    .last()
+                    .expect("a depayloading chain is not empty");
+                crate::media::decoder_switch::attach(bin, output, &render[0]);
+                depayloader
+            }
+            _ => add_chain(bin, &video_recv_chain(&plan.video, plan.media.video_sink))?,
+        };
         let audio_recv = add_chain(bin, &audio_recv_chain(plan.media.audio_sink))?;
         let audio_depayloaders = add_depayloaders(bin, &audio_recv)?;
         let video_depayloaders = video_recv[..1].to_vec();

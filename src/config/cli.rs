@@ -127,9 +127,10 @@ pub struct MediaArgs {
     /// Jitter-buffer latency in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_JITTER_BUFFER_MS)]
     pub jitter_buffer_ms: u64,
-    /// H.264 decoder: libav (FFmpeg: every profile, flat memory) or openh264 (Constrained
-    /// Baseline only, less memory; the GStreamer 1.22 element grows about 2 kB/s).
-    #[arg(long, default_value = "libav", value_parser = parse_video_decoder)]
+    /// H.264 decoder: auto (openh264 for Constrained Baseline, which we send, libav for every
+    /// other profile), openh264 (Constrained Baseline only, 35 MB less; the GStreamer 1.22
+    /// element grows about 2 kB/s) or libav (FFmpeg: every profile, flat memory).
+    #[arg(long, default_value = "auto", value_parser = parse_video_decoder)]
     pub video_decoder: VideoDecoder,
     /// How our AAC goes on the wire: generic (RFC 3640 mpeg4-generic) or latm (RFC 6416
     /// MP4A-LATM, for receivers built on rtpmp4adepay or ffmpeg -latm). We receive both.
@@ -244,7 +245,7 @@ fn parse_video_decoder(text: &str) -> Result<VideoDecoder, String> {
     VideoDecoder::ALL
         .into_iter()
         .find(|d| d.name() == text)
-        .ok_or_else(|| format!("'{text}': use openh264 or libav"))
+        .ok_or_else(|| format!("'{text}': use auto, openh264 or libav"))
 }
 
 fn parse_audio_sink(text: &str) -> Result<AudioSinkChoice, String> {

@@ -116,11 +116,14 @@ mod tests {
             &audio_send_chain(&a, AudioSource::TestTone),
         )
         .unwrap();
-        add_chain(
-            pipeline.upcast_ref(),
-            &video_recv_chain(&VideoSettings::default(), VideoSink::Headless),
-        )
-        .unwrap();
+        for decoder in [VideoDecoder::OpenH264, VideoDecoder::Libav] {
+            let bin = gst::Bin::new();
+            let video = VideoSettings {
+                decoder,
+                ..VideoSettings::default()
+            };
+            add_chain(&bin, &video_recv_chain(&video, VideoSink::Headless)).unwrap();
+        }
         add_chain(
             pipeline.upcast_ref(),
             &audio_recv_chain(AudioSink::Headless),

@@ -2,6 +2,7 @@
 //! machine; `build` makes elements.
 
 pub mod build;
+pub mod decoder_switch;
 pub mod plan;
 pub mod probe;
 pub mod stale_frames;

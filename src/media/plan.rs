@@ -122,36 +122,56 @@ pub struct VideoSettings {
 }
 
 /// The H.264 decoders GStreamer 1.22 offers here, with their measured trade-off
-/// (docs/benchmarks.md, docs/security.md).
+/// (docs/interop.md, docs/security.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VideoDecoder {
-    /// Cisco's OpenH264 (`openh264dec`): loads no FFmpeg, about 35 MB less per peer, but it
-    /// decodes Constrained Baseline only, and the 1.22 element grows by about 2 kB/s.
-    OpenH264,
-    /// FFmpeg's decoder (`avdec_h264`): every profile a peer may send (Baseline, Main, High:
-    /// x264's and ffmpeg's defaults), and flat memory over long calls.
+    /// Chosen by the profile the peer's parameter sets announce ([`decoder_for_profile`]):
+    /// OpenH264 for Constrained Baseline (what videocall sends), FFmpeg's for the rest.
     #[default]
+    Auto,
+    /// Cisco's OpenH264 (`openh264dec`): loads no FFmpeg, about 35 MB less per peer and a
+    /// faster first frame, but it decodes Constrained Baseline only, and the 1.22 element grows
+    /// by about 2 kB/s.
+    OpenH264,
+    /// FFmpeg's decoder (`avdec_h264`): every profile (Baseline, Main, High), flat memory over
+    /// long calls.
     Libav,
 }
 
 impl VideoDecoder {
     /// Every choice, for parsing.
-    pub const ALL: [VideoDecoder; 2] = [VideoDecoder::OpenH264, VideoDecoder::Libav];
+    pub const ALL: [VideoDecoder; 3] = [
+        VideoDecoder::Auto,
+        VideoDecoder::OpenH264,
+        VideoDecoder::Libav,
+    ];
 
     /// The name a user gives (`--video-decoder`).
     pub fn name(self) -> &'static str {
         match self {
+            VideoDecoder::Auto => "auto",
             VideoDecoder::OpenH264 => "openh264",
             VideoDecoder::Libav => "libav",
         }
     }
 
-    /// The GStreamer factory of this decoder.
-    pub fn factory(self) -> &'static str {
+    /// The GStreamer factory of this decoder; `None` until `Auto` has chosen.
+    pub fn factory(self) -> Option<&'static str> {
         match self {
-            VideoDecoder::OpenH264 => "openh264dec",
-            VideoDecoder::Libav => "avdec_h264",
+            VideoDecoder::Auto => None,
+            VideoDecoder::OpenH264 => Some("openh264dec"),
+            VideoDecoder::Libav => Some("avdec_h264"),
         }
+    }
+}
+
+/// The decoder for a stream whose SPS announces `profile` (the depayloader's caps): OpenH264
+/// takes Constrained Baseline only; anything else, or a stream that does not say, goes to
+/// FFmpeg's decoder, which takes every profile.
+pub fn decoder_for_profile(profile: Option<&str>) -> VideoDecoder {
+    match profile {
+        Some("constrained-baseline") => VideoDecoder::OpenH264,
+        _ => VideoDecoder::Libav,
     }
 }
 
@@ -408,29 +428,58 @@ pub const HEADLESS_PROCESSING_DEADLINE_NS: u64 = 2_000_000;
 /// display sink has, so headless runs count what a window would show.
 pub const VIDEO_MAX_LATENESS_NS: i64 = 20_000_000;
 
-/// Depacketize, decode, render. Starts with the depayloader, ends with the sink.
+/// Depacketize, decode, render. Starts with the depayloader, ends with the sink. With
+/// [`VideoDecoder::Auto`] the decoder is left out: it is chosen once the stream's profile is
+/// known (`media::decoder_switch`), between [`video_depayloader`] and [`video_render_chain`].
 ///
 /// Every sink is `async=false`: a sink that waits to preroll holds the whole pipeline in
 /// PAUSED until every other sink has data too, so a peer that sends video but no audio we can
 /// decode (a video-only sender, an audio format we do not take) would freeze our video after
 /// its first frame.
 pub fn video_recv_chain(video: &VideoSettings, sink: VideoSink) -> Vec<ElementSpec> {
-    let mut chain = vec![
+    let mut chain = video_depayloader();
+    chain.extend(video_decode_chain(video.decoder));
+    chain.extend(video_render_chain(sink));
+    chain
+}
+
+/// The H.264 depayloader, held to whole access units in AVC form: then its caps carry the
+/// profile of the SPS it has seen (in byte-stream form they do not), which picks the decoder.
+pub fn video_depayloader() -> Vec<ElementSpec> {
+    vec![
         ElementSpec::new("rtph264depay", "video-depay")
             // Ask the sender for a key frame (PLI) instead of waiting for the next periodic one.
             .prop("request-keyframe", true)
             .prop("wait-for-keyframe", true),
-    ];
-    if video.decoder == VideoDecoder::OpenH264 {
-        // RTP caps carry no SPS, so the depayloader's caps lack the profile openh264dec
-        // insists on: state the one it can decode.
+        ElementSpec::new("capsfilter", "video-depay-caps")
+            .prop("caps", "video/x-h264,stream-format=avc,alignment=au"),
+    ]
+}
+
+/// The decoder's elements; none for [`VideoDecoder::Auto`] before it has chosen.
+pub fn video_decode_chain(decoder: VideoDecoder) -> Vec<ElementSpec> {
+    let Some(factory) = decoder.factory() else {
+        return Vec::new();
+    };
+    let mut chain = Vec::new();
+    if decoder == VideoDecoder::OpenH264 {
+        // openh264dec takes byte-stream only.
+        chain.push(ElementSpec::new("h264parse", "video-parse"));
+        // It also insists on a profile it can decode: state it, so that a forced
+        // `--video-decoder openh264` tries whatever comes.
         chain.push(ElementSpec::new("capssetter", "video-profile").prop("caps", h264_caps()));
     }
     chain.push(
-        ElementSpec::new(video.decoder.factory(), "video-dec")
+        ElementSpec::new(factory, "video-dec")
             // Garbage on the wire must not stop the call: never turn decode errors into a flow error.
             .prop("max-errors", -1),
     );
+    chain
+}
+
+/// From decoded frames to the screen (or the counting sink).
+pub fn video_render_chain(sink: VideoSink) -> Vec<ElementSpec> {
+    let mut chain = Vec::new();
     match sink {
         VideoSink::Window(window) => {
             chain.push(ElementSpec::new("videoconvert", "video-sink-convert"));
@@ -453,6 +502,11 @@ pub fn video_recv_chain(video: &VideoSettings, sink: VideoSink) -> Vec<ElementSp
     chain
 }
 
+/// The AAC decoder.
+pub fn audio_decode_chain() -> Vec<ElementSpec> {
+    vec![ElementSpec::new("faad", "audio-dec").prop("max-errors", -1)]
+}
+
 /// The audio depayloading chains, one per AAC format, each fed by its own funnel
 /// (`rtp::session`); their output meets in [`audio_recv_chain`]. Only RFC 3640 goes through
 /// `aacparse`: after `rtpmp4adepay` it made `faad` fail on the first frame.
@@ -469,13 +523,10 @@ pub fn audio_depayloaders() -> Vec<Vec<ElementSpec>> {
         .collect()
 }
 
-/// Joins the depayloaders' output, parses, decodes, plays. Starts with the join, ends with the
-/// sink.
+/// Joins the depayloaders' output, decodes, plays. Starts with the join, ends with the sink.
 pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
-    let mut chain = vec![
-        ElementSpec::new("funnel", "audio-depay-join"),
-        ElementSpec::new("faad", "audio-dec").prop("max-errors", -1),
-    ];
+    let mut chain = vec![ElementSpec::new("funnel", "audio-depay-join")];
+    chain.extend(audio_decode_chain());
     match sink {
         AudioSink::Speaker => {
             chain.push(ElementSpec::new("audioconvert", "audio-sink-convert"));
@@ -652,6 +703,27 @@ mod tests {
     }
 
     #[test]
+    fn the_decoder_follows_the_announced_profile() {
+        assert_eq!(
+            decoder_for_profile(Some("constrained-baseline")),
+            VideoDecoder::OpenH264
+        );
+        for other in ["baseline", "main", "high", "high-4:4:4"] {
+            assert_eq!(
+                decoder_for_profile(Some(other)),
+                VideoDecoder::Libav,
+                "{other}"
+            );
+        }
+        assert_eq!(decoder_for_profile(None), VideoDecoder::Libav);
+        assert_eq!(video_decode_chain(VideoDecoder::Auto), []);
+        assert_eq!(
+            video_decode_chain(VideoDecoder::Libav)[0].factory,
+            "avdec_h264"
+        );
+    }
+
+    #[test]
     fn window_sinks_follow_the_display() {
         use WindowSink::*;
         assert_eq!(WindowSink::candidates(false, true), [XImage, Gl]);
@@ -682,7 +754,13 @@ mod tests {
         let recv_openh264 = video_recv_chain(&openh264, VideoSink::Headless);
         assert_eq!(caps_of(&recv_openh264, "video-profile"), Some(h264_caps()));
         // FFmpeg's decoder takes any profile: nothing pins it.
+        let libav = video_decode_chain(VideoDecoder::Libav);
+        assert_eq!(caps_of(&libav, "video-profile"), None);
         assert_eq!(caps_of(&recv, "video-profile"), None);
+        assert!(
+            recv.iter().all(|e| e.name != "video-dec"),
+            "auto: chosen later"
+        );
         assert!(h264_caps().contains("constrained-baseline"));
     }
 
