@@ -27,6 +27,13 @@ fn assert_call_meets_brief(snaps: &[Value], side: &str) {
             "{side}: {medium} pushed {pushed} vs received {received}"
         );
     }
+    // One AAC frame a packet: what arrived was decoded and played.
+    let played = num(last, "audio", "frames_played");
+    let pushed = num(last, "audio", "packets_pushed");
+    assert!(
+        played >= 0.95 * pushed - 5.0,
+        "{side}: {played} audio frames played of {pushed} packets"
+    );
     let video = bitrate_after(snaps, "video", 3.0);
     assert!(
         (video - 2_000_000.0).abs() <= 300_000.0,

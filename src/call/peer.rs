@@ -110,6 +110,10 @@ impl PeerPlan {
             aac_formats: (medium == Medium::Audio && from_sdp.is_none()).then(|| AacFormats {
                 generic: audio_rtp_caps(&self.audio, AacPayload::Generic),
                 latm: audio_rtp_caps(&self.audio, AacPayload::Latm),
+                common: format!(
+                    "application/x-rtp,media=audio,clock-rate={}",
+                    self.audio.rate
+                ),
             }),
             rtp_caps: from_sdp.unwrap_or(rtp_caps),
             security: self.security.session(medium, &self.endpoints),

@@ -16,53 +16,63 @@ pub fn h264_payload_is_supported(payload: &[u8]) -> bool {
         .is_some_and(|b| matches!(b & 0x1f, 1..=24 | 28))
 }
 
-/// True when an RFC 3640 AAC-hbr payload (16-bit AU headers: 13-bit size, 3-bit index) is
-/// consistent: the AU sizes add up to the rest of the packet and the first AU opens with a channel
-/// pair element, as our stereo AAC-LC always does. Random bytes almost never pass; what does not
-/// pass would risk a fatal `faad` error.
-pub fn aac_payload_is_plausible(payload: &[u8]) -> bool {
-    let Some((head, rest)) = payload.split_first_chunk::<2>() else {
-        return false;
-    };
+/// The AAC frames of an RFC 3640 AAC-hbr payload (16-bit AU headers: 13-bit size, 3-bit
+/// index) when the AU sizes add up to the rest of the packet.
+fn aac_hbr_frames(payload: &[u8]) -> Option<&[u8]> {
+    let (head, rest) = payload.split_first_chunk::<2>()?;
     let header_bits = usize::from(u16::from_be_bytes(*head));
     if header_bits == 0 || header_bits % 16 != 0 || rest.len() < header_bits / 8 {
-        return false;
+        return None;
     }
     let (headers, data) = rest.split_at(header_bits / 8);
     let total: usize = headers
         .chunks_exact(2)
         .map(|h| usize::from(u16::from_be_bytes([h[0], h[1]]) >> 3))
         .sum();
-    total == data.len() && data.first().is_some_and(|b| b >> 5 == 0b001)
+    (total == data.len()).then_some(data)
 }
 
-/// True when an RFC 6416 MP4A-LATM payload (`cpresent=0`) holds one whole AAC frame as we and
-/// every common sender send it: PayloadLengthInfo (bytes of 255, then the rest) giving exactly
-/// the rest of the packet, which opens with a channel pair or single channel element.
-pub fn latm_payload_is_plausible(payload: &[u8]) -> bool {
+/// The AAC frame of an RFC 6416 MP4A-LATM payload (`cpresent=0`, one frame as every common
+/// sender sends it) when its PayloadLengthInfo (bytes of 255, then the rest) gives exactly the
+/// rest of the packet.
+fn latm_frame(payload: &[u8]) -> Option<&[u8]> {
     let mut length = 0usize;
     for (i, byte) in payload.iter().enumerate() {
         length += usize::from(*byte);
         if *byte != 255 {
             let data = &payload[i + 1..];
-            return length > 0
-                && length == data.len()
-                && data
-                    .first()
-                    .is_some_and(|b| matches!(b >> 5, 0b000 | 0b001));
+            return (length > 0 && length == data.len()).then_some(data);
         }
     }
-    false
+    None
 }
 
-/// Which AAC payload format a packet is in, when its bytes say so unambiguously.
+/// True when an AAC frame opens with a channel element (single or pair), as our stereo AAC-LC
+/// always does. What does not would risk a fatal `faad` error.
+fn opens_with_a_channel(frame: &[u8]) -> bool {
+    frame
+        .first()
+        .is_some_and(|b| matches!(b >> 5, 0b000 | 0b001))
+}
+
+/// True when an RFC 3640 AAC-hbr payload is consistent: the AU sizes add up to the rest of the
+/// packet and the first AU opens with a channel element. Random bytes almost never pass.
+pub fn aac_payload_is_plausible(payload: &[u8]) -> bool {
+    aac_hbr_frames(payload).is_some_and(opens_with_a_channel)
+}
+
+/// True when an RFC 6416 MP4A-LATM payload is consistent, as [`aac_payload_is_plausible`].
+pub fn latm_payload_is_plausible(payload: &[u8]) -> bool {
+    latm_frame(payload).is_some_and(opens_with_a_channel)
+}
+
+/// Which AAC payload format a packet is in, when its length fields say so unambiguously. Only
+/// the structure counts here: FFmpeg's encoder opens its first frame with a data element (its
+/// name), which the guards drop but which still shows the format.
 pub fn classify_aac(payload: &[u8]) -> Option<AacPayload> {
-    match (
-        aac_payload_is_plausible(payload),
-        latm_payload_is_plausible(payload),
-    ) {
-        (true, false) => Some(AacPayload::Generic),
-        (false, true) => Some(AacPayload::Latm),
+    match (aac_hbr_frames(payload), latm_frame(payload)) {
+        (Some(_), None) => Some(AacPayload::Generic),
+        (None, Some(_)) => Some(AacPayload::Latm),
         _ => None,
     }
 }
@@ -126,9 +136,14 @@ mod tests {
         // rtpmp4gpay: AU-headers-length 16 bits, one AU of 5 bytes.
         let generic = [0x00, 0x10, 0x00, 0x28, 0x21, 1, 2, 3, 4];
         assert_eq!(classify_aac(&generic), Some(AacPayload::Generic));
-        for bad in [&[][..], &[0u8], &[3, 0x21, 1], &[255, 255], &[2, 0xff, 1]] {
+        for bad in [&[][..], &[0u8], &[3, 0x21, 1], &[255, 255]] {
             assert_eq!(classify_aac(bad), None, "{bad:?}");
         }
+        // FFmpeg's first frame: a data element with its name. The format shows; the guard
+        // still keeps it from the decoder.
+        let named = [3u8, 0xde, 0x02, 0x00];
+        assert_eq!(classify_aac(&named), Some(AacPayload::Latm));
+        assert!(!latm_payload_is_plausible(&named));
     }
 
     #[test]
@@ -150,9 +165,9 @@ mod tests {
         let mut wrong_size = good;
         wrong_size[3] = 0x30;
         assert!(!aac_payload_is_plausible(&wrong_size));
-        let mut not_cpe = good;
-        not_cpe[4] = 0x01;
-        assert!(!aac_payload_is_plausible(&not_cpe));
+        let mut data_element = good;
+        data_element[4] = 0x81;
+        assert!(!aac_payload_is_plausible(&data_element));
         // Two AUs (2 + 3 bytes).
         assert!(aac_payload_is_plausible(&[
             0, 0x20, 0, 0x10, 0, 0x18, 0x20, 9, 1, 2, 3

@@ -120,12 +120,16 @@ impl SessionPlan {
                 ("async", "false".to_string()),
             ],
         };
+        let socket_caps = self
+            .aac_formats
+            .as_ref()
+            .map_or(&self.rtp_caps, |formats| &formats.common);
         let (rtp_caps, rtcp_caps) = match &self.security.srtp {
             Some(_) => {
-                let (rtp, rtcp) = security::srtp::encrypted_caps(&self.rtp_caps);
+                let (rtp, rtcp) = security::srtp::encrypted_caps(socket_caps);
                 (rtp, Some(rtcp))
             }
-            None => (self.rtp_caps.clone(), None),
+            None => (socket_caps.clone(), None),
         };
         [
             udpsrc(
@@ -149,6 +153,9 @@ impl SessionPlan {
 pub struct AacFormats {
     pub generic: String,
     pub latm: String,
+    /// What both share, for the socket: caps there that name a format would be taken for
+    /// every sender's (rtpbin's payload demuxer falls back on them).
+    pub common: String,
 }
 
 /// Senders kept per session at once (`rtpbin`'s `max-streams`).
@@ -405,8 +412,8 @@ pub fn add_session(
         rejected,
         ..SessionCounters::default()
     };
-    if aac_caps.is_some() {
-        watch_aac_format(rtpbin, id, counters.aac_format.clone());
+    if let (Some(_), Some(pt)) = (&aac_caps, planned_pt) {
+        watch_aac_format(rtpbin, id, pt as u8, counters.aac_format.clone());
     }
     if plan.security.srtp.is_none() {
         counters.rtcp_kinds.install(&rtcp_src);
@@ -578,44 +585,55 @@ impl AacFormatSeen {
 /// format's check now and then, never several times in a row.
 const AAC_FORMAT_RUN: u32 = 3;
 
-/// Looks at the first AAC packets of each new sender of session `id`, at its jitter buffer's
-/// input (after SRTP and RTX, before the buffer asks for the payload type's caps), until
-/// [`AAC_FORMAT_RUN`] in a row show the same format; then the probe goes away.
-fn watch_aac_format(rtpbin: &gst::Element, id: u32, seen: AacFormatSeen) {
-    rtpbin.connect("new-jitterbuffer", false, move |args| {
-        let jitterbuffer = args[1].get::<gst::Element>().ok()?;
-        if args[2].get::<u32>().ok()? != id {
-            return None;
+/// Looks at the AAC packets (payload type `pt`) entering session `id`'s rtpsession (after SRTP,
+/// before anything asks for the payload type's caps: rtpbin keeps the first answer) until
+/// [`AAC_FORMAT_RUN`] in a row of one sender show the same format; a new sender is looked at
+/// again. Settled senders cost one comparison a packet.
+fn watch_aac_format(rtpbin: &gst::Element, id: u32, pt: u8, seen: AacFormatSeen) {
+    let Some(sink) = rtpbin
+        .emit_by_name::<Option<gst::Element>>("get-session", &[&id])
+        .and_then(|session| session.static_pad("recv_rtp_sink"))
+    else {
+        return tracing::warn!(session = id, "no rtpsession to watch the AAC format on");
+    };
+    // (the sender being looked at, its format so far and how many in a row, settled or not)
+    let state: Mutex<(u32, Option<AacPayload>, u32, bool)> = Mutex::new((0, None, 0, false));
+    sink.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        let Some(rtp) = info
+            .buffer()
+            .and_then(|b| gst_rtp::RTPBuffer::from_buffer_readable(b).ok())
+        else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let Ok(mut state) = state.lock() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let ssrc = rtp.ssrc();
+        if rtp.payload_type() != pt || (state.0 == ssrc && state.3) {
+            return gst::PadProbeReturn::Ok;
         }
-        let seen = seen.clone();
-        let run: Mutex<(Option<AacPayload>, u32)> = Mutex::new((None, 0));
-        jitterbuffer
-            .static_pad("sink")?
-            .add_probe(gst::PadProbeType::BUFFER, move |_, info| {
-                let format = info.buffer().and_then(|b| {
-                    let rtp = gst_rtp::RTPBuffer::from_buffer_readable(b).ok()?;
-                    super::payload_guard::classify_aac(rtp.payload().ok()?)
-                });
-                let Ok(mut run) = run.lock() else {
-                    return gst::PadProbeReturn::Remove;
-                };
-                *run = match (format, *run) {
-                    (Some(f), (Some(last), n)) if f == last => (Some(f), n + 1),
-                    (f, _) => (f, u32::from(f.is_some())),
-                };
-                // The caps are asked for at the first packet: answer from the first sign.
-                if let Some(format) = format {
-                    seen.set_latest(format);
-                }
-                match *run {
-                    (Some(format), n) if n >= AAC_FORMAT_RUN => {
-                        seen.settle(format);
-                        gst::PadProbeReturn::Remove
-                    }
-                    _ => gst::PadProbeReturn::Ok,
-                }
-            });
-        None
+        if state.0 != ssrc {
+            *state = (ssrc, None, 0, false);
+        }
+        let format = rtp
+            .payload()
+            .ok()
+            .and_then(super::payload_guard::classify_aac);
+        // The caps are asked for at a sender's first packet: answer from the first sign.
+        if let Some(format) = format {
+            seen.set_latest(format);
+        }
+        let run = match (format, state.1) {
+            (Some(f), Some(last)) if f == last => state.2 + 1,
+            (f, _) => u32::from(f.is_some()),
+        };
+        state.1 = format;
+        state.2 = run;
+        if let Some(format) = format.filter(|_| run >= AAC_FORMAT_RUN) {
+            state.3 = true;
+            seen.settle(format);
+        }
+        gst::PadProbeReturn::Ok
     });
 }
 
