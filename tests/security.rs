@@ -472,6 +472,106 @@ fn sustained_garbage_streams_leave_plain_and_encrypted_calls_rendering() {
     sustained_garbage_streams(Some("fuzz"));
 }
 
+/// The first video SSRC a peer's info log says it receives.
+fn first_video_sender(log: &Path) -> Option<u32> {
+    let text = std::fs::read_to_string(log).ok()?;
+    text.lines()
+        .find(|l| l.contains("receiving a new sender") && l.contains("session=0"))
+        .and_then(|l| l.split("ssrc=").nth(1))
+        .and_then(|rest| {
+            rest.chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(|c| c.is_ascii_digit())
+                .collect::<String>()
+                .parse()
+                .ok()
+        })
+}
+
+#[test]
+fn forged_byes_colliding_ssrcs_and_garbage_rtcp_leave_the_call_playing() {
+    let _guard = media_lock();
+    let dir = tempdir();
+    let base = free_base();
+    let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
+    let (log_a, log_b) = (path(&dir, "a.log"), path(&dir, "b.log"));
+    let peer = |side_b: bool, json: &Path, log: &Path| {
+        Command::new(bin())
+            .arg("call")
+            .args(["--no-prompt", "--insecure"])
+            .args(endpoint_args(base, side_b))
+            .args(media_args(json, 11.0))
+            .env("VIDEOCALL_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (peer(false, &ja, &log_a), peer(true, &jb, &log_b));
+    wait_for_media(&jb);
+    sleep(1.0);
+    // In a plain call the SSRCs are on the wire; here they come from the logs.
+    let a_ssrc = first_video_sender(&log_b).expect("B logs A's SSRC");
+    let b_ssrc = first_video_sender(&log_a).expect("A logs B's SSRC");
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let (rtp, rtcp) = (("127.0.0.1", base), ("127.0.0.1", base + 1));
+    let mut garbage = 0x1234_5678u32;
+    let mut noise = |n: usize| {
+        (0..n)
+            .map(|_| {
+                garbage = garbage.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (garbage >> 24) as u8
+            })
+            .collect::<Vec<u8>>()
+    };
+    for i in 0..200u32 {
+        // A BYE in A's name.
+        if i % 10 == 0 {
+            let mut bye = vec![0x80, 201, 0, 1, 0x12, 0x34, 0x56, 0x78, 0x81, 203, 0, 1];
+            bye.extend_from_slice(&a_ssrc.to_be_bytes());
+            socket.send_to(&bye, rtcp).unwrap();
+        }
+        // Streams under A's SSRC (from another port) and under B's own (a collision).
+        for ssrc in [a_ssrc, b_ssrc] {
+            let mut packet = vec![0x80, 96];
+            packet.extend_from_slice(&(i as u16).to_be_bytes());
+            packet.extend_from_slice(&(i * 3600).to_be_bytes());
+            packet.extend_from_slice(&ssrc.to_be_bytes());
+            packet.extend(noise(200));
+            socket.send_to(&packet, rtp).unwrap();
+        }
+        // An SR in A's name with lengths that do not add up.
+        if i % 4 == 0 {
+            let mut sr = vec![0x80, 200, 0, 6];
+            sr.extend_from_slice(&a_ssrc.to_be_bytes());
+            sr.extend(noise((i % 60) as usize));
+            socket.send_to(&sr, rtcp).unwrap();
+        }
+        sleep(0.01);
+    }
+    finish(a, "A");
+    finish(b, "B");
+    // Every second of both sides keeps its picture moving (a collision costs A at most the
+    // takeover and a key frame).
+    for (json, side) in [(&ja, "A"), (&jb, "B")] {
+        let snaps = snapshots(json);
+        let mut prev = at(&snaps, 1.0).clone();
+        for snap in snaps
+            .iter()
+            .filter(|s| s["elapsed_s"].as_f64().unwrap() >= 2.0)
+        {
+            let dt = snap["elapsed_s"].as_f64().unwrap() - prev["elapsed_s"].as_f64().unwrap();
+            if dt >= 0.9 {
+                let fps = (frames(snap) - frames(&prev)) / dt;
+                assert!(fps >= 10.0, "{side}: {fps:.1} fps before {snap}");
+                prev = snap.clone();
+            }
+        }
+        assert_media_flows_after(&snaps, 8.0, side);
+    }
+}
+
 #[test]
 fn the_seventh_prompt_takes_a_piped_passphrase_and_an_empty_line_means_plain() {
     let base = free_base();

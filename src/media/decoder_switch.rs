@@ -37,7 +37,11 @@ pub fn attach(bin: &gst::Bin, depayloader: &gst::Element, render_head: &gst::Ele
         else {
             return gst::PadProbeReturn::Ok;
         };
-        if current.as_ref().is_some_and(|(d, _)| *d == wanted) {
+        // Caps that do not say the profile (no SPS seen) change nothing once a decoder is in.
+        if current
+            .as_ref()
+            .is_some_and(|(d, _)| *d == wanted || profile.is_none())
+        {
             return gst::PadProbeReturn::Ok;
         }
         if let Some((_, old)) = current.take() {

@@ -5,6 +5,7 @@ pub mod congestion;
 pub mod fec;
 pub mod keyframe;
 pub mod latency;
+pub mod one_sender;
 pub mod payload_guard;
 pub mod red;
 pub mod repair_hold;

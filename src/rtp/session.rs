@@ -474,6 +474,7 @@ pub fn add_session(
     let inputs: Arc<Mutex<HashMap<String, (gst::Element, gst::Pad)>>> = Arc::default();
     let (added, removed) = (inputs.clone(), inputs);
     let unplayable = counters.unplayable.clone();
+    let sender_lock = super::one_sender::SenderLock::new(counters.unplayable.clone());
     rtpbin.connect_pad_added(move |_, pad| {
         let Some((session, ssrc, pt)) = parse_recv_pad_name(&pad.name()) else {
             return;
@@ -481,6 +482,7 @@ pub fn add_session(
         if session != id {
             return;
         }
+        sender_lock.install(pad, ssrc);
         // The first depayloader that takes the sender's format gets it.
         for funnel in funnels.iter().filter_map(|f| f.upgrade()) {
             let Some(input) = funnel.request_pad_simple("sink_%u") else {
