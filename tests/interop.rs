@@ -497,3 +497,34 @@ fn a_peer_sdp_we_cannot_receive_is_refused_in_one_line() {
         );
     }
 }
+
+#[test]
+fn a_window_on_a_display_that_cannot_be_opened_is_one_clear_error_or_headless() {
+    let base = free_base();
+    let dir = tempdir();
+    let run = |sink: &str| {
+        let mut args = media_args(&path(&dir, "x.json"), 1.0);
+        let at = args.iter().position(|a| a == "--video-sink").unwrap();
+        args[at + 1] = sink.into();
+        Command::new(bin())
+            .args(["call", "--no-prompt", "--insecure"])
+            .args(endpoint_args(base, false))
+            .args(args)
+            .env("DISPLAY", ":999")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run("window");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("videocall: no video window sink opens display :999"),
+        "{err}"
+    );
+    let out = run("auto");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("showing no video (headless)"), "{err}");
+}

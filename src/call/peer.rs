@@ -110,10 +110,7 @@ impl PeerPlan {
             aac_formats: (medium == Medium::Audio && from_sdp.is_none()).then(|| AacFormats {
                 generic: audio_rtp_caps(&self.audio, AacPayload::Generic),
                 latm: audio_rtp_caps(&self.audio, AacPayload::Latm),
-                common: format!(
-                    "application/x-rtp,media=audio,clock-rate={}",
-                    self.audio.rate
-                ),
+                socket: audio_socket_caps(&self.audio),
             }),
             rtp_caps: from_sdp.unwrap_or(rtp_caps),
             security: self.security.session(medium, &self.endpoints),

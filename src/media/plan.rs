@@ -588,13 +588,29 @@ pub fn audio_rtp_caps(audio: &AudioSettings, format: AacPayload) -> String {
 /// RTP caps of RFC 3640 AAC-hbr.
 fn generic_aac_rtp_caps(audio: &AudioSettings) -> String {
     format!(
+        "{},payload={}",
+        generic_aac_caps_any_payload_type(audio),
+        audio.payload_type
+    )
+}
+
+/// The caps of our audio socket when the AAC format is told from the packets: RFC 3640 with no
+/// payload type. rtpbin takes the socket's caps as the answer for the payload type they name
+/// and never asks, so they name none; for a payload type nobody answers for, its payload
+/// demuxer falls back on them, so they name a format whose depayloader (and guard) takes the
+/// packets: caps without one failed the stream with not-negotiated.
+pub fn audio_socket_caps(audio: &AudioSettings) -> String {
+    generic_aac_caps_any_payload_type(audio)
+}
+
+fn generic_aac_caps_any_payload_type(audio: &AudioSettings) -> String {
+    format!(
         "application/x-rtp,media=audio,clock-rate={rate},encoding-name=MPEG4-GENERIC,\
-         encoding-params=(string){ch},payload={pt},streamtype=(string)5,profile-level-id=(string)1,\
+         encoding-params=(string){ch},streamtype=(string)5,profile-level-id=(string)1,\
          mode=(string)AAC-hbr,config=(string){cfg},sizelength=(string)13,indexlength=(string)3,\
          indexdeltalength=(string)3",
         rate = audio.rate,
         ch = audio.channels,
-        pt = audio.payload_type,
         cfg = aac_audio_specific_config(audio.rate, audio.channels)
             .expect("the plan's sample rate is one AAC supports"),
     )

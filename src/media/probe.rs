@@ -130,9 +130,14 @@ fn window_sink() -> AppResult<WindowSink> {
         .find(|sink| reaches_ready(sink.factory()))
         .ok_or_else(|| {
             let tried: Vec<_> = candidates.iter().map(|s| s.factory()).collect();
+            let display = std::env::var("WAYLAND_DISPLAY")
+                .ok()
+                .filter(|d| !d.is_empty())
+                .or_else(|| std::env::var("DISPLAY").ok())
+                .unwrap_or_default();
             AppError::MissingPlugin(format!(
-                "no video window sink opens this display (tried {}): install gstreamer1.0-x \
-                 and gstreamer1.0-gl, or use --video-sink none",
+                "no video window sink opens display {display} (tried {}): check the display, \
+                 install gstreamer1.0-x and gstreamer1.0-gl, or use --video-sink none",
                 tried.join(", ")
             ))
         })

@@ -123,7 +123,7 @@ impl SessionPlan {
         let socket_caps = self
             .aac_formats
             .as_ref()
-            .map_or(&self.rtp_caps, |formats| &formats.common);
+            .map_or(&self.rtp_caps, |formats| &formats.socket);
         let (rtp_caps, rtcp_caps) = match &self.security.srtp {
             Some(_) => {
                 let (rtp, rtcp) = security::srtp::encrypted_caps(socket_caps);
@@ -153,9 +153,8 @@ impl SessionPlan {
 pub struct AacFormats {
     pub generic: String,
     pub latm: String,
-    /// What both share, for the socket: caps there that name a format would be taken for
-    /// every sender's (rtpbin's payload demuxer falls back on them).
-    pub common: String,
+    /// The socket's caps (`media::plan::audio_socket_caps`).
+    pub socket: String,
 }
 
 /// Senders kept per session at once (`rtpbin`'s `max-streams`).
