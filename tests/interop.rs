@@ -32,20 +32,11 @@ fn interrupt(child: Child) -> Output {
     child.wait_with_output().expect("child ends")
 }
 
-/// One `videocall` side at `base` (side B), headless, with `extra` flags.
+/// One `videocall` side at `base` (side B), headless, plain, with `extra` flags.
 fn spawn_videocall(base: u16, json: &Path, seconds: f64, extra: &[&str]) -> Child {
-    Command::new(bin())
-        .arg("call")
-        .arg("--no-prompt")
-        .arg("--insecure")
-        .args(endpoint_args(base, true))
-        .args(media_args(json, seconds))
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("videocall starts")
+    let mut flags = vec!["--insecure"];
+    flags.extend_from_slice(extra);
+    spawn_peer_with(base, true, json, seconds, &flags)
 }
 
 fn elapsed(v: &Value) -> f64 {

@@ -358,6 +358,19 @@ fn datagrams_from_a_third_address_are_rejected_and_counted() {
     assert_media_flows_after(&snaps, 3.0, "B");
 }
 
+/// Waits for both peers, checks that B said nothing of a panic or a GStreamer CRITICAL, and
+/// returns B's snapshots.
+fn finish_cleanly(a: Child, b: Child, jb: &Path) -> Vec<Value> {
+    finish(a, "A");
+    let out_b = finish(b, "B");
+    let all = text(&out_b);
+    assert!(
+        !all.contains("panicked") && !all.contains("CRITICAL"),
+        "{all}"
+    );
+    snapshots(jb)
+}
+
 /// Fuzzes B's four ports from `from` for about 2 s in the middle of a call and checks that the
 /// call survives with media flowing afterwards.
 fn fuzz_during_call(pass: Option<&str>, b_extra: &[&str], from: &str) -> Value {
@@ -382,14 +395,7 @@ fn fuzz_during_call(pass: Option<&str>, b_extra: &[&str], from: &str) -> Value {
         "{}",
         text(&fuzz)
     );
-    finish(a, "A");
-    let out_b = finish(b, "B");
-    let all = text(&out_b);
-    assert!(
-        !all.contains("panicked") && !all.contains("CRITICAL"),
-        "{all}"
-    );
-    let snaps = snapshots(&jb);
+    let snaps = finish_cleanly(a, b, &jb);
     // The fuzzer stopped by about 5 s: the last 2.5 s of the call must be healthy.
     assert!(
         fuzz_end < 7.0,
@@ -448,14 +454,7 @@ fn sustained_garbage_streams(pass: Option<&str>) {
         .unwrap();
     let fuzz_end = b_started.elapsed().as_secs_f64();
     assert!(fuzz.status.success(), "{}", text(&fuzz));
-    finish(a, "A");
-    let out_b = finish(b, "B");
-    let all = text(&out_b);
-    assert!(
-        !all.contains("panicked") && !all.contains("CRITICAL"),
-        "{all}"
-    );
-    let snaps = snapshots(&jb);
+    let snaps = finish_cleanly(a, b, &jb);
     let (start, end) = (at(&snaps, fuzz_end + 0.5), snaps.last().unwrap());
     let secs = end["elapsed_s"].as_f64().unwrap() - start["elapsed_s"].as_f64().unwrap();
     let fps = (frames(end) - frames(start)) / secs;

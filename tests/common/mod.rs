@@ -79,11 +79,23 @@ pub fn media_args(json: &Path, seconds: f64) -> Vec<String> {
 
 /// Starts one peer of a loopback call with flags only.
 pub fn spawn_peer(base: u16, side_b: bool, json: &Path, seconds: f64) -> Child {
+    spawn_peer_with(base, side_b, json, seconds, &[])
+}
+
+/// Starts one peer of a loopback call with flags only, and `extra` flags.
+pub fn spawn_peer_with(
+    base: u16,
+    side_b: bool,
+    json: &Path,
+    seconds: f64,
+    extra: &[&str],
+) -> Child {
     Command::new(bin())
         .arg("call")
         .arg("--no-prompt")
         .args(endpoint_args(base, side_b))
         .args(media_args(json, seconds))
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
