@@ -193,14 +193,24 @@ fn a_stock_gstreamer_receiver_plays_our_video_and_audio_in_both_aac_formats() {
     }
 }
 
+/// An X server of the test's own, stopped when dropped (a failed assertion included).
+struct Xvfb(Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts Xvfb on a free display number; returns it with the display name.
-fn start_xvfb() -> (Child, String) {
+fn start_xvfb() -> (Xvfb, String) {
     for n in 90..120 {
         if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
             continue;
         }
         let display = format!(":{n}");
-        let mut child = Command::new("Xvfb")
+        let child = Command::new("Xvfb")
             .args([
                 display.as_str(),
                 "-screen",
@@ -216,12 +226,11 @@ fn start_xvfb() -> (Child, String) {
             .expect("Xvfb runs (scripts/setup.sh installs xvfb)");
         for _ in 0..50 {
             if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (child, display);
+                return (Xvfb(child), display);
             }
             sleep(0.1);
         }
-        let _ = child.kill();
-        let _ = child.wait();
+        drop(Xvfb(child));
         panic!("Xvfb did not start on {display}");
     }
     panic!("no free X display number");
@@ -254,7 +263,7 @@ fn screenshot(display: &str) -> Vec<u8> {
 #[test]
 fn a_call_shows_the_peers_moving_picture_in_a_window_under_xvfb() {
     let _guard = media_lock();
-    let (mut xvfb, display) = start_xvfb();
+    let (xvfb, display) = start_xvfb();
     let dir = tempdir();
     let base = free_base();
     let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
@@ -279,8 +288,7 @@ fn a_call_shows_the_peers_moving_picture_in_a_window_under_xvfb() {
     let second = screenshot(&display);
     let out = finish(a, "A (window)");
     finish(b, "B");
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
+    drop(xvfb);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("showing on ximagesink"), "{err}");
     // The test pattern is a white ball on black: a real picture has bright pixels, and the
