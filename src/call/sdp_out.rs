@@ -2,7 +2,7 @@
 //! caps (the H.264 parameter sets and the AAC config come from them), so that ffplay, ffmpeg
 //! or VLC on the peer's machine can play our stream.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
@@ -49,7 +49,7 @@ pub fn write_when_negotiated(pipeline: &gst::Pipeline, path: PathBuf, endpoints:
     }
 }
 
-fn write(path: &PathBuf, endpoints: &Endpoints, video: gst::Caps, audio: gst::Caps) {
+fn write(path: &Path, endpoints: &Endpoints, video: gst::Caps, audio: gst::Caps) {
     let outgoing = Outgoing {
         session_name: "videocall".into(),
         origin_ip: endpoints.local_ip,

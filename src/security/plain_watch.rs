@@ -11,8 +11,8 @@ use super::RejectCounter;
 /// The RTCP packet types a compound must start with (SR, RR).
 const FIRST_TYPES: [u8; 2] = [200, 201];
 
-/// Length in bytes of each RTCP packet of `datagram` walked as a plain compound, if the walk
-/// ends exactly at its end.
+/// True when `datagram`, walked as an RTCP compound, is whole packets of version 2 that end
+/// exactly at its end.
 fn is_plain_compound(datagram: &[u8]) -> bool {
     let mut rest = datagram;
     while !rest.is_empty() {
@@ -31,17 +31,30 @@ fn is_plain_compound(datagram: &[u8]) -> bool {
     true
 }
 
-/// True when `datagram` looks like SRTCP: a valid first SR/RR header, no valid plain compound,
-/// and the E flag set where an AEAD suite (index last) or an 80-bit tag suite (index then tag)
-/// puts it.
-pub fn looks_like_srtcp(datagram: &[u8]) -> bool {
+/// What an RTCP datagram on a plain session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RtcpKind {
+    Plain,
+    /// SRTCP, as far as the bytes can tell: a valid first SR/RR header, no valid plain
+    /// compound, and the E flag set where an AEAD suite (index last) or an 80-bit tag suite
+    /// (index then tag) puts it.
+    Encrypted,
+    Neither,
+}
+
+/// Classifies one datagram, walking it once.
+pub fn classify_rtcp(datagram: &[u8]) -> RtcpKind {
+    if is_plain_compound(datagram) {
+        return RtcpKind::Plain;
+    }
     let valid_start =
         datagram.len() >= 8 + 4 + 10 && datagram[0] >> 6 == 2 && FIRST_TYPES.contains(&datagram[1]);
-    if !valid_start || is_plain_compound(datagram) {
-        return false;
-    }
     let e_flag_at = |from_end: usize| datagram[datagram.len() - from_end] & 0x80 != 0;
-    e_flag_at(4) || e_flag_at(14)
+    if valid_start && (e_flag_at(4) || e_flag_at(14)) {
+        RtcpKind::Encrypted
+    } else {
+        RtcpKind::Neither
+    }
 }
 
 /// Counts, on a plain session's RTCP socket, plain compounds and SRTCP-looking datagrams.
@@ -60,10 +73,10 @@ impl RtcpKinds {
         let kinds = self.clone();
         pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
             if let Some(map) = info.buffer().and_then(|b| b.map_readable().ok()) {
-                if looks_like_srtcp(&map) {
-                    kinds.encrypted.add(1);
-                } else if is_plain_compound(&map) {
-                    kinds.plain.add(1);
+                match classify_rtcp(&map) {
+                    RtcpKind::Encrypted => kinds.encrypted.add(1),
+                    RtcpKind::Plain => kinds.plain.add(1),
+                    RtcpKind::Neither => {}
                 }
             }
             gst::PadProbeReturn::Ok
@@ -74,6 +87,10 @@ impl RtcpKinds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn looks_like_srtcp(datagram: &[u8]) -> bool {
+        classify_rtcp(datagram) == RtcpKind::Encrypted
+    }
 
     /// An RR with one report block (32 bytes) followed by an SDES chunk (12 bytes).
     fn plain_rr() -> Vec<u8> {
