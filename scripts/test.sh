@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo fmt --all -- --check
-cargo clippy --release --all-targets --locked -- -D warnings
-cargo test --release --locked -- --test-threads=2
+cargo clippy --release --workspace --all-targets --locked -- -D warnings
+cargo test --release --workspace --locked -- --test-threads=2

@@ -1,13 +1,17 @@
 //! The commands: each turns its validated arguments into plans, builds the peers (or relay)
 //! and hands them to the main loop in `call`.
 
-use crate::call::peer::ReceiveCaps;
-use crate::call::{self, Peer, PeerPlan};
-use crate::config::cli::{CallArgs, Command, MediaArgs};
-use crate::config::validate::is_local_address;
-use crate::error::{AppError, AppResult};
-use crate::media::plan::{AudioSettings, VideoSettings};
-use crate::{bench, config, demo, fuzz, media, relay, sdp, security};
+use videocall_core::call::peer::ReceiveCaps;
+use videocall_core::call::{self, Peer, PeerPlan};
+use videocall_core::config::cli::{CallArgs, MediaArgs};
+use videocall_core::config::validate::is_local_address;
+use videocall_core::error::{AppError, AppResult};
+use videocall_core::plan::media::{AudioSettings, VideoSettings};
+use videocall_core::{build, config, demo, sdp};
+use videocall_lab::meters::PeerMeters;
+use videocall_lab::{bench, fuzz, relay};
+
+use crate::cli::Command;
 
 /// Every element a call may make: checked up front so a missing plugin is one clear line.
 const REQUIRED_ELEMENTS: &[&str] = &[
@@ -109,10 +113,7 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
     if let Some(path) = &args.sdp {
         call::sdp_out::write_when_negotiated(peer.pipeline(), path.clone(), endpoints);
     }
-    let probe = match &args.bench_probe {
-        Some(path) => Some(bench::probe::Probe::attach(peer.pipeline(), path)?),
-        None => None,
-    };
+    let meters = attach_meters(&peer, &plan, &options, args.bench_probe.as_deref())?;
     eprintln!(
         "videocall: {}; {}; RTP to {} (video {}, audio {}), receiving on {} (video {}, audio {})",
         plan.media.describe(),
@@ -126,9 +127,7 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
     );
     warn_if_plain(&security);
     let result = call::run(vec![peer], &options);
-    if let Some(probe) = probe {
-        probe.finish()?;
-    }
+    meters.finish()?;
     result
 }
 
@@ -155,16 +154,41 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
         .iter()
         .map(Peer::build)
         .collect::<AppResult<Vec<_>>>()?;
+    let meters = peers
+        .iter()
+        .zip(&plans)
+        .map(|(peer, plan)| attach_meters(peer, plan, &options, None))
+        .collect::<AppResult<Vec<_>>>()?;
     warn_if_plain(&security);
-    call::run(peers, &options)
+    let result = call::run(peers, &options);
+    for meters in meters {
+        meters.finish()?;
+    }
+    result
+}
+
+/// The lab's meters a peer carries when hidden flags ask for them.
+fn attach_meters(
+    peer: &Peer,
+    plan: &PeerPlan,
+    options: &config::CallOptions,
+    bench_probe: Option<&std::path::Path>,
+) -> AppResult<PeerMeters> {
+    PeerMeters::attach(
+        peer.pipeline(),
+        plan.label.as_deref(),
+        plan.media.video_source == config::VideoSource::TestPattern,
+        options.resilience.quality_log.as_deref(),
+        bench_probe,
+    )
 }
 
 /// Checks the plugins, and the SRTP suite when the call is encrypted.
-fn check_elements(security: &security::PeerSecurity) -> AppResult<()> {
-    media::build::init_and_check(REQUIRED_ELEMENTS)?;
+fn check_elements(security: &config::PeerSecurity) -> AppResult<()> {
+    build::element::init_and_check(REQUIRED_ELEMENTS)?;
     if let Some((suite, _)) = &security.srtp {
-        media::build::init_and_check(&["srtpenc", "srtpdec"])?;
-        security::srtp::check_suite(*suite)?;
+        build::element::init_and_check(&["srtpenc", "srtpdec"])?;
+        build::srtp::check_suite(*suite)?;
         if std::env::var_os("GST_DEBUG").is_some() {
             eprintln!(
                 "videocall: warning: GST_DEBUG is set: GStreamer's debug log can print the derived SRTP keys (never the passphrase); do not share it"
@@ -175,7 +199,7 @@ fn check_elements(security: &security::PeerSecurity) -> AppResult<()> {
 }
 
 /// The one-line warning of an unencrypted call, once it is about to start.
-fn warn_if_plain(security: &security::PeerSecurity) {
+fn warn_if_plain(security: &config::PeerSecurity) {
     if security.srtp.is_none() {
         eprintln!(
             "videocall: warning: no passphrase: media goes as plain RTP that anyone on the path can watch"
@@ -184,7 +208,7 @@ fn warn_if_plain(security: &security::PeerSecurity) {
 }
 
 /// The banner's word on protection (never the passphrase or keys).
-fn describe_security(security: &security::PeerSecurity) -> String {
+fn describe_security(security: &config::PeerSecurity) -> String {
     let who = if security.accept_any_source {
         "from any address"
     } else {
@@ -200,7 +224,7 @@ fn run_relay(args: &relay::args::RelayArgs) -> AppResult<()> {
     let plan = args.plan()?;
     let mut options = MediaArgs::default().options()?;
     options.duration = args.duration()?;
-    media::build::init_and_check(&["udpsrc", "netsim", "udpsink"])?;
+    build::element::init_and_check(&["udpsrc", "netsim", "udpsink"])?;
     let relay = relay::Relay::build(&plan)?;
     eprintln!(
         "videocall relay: on {} {}; A to B: {}; B to A: {}",
@@ -211,20 +235,20 @@ fn run_relay(args: &relay::args::RelayArgs) -> AppResult<()> {
     );
     eprintln!("  peer A: videocall call {}", plan.peer_flags(false));
     eprintln!("  peer B: videocall call {}", plan.peer_flags(true));
-    call::run_with_relay(Vec::new(), Some(relay), &options)
+    call::run_with(Vec::new(), Some(Box::new(relay)), &options)
 }
 
 fn peer_plan(
     label: Option<&str>,
     endpoints: config::Endpoints,
     media_args: &MediaArgs,
-    security: &security::PeerSecurity,
+    security: &config::PeerSecurity,
 ) -> AppResult<PeerPlan> {
     let options = media_args.options()?;
     Ok(PeerPlan {
         label: label.map(String::from),
         endpoints,
-        media: media::probe::resolve(
+        media: build::probe::resolve(
             &options.video_source,
             options.audio_source,
             options.video_sink,

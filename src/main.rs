@@ -1,29 +1,14 @@
 //! `videocall`: entry point. Parses the command line, runs the command, and turns any failure
 //! into one line on stderr and its exit code.
 
-mod bench;
-mod call;
+mod cli;
 mod commands;
-mod config;
-mod demo;
-mod error;
-mod fuzz;
-mod media;
-#[cfg(test)]
-mod proptests;
-mod quality;
-mod rate;
-mod relay;
-mod rtp;
-mod sdp;
-mod security;
-mod stats;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::config::cli::{Cli, Command};
+use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -1,0 +1,214 @@
+//! Reads what the peer's RTCP receiver reports say about the video we send. rtpsession keeps
+//! only the last report block per remote participant, and with RTX the peer reports on two of
+//! our SSRCs, so we look at the reports ourselves: `on-receiving-rtcp` hands each incoming
+//! compound packet (tens per second, not per media buffer) to `report_blocks`, and the latest
+//! block per SSRC is kept for the rate controller's timer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use gst::glib;
+use gst::prelude::*;
+use rtcp_types::{Compound, Packet};
+
+use super::rate::{Feedback, SentStats};
+
+/// The report blocks (about which SSRC, what it says) in one compound RTCP packet.
+pub fn report_blocks(data: &[u8]) -> Vec<(u32, Feedback)> {
+    let Ok(compound) = Compound::parse(data) else {
+        return Vec::new();
+    };
+    let feedback = |b: rtcp_types::ReportBlock| {
+        // Cumulative lost is a signed 24-bit number (RFC 3550 §6.4.1).
+        let raw = b.cumulative_lost() as i64;
+        let lost = if raw & 0x80_0000 != 0 {
+            raw - 0x100_0000
+        } else {
+            raw
+        };
+        (
+            b.ssrc(),
+            Feedback {
+                highest_seq: b.extended_sequence_number().into(),
+                lost,
+                received_at_s: None,
+            },
+        )
+    };
+    compound
+        .flatten()
+        .flat_map(|packet| match packet {
+            Packet::Sr(sr) => sr.report_blocks().map(feedback).collect::<Vec<_>>(),
+            Packet::Rr(rr) => rr.report_blocks().map(feedback).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// The SDES TOOL items in one compound RTCP packet.
+pub fn sdes_tools(data: &[u8]) -> Vec<String> {
+    let Ok(compound) = Compound::parse(data) else {
+        return Vec::new();
+    };
+    compound
+        .flatten()
+        .flat_map(|packet| match packet {
+            Packet::Sdes(sdes) => sdes
+                .chunks()
+                .flat_map(|chunk| chunk.items())
+                .filter(|item| item.type_() == rtcp_types::SdesItem::TOOL)
+                .filter_map(|item| String::from_utf8(item.value().to_vec()).ok())
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Keeps the latest report block per SSRC from one session's incoming RTCP, stamped with its
+/// arrival (seconds since the tap was attached), and the peer's SDES TOOL (what it says it
+/// takes).
+#[derive(Clone)]
+pub struct FeedbackTap {
+    latest: Arc<Mutex<HashMap<u32, Feedback>>>,
+    attached: Instant,
+    tool: Arc<Mutex<Option<String>>>,
+}
+
+impl Default for FeedbackTap {
+    fn default() -> FeedbackTap {
+        FeedbackTap {
+            latest: Arc::default(),
+            attached: Instant::now(),
+            tool: Arc::default(),
+        }
+    }
+}
+
+impl FeedbackTap {
+    /// Listens to the incoming RTCP of `session` in `rtpbin` (call after the session exists).
+    pub fn attach(rtpbin: &gst::Element, session: u32) -> FeedbackTap {
+        let tap = FeedbackTap::default();
+        let Some(internal) =
+            rtpbin.emit_by_name::<Option<glib::Object>>("get-internal-session", &[&session])
+        else {
+            return tap;
+        };
+        let latest = tap.latest.clone();
+        let peer_tool = tap.tool.clone();
+        let attached = tap.attached;
+        internal.connect("on-receiving-rtcp", false, move |args| {
+            let buffer = args[1].get::<gst::Buffer>().ok()?;
+            let map = buffer.map_readable().ok()?;
+            let at = attached.elapsed().as_secs_f64();
+            let blocks = report_blocks(&map).into_iter().map(|(ssrc, fb)| {
+                let stamped = Feedback {
+                    received_at_s: Some(at),
+                    ..fb
+                };
+                (ssrc, stamped)
+            });
+            if let Ok(mut latest) = latest.lock() {
+                latest.extend(blocks);
+            }
+            if let Some(tool) = sdes_tools(&map).pop()
+                && let Ok(mut last) = peer_tool.lock()
+            {
+                *last = Some(tool);
+            }
+            None
+        });
+        tap
+    }
+
+    /// The peer's latest SDES TOOL item, once one came.
+    pub fn peer_tool(&self) -> Option<String> {
+        self.tool.lock().ok()?.clone()
+    }
+
+    /// The latest report about `ssrc`.
+    pub fn latest(&self, ssrc: u32) -> Option<Feedback> {
+        self.latest.lock().ok()?.get(&ssrc).copied()
+    }
+}
+
+/// What rtpsession measures of our sender `ssrc` in `session`: its bit rate and mean packet
+/// size.
+pub fn sent_stats(rtpbin: &gst::Element, session: u32, ssrc: u32) -> Option<SentStats> {
+    let session =
+        rtpbin.emit_by_name::<Option<glib::Object>>("get-internal-session", &[&session])?;
+    let stats = session.property::<gst::Structure>("stats");
+    let sources = stats.get::<glib::ValueArray>("source-stats").ok()?;
+    sources
+        .iter()
+        .filter_map(|v| v.get::<gst::Structure>().ok())
+        .find(|s| s.get::<u32>("ssrc").ok() == Some(ssrc))
+        .and_then(|s| {
+            let kbps = s.get::<u64>("bitrate").ok()? as f64 / 1000.0;
+            let octets = s.get::<u64>("octets-sent").ok();
+            let packets = s.get::<u64>("packets-sent").ok().filter(|n| *n > 0);
+            let mean_packet_bytes = octets.zip(packets).map(|(o, n)| o as f64 / n as f64);
+            Some(SentStats {
+                kbps,
+                mean_packet_bytes,
+            })
+        })
+}
+
+/// The SSRC our video payloader sends with.
+pub fn sender_ssrc(payloader: &gst::Element) -> Option<u32> {
+    payloader
+        .property::<gst::Structure>("stats")
+        .get::<u32>("ssrc")
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtcp_types::{ReceiverReport, ReportBlock, RtcpPacketWriterExt};
+
+    #[test]
+    fn report_blocks_come_out_of_a_receiver_report() {
+        let rr = ReceiverReport::builder(0x1111)
+            .add_report_block(
+                ReportBlock::builder(0xabcd)
+                    .cumulative_lost(0xff_fffe) // -2
+                    .extended_sequence_number(70_000),
+            )
+            .add_report_block(ReportBlock::builder(0x2222).cumulative_lost(12));
+        let mut data = vec![0; 128];
+        let len = rr.write_into(&mut data).unwrap();
+        data.truncate(len);
+        let blocks = report_blocks(&data);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(
+            blocks[0],
+            (
+                0xabcd,
+                Feedback {
+                    highest_seq: 70_000,
+                    lost: -2,
+                    received_at_s: None,
+                }
+            )
+        );
+        assert_eq!(blocks[1].1.lost, 12);
+        assert!(report_blocks(&[1, 2, 3]).is_empty());
+    }
+
+    #[test]
+    fn the_tool_item_comes_out_of_an_sdes_packet() {
+        use rtcp_types::{Sdes, SdesChunk, SdesItem};
+        let sdes = Sdes::builder().add_chunk(
+            SdesChunk::builder(0x1234)
+                .add_item(SdesItem::builder(SdesItem::CNAME, "a@b"))
+                .add_item(SdesItem::builder(SdesItem::TOOL, "videocall; red")),
+        );
+        let mut data = vec![0; 128];
+        let len = sdes.write_into(&mut data).unwrap();
+        data.truncate(len);
+        assert_eq!(sdes_tools(&data), ["videocall; red"]);
+        assert!(sdes_tools(&[0x80]).is_empty());
+    }
+}

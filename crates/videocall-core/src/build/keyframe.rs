@@ -1,0 +1,59 @@
+//! A key frame for every new receiver. A peer that joins a running call (or restarts) can
+//! decode nothing until the next key frame; it asks with an RTCP PLI, but RFC 4585 holds its
+//! first feedback until its first regular RTCP packet, and the periodic key frame may be up to
+//! a second away. The sender sees the newcomer's first packet sooner than that: it answers
+//! with a key frame at once (measured by `videocall bench`, see docs/benchmarks.md).
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use gst::prelude::*;
+
+use crate::config::Medium;
+
+/// At most one key frame per this for new receivers: a flood of made-up SSRCs must not turn
+/// into a flood of key frames (each is several times a normal frame's size).
+pub const MIN_GAP: Duration = Duration::from_secs(1);
+
+/// True when a key frame may go out at `now`, the last one having gone at `last`.
+pub fn due(last: Option<Instant>, now: Instant) -> bool {
+    last.is_none_or(|last| now.duration_since(last) >= MIN_GAP)
+}
+
+/// Makes `encoder` emit a key frame (with SPS/PPS) when a new remote source appears in
+/// `rtpbin`'s video session, at most one per [`MIN_GAP`].
+pub fn key_frame_for_new_receivers(rtpbin: &gst::Element, encoder: &gst::Element) {
+    let Some(encoder_src) = encoder.static_pad("src") else {
+        return;
+    };
+    let last_sent: Mutex<Option<Instant>> = Mutex::new(None);
+    rtpbin.connect("on-new-ssrc", false, move |args| {
+        let session = args[1].get::<u32>().ok()?;
+        let mut last = last_sent.lock().ok()?;
+        let now = Instant::now();
+        if session == Medium::Video.session_id() && due(*last, now) {
+            *last = Some(now);
+            let event = gst_video::UpstreamForceKeyUnitEvent::builder()
+                .all_headers(true)
+                .build();
+            // The encoder's own event handler takes it: the request is queued for its next frame.
+            if !encoder_src.send_event(event) {
+                tracing::debug!("the video encoder ignored a key-frame request");
+            }
+        }
+        None
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_receivers_get_at_most_one_key_frame_a_second() {
+        let t = Instant::now();
+        assert!(due(None, t));
+        assert!(!due(Some(t), t + Duration::from_millis(999)));
+        assert!(due(Some(t), t + MIN_GAP));
+    }
+}

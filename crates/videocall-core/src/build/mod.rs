@@ -1,0 +1,17 @@
+//! Turns a plan into GStreamer elements: the only code that makes elements and wires rtpbin.
+
+pub mod congestion;
+pub mod decoder_switch;
+pub mod element;
+pub mod fec;
+pub mod keyframe;
+pub mod one_sender;
+pub mod payload_guard;
+pub mod probe;
+pub mod red;
+pub mod repair_hold;
+pub mod rtx;
+pub mod session;
+pub mod source_filter;
+pub mod srtp;
+pub mod stale_frames;

@@ -1,0 +1,279 @@
+//! Redundant audio (RED, RFC 2198): every audio packet also carries the previous packet's AAC
+//! frame, so a single lost packet is rebuilt from the next one, 21 ms later, with no round
+//! trip. Retransmission needs a round trip plus margin, more than the jitter buffer waits once
+//! video is allowed to wait longer than it is shown (`rtp::repair_hold`): the audio would then
+//! click on most losses. The sender's `rtpredenc` wraps the payloader's packets in the
+//! session's aux-sender bin, before the RTX history (so resends carry the RED packets the
+//! receiver missed); the receiver's `rtpreddec` unwraps them in the aux-receiver bin, after RTX
+//! restoration and before the jitter buffer, and emits a rebuilt packet with the sequence
+//! number that was missing, so the jitter buffer sees no gap and asks for nothing.
+//!
+//! Redundancy doubles the audio on the wire (64 → 130 kbit/s) and only a receiver that knows
+//! RED can play it (ffmpeg, VLC and a stock GStreamer receiver cannot), so it goes only to a
+//! peer that says it takes it ([`TOOL`] in its RTCP SDES, as there is no signalling), and only
+//! while the peer's receiver reports show our audio losing packets, and for [`RED_MEMORY_S`]
+//! after ([`RedSwitch`]). Otherwise every packet is plain AAC: `rtpredenc` with no redundant
+//! block passes packets through unchanged.
+
+use gst::prelude::*;
+
+use crate::adapt::feedback::{FeedbackTap, sender_ssrc};
+use crate::build::element::make_element;
+use crate::error::AppResult;
+use crate::plan::media::ElementSpec;
+
+/// The RED payload type (dynamic: 96 H.264, 97 AAC, 98/99 their RTX, 100 video FEC).
+pub const AUDIO_RED_PT: u8 = 101;
+
+/// Redundancy settings of one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedPlan {
+    pub session: u32,
+    /// The RED packets' payload type.
+    pub pt: u8,
+    pub clock_rate: u32,
+    /// How many packets back the redundant frame is (`rtpredenc`'s `distance`) while
+    /// redundancy is on: 1 rebuilds any single loss; two losses in a row are left to RTX.
+    pub distance: u32,
+}
+
+impl RedPlan {
+    /// What rtpsession needs to know of the RED payload type (its clock, for jitter).
+    pub fn red_caps(&self) -> String {
+        format!(
+            "application/x-rtp,media=audio,clock-rate={},encoding-name=RED,payload={}",
+            self.clock_rate, self.pt
+        )
+    }
+
+    /// The sender's encoder's element name.
+    pub fn encoder_name(&self) -> String {
+        format!("red-enc-{}", self.session)
+    }
+
+    /// The sender's encoder.
+    pub fn encoder_spec(&self) -> ElementSpec {
+        ElementSpec {
+            factory: "rtpredenc",
+            name: self.encoder_name(),
+            props: vec![
+                ("pt", self.pt.to_string()),
+                // Off until the peer's reports ask for it (`RedSwitch`).
+                ("distance", "0".into()),
+                // Without a redundant block a packet goes as it came: plain AAC.
+                ("allow-no-red-blocks", "false".into()),
+            ],
+        }
+    }
+
+    /// The receiver's decoder; packets of other payload types pass through it.
+    pub fn decoder_spec(&self) -> ElementSpec {
+        ElementSpec {
+            factory: "rtpreddec",
+            name: format!("red-dec-{}", self.session),
+            props: vec![("pt", self.pt.to_string())],
+        }
+    }
+}
+
+/// The receiver's decoder, with a per-buffer hook on its output for two things `rtpreddec`
+/// leaves undone:
+/// * It rebuilds a lost packet without the RTP marker bit (it cannot know what the marker
+///   means for the payload); `rtpmp4gdepay` then took the AAC frame for the first piece of a
+///   fragmented one and waited for the rest, so the rebuilt audio was never heard (a 43 ms gap
+///   per loss, as without RED). Each of our AAC packets carries whole frames: the marker is
+///   set back.
+/// * A packet it cannot parse as RED (an encrypted peer's SRTP reaching a plain peer, garbage)
+///   comes out as it went in, with the RED payload type; rtpbin made a pad for it that the AAC
+///   depayloader refused, and the not-linked error ended the call. Such packets are dropped.
+pub fn make_decoder(plan: &RedPlan) -> AppResult<gst::Element> {
+    let decoder = make_element(&plan.decoder_spec())?;
+    let red_pt = plan.pt;
+    if let Some(pad) = decoder.static_pad("src") {
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+            let header = info.buffer().and_then(|b| {
+                let rtp = gst_rtp::RTPBuffer::from_buffer_readable(b).ok()?;
+                Some((rtp.payload_type(), rtp.is_marker()))
+            });
+            match header {
+                Some((pt, _)) if pt == red_pt => gst::PadProbeReturn::Drop,
+                Some((_, false)) => {
+                    if let Some(buffer) = info.buffer_mut()
+                        && let Ok(mut rtp) =
+                            gst_rtp::RTPBuffer::from_buffer_writable(buffer.make_mut())
+                    {
+                        rtp.set_marker(true);
+                    }
+                    gst::PadProbeReturn::Ok
+                }
+                _ => gst::PadProbeReturn::Ok,
+            }
+        });
+    }
+    Ok(decoder)
+}
+
+/// How long redundancy stays on after the peer last reported a lost audio packet: as long as
+/// the jitter buffer remembers a loss.
+pub const RED_MEMORY_S: f64 = crate::adapt::latency::LOSS_MEMORY_S;
+
+/// Our SDES TOOL item: the program, and that its receiver takes RED (payload type
+/// [`AUDIO_RED_PT`]) and its RTX (`rtx::RED_RTX_PT`).
+pub const TOOL: &str = "videocall; red";
+
+/// True when a peer's SDES TOOL says it takes RED.
+pub fn tool_takes_red(tool: &str) -> bool {
+    tool.split(';').skip(1).any(|token| token.trim() == "red")
+}
+
+/// Off; on when the peer takes RED and its cumulative count of our lost audio packets grows,
+/// off after [`RED_MEMORY_S`] without a new loss.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RedSwitch {
+    last_lost: Option<i64>,
+    last_loss_at: Option<f64>,
+    on: bool,
+}
+
+impl RedSwitch {
+    /// Folds in the latest report's cumulative loss at `now` (seconds) and whether the peer
+    /// takes RED; returns the new state when it changes.
+    pub fn update(
+        &mut self,
+        cumulative_lost: Option<i64>,
+        peer_takes_red: bool,
+        now: f64,
+    ) -> Option<bool> {
+        if let Some(lost) = cumulative_lost {
+            if lost > self.last_lost.unwrap_or(0) {
+                self.last_loss_at = Some(now);
+            }
+            self.last_lost = Some(lost);
+        }
+        let on = peer_takes_red && self.last_loss_at.is_some_and(|t| now < t + RED_MEMORY_S);
+        (on != self.on).then(|| {
+            self.on = on;
+            on
+        })
+    }
+}
+
+/// The sender's redundancy at run time: the peer's reports on our audio, and the encoder they
+/// switch.
+pub struct AudioRedundancy {
+    plan: RedPlan,
+    reports: FeedbackTap,
+    switch: RedSwitch,
+}
+
+impl AudioRedundancy {
+    /// Listens to the peer's reports in the plan's session (call after the session exists).
+    pub fn attach(rtpbin: &gst::Element, plan: RedPlan) -> AudioRedundancy {
+        AudioRedundancy {
+            plan,
+            reports: FeedbackTap::attach(rtpbin, plan.session),
+            switch: RedSwitch::default(),
+        }
+    }
+
+    /// Reads the latest report about `payloader`'s stream and switches the encoder in
+    /// `pipeline` when the state changes. Called from the main loop's timer.
+    pub fn tick(&mut self, pipeline: &gst::Pipeline, payloader: &str, now: f64) {
+        let lost = pipeline
+            .by_name(payloader)
+            .and_then(|p| sender_ssrc(&p))
+            .and_then(|ssrc| self.reports.latest(ssrc))
+            .map(|report| report.lost);
+        let takes_red = self
+            .reports
+            .peer_tool()
+            .is_some_and(|tool| tool_takes_red(&tool));
+        let Some(on) = self.switch.update(lost, takes_red, now) else {
+            return;
+        };
+        let encoder = pipeline.by_name(&self.plan.encoder_name());
+        if let Some(encoder) = encoder {
+            let distance = if on { self.plan.distance } else { 0 };
+            tracing::info!(on, distance, lost, "audio redundancy");
+            encoder.set_property("distance", distance);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_names_its_payload_type_everywhere() {
+        let plan = RedPlan {
+            session: 1,
+            pt: AUDIO_RED_PT,
+            clock_rate: 48000,
+            distance: 1,
+        };
+        assert_eq!(
+            plan.red_caps(),
+            "application/x-rtp,media=audio,clock-rate=48000,encoding-name=RED,payload=101"
+        );
+        let enc = plan.encoder_spec();
+        assert_eq!((enc.factory, enc.name.as_str()), ("rtpredenc", "red-enc-1"));
+        assert!(enc.props.contains(&("pt", "101".into())));
+        assert!(
+            enc.props.contains(&("distance", "0".into())),
+            "off from the start"
+        );
+        let dec = plan.decoder_spec();
+        assert_eq!((dec.factory, dec.name.as_str()), ("rtpreddec", "red-dec-1"));
+        assert!(dec.props.contains(&("pt", "101".into())));
+    }
+
+    #[test]
+    fn redundancy_goes_only_to_a_peer_that_takes_it_and_only_while_it_loses() {
+        let mut switch = RedSwitch::default();
+        assert_eq!(switch.update(None, true, 0.0), None, "off from the start");
+        assert_eq!(switch.update(Some(0), true, 5.0), None, "clean: off");
+        assert_eq!(
+            switch.update(Some(2), false, 6.0),
+            None,
+            "a peer without RED: off"
+        );
+        assert_eq!(
+            switch.update(Some(3), true, 7.0),
+            Some(true),
+            "a loss turns it on"
+        );
+        assert_eq!(
+            switch.update(Some(3), true, 10.0),
+            None,
+            "stays on for a while"
+        );
+        assert_eq!(
+            switch.update(Some(4), true, 15.0),
+            None,
+            "a new loss restarts the wait"
+        );
+        assert_eq!(
+            switch.update(Some(4), true, 15.0 + RED_MEMORY_S - 0.5),
+            None
+        );
+        assert_eq!(
+            switch.update(Some(4), true, 15.0 + RED_MEMORY_S),
+            Some(false)
+        );
+        assert_eq!(
+            switch.update(None, true, 40.0),
+            None,
+            "a missing report changes nothing"
+        );
+    }
+
+    #[test]
+    fn the_tool_item_says_who_takes_red() {
+        assert!(tool_takes_red(TOOL));
+        assert!(tool_takes_red("videocall 0.2; rtx; red"));
+        assert!(!tool_takes_red("videocall"));
+        assert!(!tool_takes_red("GStreamer; redder"));
+        assert!(!tool_takes_red("red"));
+    }
+}

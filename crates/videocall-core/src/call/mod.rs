@@ -1,0 +1,239 @@
+//! Runs a call: the one owner of the GLib main loop. Peers are started, reports are printed
+//! from a timeout source, bus errors, the duration and Ctrl-C/SIGTERM end the loop, and the
+//! peers are stopped in reverse order.
+
+pub mod peer;
+pub mod sdp_out;
+mod throttle;
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use gst::glib;
+use gst::prelude::*;
+
+pub use peer::{Peer, PeerPlan};
+
+use crate::config::{CallOptions, JsonTarget};
+use crate::error::{AppError, AppResult};
+use crate::stats::report::{json_line, text_report};
+
+/// Where reports go: text to stdout (or stderr when JSON takes stdout), JSON to its target.
+struct Reporter {
+    text: Box<dyn Write>,
+    json: Option<Box<dyn Write>>,
+    /// When the last report was made, so the final one does not repeat it.
+    last_at: Option<f64>,
+}
+
+impl Reporter {
+    fn open(target: Option<&JsonTarget>) -> AppResult<Reporter> {
+        let (text, json): (Box<dyn Write>, Option<Box<dyn Write>>) = match target {
+            None => (Box::new(std::io::stdout()), None),
+            Some(JsonTarget::Stdout) => (
+                Box::new(std::io::stderr()),
+                Some(Box::new(std::io::stdout())),
+            ),
+            Some(JsonTarget::File(path)) => {
+                let file = File::create(path).map_err(|e| {
+                    AppError::Input(format!(
+                        "--stats-json: cannot create {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                (
+                    Box::new(std::io::stdout()),
+                    Some(Box::new(BufWriter::new(file))),
+                )
+            }
+        };
+        Ok(Reporter {
+            text,
+            json,
+            last_at: None,
+        })
+    }
+
+    fn report(&mut self, peers: &mut [Peer], now: f64) {
+        self.last_at = Some(now);
+        for peer in peers {
+            let snap = peer.snapshot(now);
+            let label = peer.label.as_deref();
+            let _ = writeln!(self.text, "{}", text_report(label, &snap));
+            if let Some(json) = &mut self.json {
+                let _ = writeln!(json, "{}", json_line(label, &snap));
+                let _ = json.flush();
+            }
+        }
+        let _ = self.text.flush();
+    }
+}
+
+/// A pipeline that runs beside the peers in the main loop (the lab's impairment relay): it
+/// starts before them and stops after them, so no packet of the call bypasses it, and its bus
+/// is watched like theirs.
+pub trait Companion {
+    fn pipeline(&self) -> &gst::Pipeline;
+    fn start(&self) -> AppResult<()>;
+    /// A line for each report, if it has something to say.
+    fn report(&self, now: f64) -> Option<String>;
+    fn stop(&self);
+}
+
+/// Runs `peers` until the duration ends, a signal arrives or a pipeline fails.
+pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
+    run_with(peers, None, options)
+}
+
+/// Runs `peers` (possibly none) and a `companion` beside them.
+pub fn run_with(
+    peers: Vec<Peer>,
+    relay: Option<Box<dyn Companion>>,
+    options: &CallOptions,
+) -> AppResult<()> {
+    let main_loop = glib::MainLoop::new(None, false);
+    let failure: Rc<RefCell<Option<AppError>>> = Rc::default();
+    let reporter = Rc::new(RefCell::new(Reporter::open(options.stats_json.as_ref())?));
+
+    let mut watches = Vec::new();
+    let pipelines = peers
+        .iter()
+        .map(Peer::pipeline)
+        .chain(relay.iter().map(|r| r.pipeline()));
+    for pipeline in pipelines {
+        let bus = pipeline.bus().expect("a pipeline has a bus");
+        let (main_loop, failure) = (main_loop.clone(), failure.clone());
+        let mut throttle = throttle::Throttle::new(std::time::Duration::from_secs(10));
+        let weak_pipeline = pipeline.downgrade();
+        let watch = bus
+            .add_watch_local(move |_, msg| {
+                match msg.view() {
+                    gst::MessageView::Error(e) => {
+                        failure
+                            .borrow_mut()
+                            .get_or_insert(AppError::Media(peer::describe_error(e)));
+                        main_loop.quit();
+                    }
+                    gst::MessageView::Warning(w) => {
+                        let text = w.error().to_string();
+                        if let Some(hidden) = throttle.allow(&text, Instant::now()) {
+                            match hidden {
+                                0 => tracing::warn!("{text}"),
+                                n => tracing::warn!("{text} (and {n} more like it)"),
+                            }
+                        }
+                    }
+                    // The jitter buffer's latency changed (see rtp::latency): re-time the sinks.
+                    gst::MessageView::Latency(_) => {
+                        if let Some(pipeline) = weak_pipeline.upgrade() {
+                            let _ = pipeline.recalculate_latency();
+                        }
+                    }
+                    _ => {}
+                }
+                glib::ControlFlow::Continue
+            })
+            .map_err(|e| AppError::Media(format!("cannot watch the pipeline bus: {e}")))?;
+        watches.push(watch);
+    }
+
+    if let Some(relay) = &relay {
+        relay.start()?;
+    }
+    for (started, peer) in peers.iter().enumerate() {
+        if let Err(e) = peer.start() {
+            peers[..started].iter().rev().for_each(Peer::stop);
+            return Err(e);
+        }
+    }
+    let started_at = Instant::now();
+    let peers = Rc::new(RefCell::new(peers));
+    let relay = Rc::new(relay);
+
+    let stats_timer = {
+        let (peers, reporter, relay) = (peers.clone(), reporter.clone(), relay.clone());
+        glib::timeout_add_local(options.stats_interval, move || {
+            let now = started_at.elapsed().as_secs_f64();
+            reporter.borrow_mut().report(&mut peers.borrow_mut(), now);
+            if let Some(line) = relay.as_ref().as_ref().and_then(|r| r.report(now)) {
+                eprintln!("{line}");
+            }
+            glib::ControlFlow::Continue
+        })
+    };
+    // Decoder counters are read every second, so a wrong passphrase shows within seconds
+    // whatever the report interval.
+    let security_timer = {
+        let peers = peers.clone();
+        glib::timeout_add_local(std::time::Duration::from_secs(1), move || {
+            for peer in peers.borrow_mut().iter_mut() {
+                let prefix = peer
+                    .label
+                    .as_deref()
+                    .map(|l| format!("[{l}] "))
+                    .unwrap_or_default();
+                for line in peer.security_alerts() {
+                    eprintln!("videocall: {prefix}{line}");
+                }
+            }
+            glib::ControlFlow::Continue
+        })
+    };
+    // Send rate and jitter buffer follow the network (src/rate, src/rtp/latency).
+    let adapt_timer = {
+        let peers = peers.clone();
+        glib::timeout_add_local(Duration::from_secs_f64(crate::adapt::TICK_S), move || {
+            let now = started_at.elapsed().as_secs_f64();
+            for peer in peers.borrow_mut().iter_mut() {
+                peer.adapt_rate(now);
+                peer.adapt_jitter_buffer(now);
+                peer.adapt_redundancy(now);
+            }
+            glib::ControlFlow::Continue
+        })
+    };
+    let mut sources = vec![stats_timer, security_timer, adapt_timer];
+    if let Some(duration) = options.duration {
+        let main_loop = main_loop.clone();
+        sources.push(glib::timeout_add_local_once(duration, move || {
+            main_loop.quit()
+        }));
+    }
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let main_loop = main_loop.clone();
+        sources.push(glib_unix::unix_signal_add_local(signal, move || {
+            main_loop.quit();
+            glib::ControlFlow::Continue
+        }));
+    }
+
+    main_loop.run();
+
+    for source in sources {
+        // The duration's one-shot source is already gone when it fired; removing it again
+        // would be an error, so look before removing.
+        if glib::MainContext::default()
+            .find_source_by_id(&source)
+            .is_some()
+        {
+            source.remove();
+        }
+    }
+    drop(watches);
+    let now = started_at.elapsed().as_secs_f64();
+    let mut reporter = reporter.borrow_mut();
+    if reporter.last_at.is_none_or(|last| now - last > 0.1) {
+        reporter.report(&mut peers.borrow_mut(), now);
+    }
+    peers.borrow().iter().rev().for_each(Peer::stop);
+    if let Some(relay) = relay.as_ref() {
+        relay.stop();
+    }
+    match failure.take() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}

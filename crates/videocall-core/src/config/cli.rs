@@ -1,0 +1,225 @@
+//! The command line. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::prompt::GivenAnswers;
+use super::{CallOptions, JsonTarget};
+use crate::config::{
+    AacPayload, AudioSinkChoice, AudioSourceChoice, VideoDecoder, VideoSinkChoice,
+    VideoSourceChoice,
+};
+use crate::error::AppError;
+
+/// The jitter buffer's latency when the user sets none (see docs/benchmarks.md for why).
+pub const DEFAULT_JITTER_BUFFER_MS: u64 = 20;
+
+/// Where to send and receive: the six questions as flags.
+#[derive(Debug, Default, Args)]
+pub struct CallArgs {
+    /// Port the peer receives our video RTP on (its RTCP: port + 1).
+    #[arg(long, value_name = "PORT")]
+    pub video_dest_port: Option<String>,
+    /// Port we receive the peer's video RTP on (RTCP: port + 1).
+    #[arg(long, value_name = "PORT")]
+    pub video_recv_port: Option<String>,
+    /// Port the peer receives our audio RTP on (its RTCP: port + 1).
+    #[arg(long, value_name = "PORT")]
+    pub audio_dest_port: Option<String>,
+    /// Port we receive the peer's audio RTP on (RTCP: port + 1).
+    #[arg(long, value_name = "PORT")]
+    pub audio_recv_port: Option<String>,
+    /// This machine's address, the one the peer sends to (IPv4 or IPv6).
+    #[arg(long, value_name = "IP")]
+    pub local_ip: Option<String>,
+    /// The peer's address.
+    #[arg(long, value_name = "IP")]
+    pub remote_ip: Option<String>,
+    /// Fail instead of asking when a value is missing.
+    #[arg(long)]
+    pub no_prompt: bool,
+    /// Write an SDP of what we send to FILE once the call starts, for ffplay, ffmpeg or VLC
+    /// on the peer's machine (`ffplay -protocol_whitelist file,udp,rtp -i FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub sdp: Option<PathBuf>,
+    /// Read the peer's SDP (e.g. from `ffmpeg -sdp_file`): our reception ports, our address
+    /// and the formats the peer sends come from it.
+    #[arg(long, value_name = "FILE")]
+    pub peer_sdp: Option<PathBuf>,
+    /// Bench meters: stamp sent media, read it at render time, log to FILE (used by `bench`).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub bench_probe: Option<PathBuf>,
+    #[command(flatten)]
+    pub media: MediaArgs,
+}
+
+impl CallArgs {
+    /// The flag answers, in the order of the questions.
+    pub fn given(&self) -> GivenAnswers {
+        [
+            self.video_dest_port.clone(),
+            self.video_recv_port.clone(),
+            self.audio_dest_port.clone(),
+            self.audio_recv_port.clone(),
+            self.local_ip.clone(),
+            self.remote_ip.clone(),
+        ]
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub media: MediaArgs,
+}
+
+/// Media, timing and reporting options shared by every command that runs a call.
+#[derive(Debug, Args)]
+pub struct MediaArgs {
+    /// Video to send: auto (camera if any, else test pattern), camera, test, or a device path.
+    #[arg(long, default_value = "auto", value_parser = parse_video_source)]
+    pub video_source: VideoSourceChoice,
+    /// Audio to send: auto (microphone if any, else test tone), mic, test.
+    #[arg(long, default_value = "auto", value_parser = parse_audio_source)]
+    pub audio_source: AudioSourceChoice,
+    /// Where to show video: auto (a window if there is a display), window, none.
+    #[arg(long, default_value = "auto", value_parser = parse_video_sink)]
+    pub video_sink: VideoSinkChoice,
+    /// Where to play audio: auto (the default output if any), speaker, none.
+    #[arg(long, default_value = "auto", value_parser = parse_audio_sink)]
+    pub audio_sink: AudioSinkChoice,
+    /// Jitter-buffer latency in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_JITTER_BUFFER_MS)]
+    pub jitter_buffer_ms: u64,
+    /// H.264 decoder: auto (openh264 for Constrained Baseline, which we send, libav for every
+    /// other profile), openh264 (Constrained Baseline only, 35 MB less; the GStreamer 1.22
+    /// element grows about 2 kB/s) or libav (FFmpeg: every profile, flat memory).
+    #[arg(long, default_value = "auto", value_parser = parse_video_decoder)]
+    pub video_decoder: VideoDecoder,
+    /// How our AAC goes on the wire: generic (RFC 3640 mpeg4-generic) or latm (RFC 6416
+    /// MP4A-LATM, for receivers built on rtpmp4adepay or ffmpeg -latm). We receive both.
+    #[arg(long, default_value = "generic", value_parser = parse_audio_payload)]
+    pub audio_payload: AacPayload,
+    /// Seconds between connection reports.
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
+    pub stats_interval: Duration,
+    /// Also write one JSON object per report to FILE ('-' for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub stats_json: Option<String>,
+    /// End the call after this many seconds (default: until Ctrl-C or SIGTERM).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub duration: Option<Duration>,
+    #[command(flatten)]
+    pub security: super::security_args::SecurityArgs,
+    #[command(flatten)]
+    pub resilience: super::resilience::ResilienceArgs,
+}
+
+impl Default for MediaArgs {
+    fn default() -> Self {
+        MediaArgs {
+            video_source: VideoSourceChoice::Auto,
+            audio_source: AudioSourceChoice::Auto,
+            video_sink: VideoSinkChoice::Auto,
+            audio_sink: AudioSinkChoice::Auto,
+            jitter_buffer_ms: DEFAULT_JITTER_BUFFER_MS,
+            video_decoder: VideoDecoder::default(),
+            audio_payload: AacPayload::default(),
+            stats_interval: Duration::from_secs(2),
+            stats_json: None,
+            duration: None,
+            security: Default::default(),
+            resilience: Default::default(),
+        }
+    }
+}
+
+impl MediaArgs {
+    /// The validated call options.
+    pub fn options(&self) -> Result<CallOptions, AppError> {
+        if self.jitter_buffer_ms > 10_000 {
+            return Err(AppError::Input(format!(
+                "--jitter-buffer-ms: {} is more than 10 seconds",
+                self.jitter_buffer_ms
+            )));
+        }
+        Ok(CallOptions {
+            video_source: self.video_source.clone(),
+            audio_source: self.audio_source,
+            video_sink: self.video_sink,
+            audio_sink: self.audio_sink,
+            jitter_buffer: Duration::from_millis(self.jitter_buffer_ms),
+            video_decoder: self.video_decoder,
+            audio_payload: self.audio_payload,
+            stats_interval: self.stats_interval,
+            stats_json: self.stats_json.as_deref().map(|f| match f {
+                "-" => JsonTarget::Stdout,
+                path => JsonTarget::File(PathBuf::from(path)),
+            }),
+            duration: self.duration,
+            resilience: self.resilience.resilience(),
+        })
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs = f64::from_str(text).map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 1e7) {
+        return Err(format!("{text} must be more than 0 seconds"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_video_source(text: &str) -> Result<VideoSourceChoice, String> {
+    Ok(match text {
+        "auto" => VideoSourceChoice::Auto,
+        "camera" => VideoSourceChoice::Camera,
+        "test" => VideoSourceChoice::Test,
+        path if path.starts_with("/dev/") => VideoSourceChoice::Device(PathBuf::from(path)),
+        other => return Err(format!("'{other}': use auto, camera, test or /dev/videoN")),
+    })
+}
+
+fn parse_audio_source(text: &str) -> Result<AudioSourceChoice, String> {
+    Ok(match text {
+        "auto" => AudioSourceChoice::Auto,
+        "mic" => AudioSourceChoice::Mic,
+        "test" => AudioSourceChoice::Test,
+        other => return Err(format!("'{other}': use auto, mic or test")),
+    })
+}
+
+fn parse_video_sink(text: &str) -> Result<VideoSinkChoice, String> {
+    Ok(match text {
+        "auto" => VideoSinkChoice::Auto,
+        "window" => VideoSinkChoice::Window,
+        "none" => VideoSinkChoice::None,
+        other => return Err(format!("'{other}': use auto, window or none")),
+    })
+}
+
+fn parse_audio_payload(text: &str) -> Result<AacPayload, String> {
+    AacPayload::ALL
+        .into_iter()
+        .find(|p| p.name() == text)
+        .ok_or_else(|| format!("'{text}': use generic or latm"))
+}
+
+fn parse_video_decoder(text: &str) -> Result<VideoDecoder, String> {
+    VideoDecoder::ALL
+        .into_iter()
+        .find(|d| d.name() == text)
+        .ok_or_else(|| format!("'{text}': use auto, openh264 or libav"))
+}
+
+fn parse_audio_sink(text: &str) -> Result<AudioSinkChoice, String> {
+    Ok(match text {
+        "auto" => AudioSinkChoice::Auto,
+        "speaker" => AudioSinkChoice::Speaker,
+        "none" => AudioSinkChoice::None,
+        other => return Err(format!("'{other}': use auto, speaker or none")),
+    })
+}

@@ -1,0 +1,269 @@
+//! The user's choices as values: the two media, what to capture and where to play, the codecs' wire
+//! formats and how the video rate is controlled. Nothing here touches GStreamer.
+
+use std::path::PathBuf;
+
+/// The two media of a call; the session id is fixed per medium.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Medium {
+    Video,
+    Audio,
+}
+
+impl Medium {
+    /// The rtpbin session id of this medium.
+    pub fn session_id(self) -> u32 {
+        match self {
+            Medium::Video => 0,
+            Medium::Audio => 1,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Medium::Video => "video",
+            Medium::Audio => "audio",
+        }
+    }
+}
+
+/// What the user asked for as the video source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoSourceChoice {
+    /// The camera when there is one, otherwise the test pattern.
+    Auto,
+    Camera,
+    Test,
+    Device(PathBuf),
+}
+
+/// What the user asked for as the audio source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioSourceChoice {
+    Auto,
+    Mic,
+    Test,
+}
+
+/// Where received video goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoSinkChoice {
+    Auto,
+    Window,
+    None,
+}
+
+/// Where received audio goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioSinkChoice {
+    Auto,
+    Speaker,
+    None,
+}
+
+/// The video source after probing the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoSource {
+    Camera(PathBuf),
+    TestPattern,
+}
+
+/// The audio source after probing the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioSource {
+    Microphone,
+    TestTone,
+}
+
+/// The video sink after probing the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoSink {
+    Window(WindowSink),
+    Headless,
+}
+
+/// A display sink, chosen for the display the machine has (never `autovideosink`, whose
+/// pick among whatever sinks are installed crashed on a desktop without X11/GL sinks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowSink {
+    /// X11 without GL: works on every X server, Xvfb included.
+    XImage,
+    /// Wayland's own sink.
+    Wayland,
+    /// OpenGL, on X11 (GLX) or Wayland (EGL).
+    Gl,
+}
+
+impl WindowSink {
+    /// The GStreamer factory of this sink.
+    pub fn factory(self) -> &'static str {
+        match self {
+            WindowSink::XImage => "ximagesink",
+            WindowSink::Wayland => "waylandsink",
+            WindowSink::Gl => "glimagesink",
+        }
+    }
+
+    /// The sinks worth trying for a display, best first: the display server's own sink, then
+    /// GL. `wayland` and `x11` say which display variables are set.
+    pub fn candidates(wayland: bool, x11: bool) -> Vec<WindowSink> {
+        let mut sinks = Vec::new();
+        if wayland {
+            sinks.push(WindowSink::Wayland);
+        }
+        if x11 {
+            sinks.push(WindowSink::XImage);
+        }
+        if wayland || x11 {
+            sinks.push(WindowSink::Gl);
+        }
+        sinks
+    }
+}
+
+/// The audio sink after probing the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioSink {
+    Speaker,
+    Headless,
+}
+
+/// The H.264 decoders GStreamer 1.22 offers here, with their measured trade-off
+/// (docs/interop.md, docs/security.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VideoDecoder {
+    /// Chosen by the profile the peer's parameter sets announce ([`decoder_for_profile`]):
+    /// OpenH264 for Constrained Baseline (what videocall sends), FFmpeg's for the rest.
+    #[default]
+    Auto,
+    /// Cisco's OpenH264 (`openh264dec`): loads no FFmpeg, about 35 MB less per peer and a
+    /// faster first frame, but it decodes Constrained Baseline only, and the 1.22 element grows
+    /// by about 2 kB/s.
+    OpenH264,
+    /// FFmpeg's decoder (`avdec_h264`): every profile (Baseline, Main, High), flat memory over
+    /// long calls.
+    Libav,
+}
+
+impl VideoDecoder {
+    /// Every choice, for parsing.
+    pub const ALL: [VideoDecoder; 3] = [
+        VideoDecoder::Auto,
+        VideoDecoder::OpenH264,
+        VideoDecoder::Libav,
+    ];
+
+    /// The name a user gives (`--video-decoder`).
+    pub fn name(self) -> &'static str {
+        match self {
+            VideoDecoder::Auto => "auto",
+            VideoDecoder::OpenH264 => "openh264",
+            VideoDecoder::Libav => "libav",
+        }
+    }
+
+    /// The GStreamer factory of this decoder; `None` until `Auto` has chosen.
+    pub fn factory(self) -> Option<&'static str> {
+        match self {
+            VideoDecoder::Auto => None,
+            VideoDecoder::OpenH264 => Some("openh264dec"),
+            VideoDecoder::Libav => Some("avdec_h264"),
+        }
+    }
+}
+
+/// The decoder for a stream whose SPS announces `profile` (the depayloader's caps): OpenH264
+/// takes Constrained Baseline only; anything else, or a stream that does not say, goes to
+/// FFmpeg's decoder, which takes every profile.
+pub fn decoder_for_profile(profile: Option<&str>) -> VideoDecoder {
+    match profile {
+        Some("constrained-baseline") => VideoDecoder::OpenH264,
+        _ => VideoDecoder::Libav,
+    }
+}
+
+/// How AAC travels in RTP. Both are standard and both are received; they differ in who can
+/// play them: ffmpeg and GStreamer's `rtpmp4gdepay` take RFC 3640, receivers built on
+/// `rtpmp4apay`/`rtpmp4adepay` (and ffmpeg's `-latm`) take RFC 6416.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AacPayload {
+    /// RFC 3640 `mpeg4-generic`, AAC-hbr: 16-bit AU headers (13-bit size, 3-bit index).
+    #[default]
+    Generic,
+    /// RFC 6416 `MP4A-LATM` with the configuration out of band (`cpresent=0`).
+    Latm,
+}
+
+impl AacPayload {
+    /// Every format, for parsing.
+    pub const ALL: [AacPayload; 2] = [AacPayload::Generic, AacPayload::Latm];
+
+    /// The name a user gives (`--audio-payload`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "generic",
+            AacPayload::Latm => "latm",
+        }
+    }
+
+    /// Its payloader.
+    pub fn payloader(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "rtpmp4gpay",
+            AacPayload::Latm => "rtpmp4apay",
+        }
+    }
+
+    /// Its depayloader.
+    pub fn depayloader(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "rtpmp4gdepay",
+            AacPayload::Latm => "rtpmp4adepay",
+        }
+    }
+
+    /// The name of its depayloader in the pipeline.
+    pub fn depayloader_name(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "audio-depay",
+            AacPayload::Latm => "audio-depay-latm",
+        }
+    }
+
+    /// The one line that tells the user which format the peer sends.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AacPayload::Generic => "AAC as RFC 3640 mpeg4-generic",
+            AacPayload::Latm => "AAC as RFC 6416 MP4A-LATM",
+        }
+    }
+}
+
+/// Which controller sets the video bit rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RateControl {
+    /// Google Congestion Control (`rtpgccbwe`) over transport-wide congestion control feedback.
+    /// On a capped link it gets under the cap and back to full rate sooner than `Loss`, but on
+    /// random loss it collapses the rate (2 Mbit/s → ~200 kbit/s in 40 s at 5 % loss), its
+    /// pacer delays retransmissions (fewer frames rendered at 2 % and 5 % loss) and costs 1–2
+    /// points of CPU (docs/benchmarks-network.md, "Rate adaptation").
+    Gcc,
+    /// Our loss-based controller over RTCP receiver reports (`controller`): the default, from
+    /// those measurements.
+    #[default]
+    Loss,
+    /// A fixed bit rate.
+    Off,
+}
+
+impl RateControl {
+    /// The name `--rate-control` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            RateControl::Gcc => "gcc",
+            RateControl::Loss => "loss",
+            RateControl::Off => "off",
+        }
+    }
+}

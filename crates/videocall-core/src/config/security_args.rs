@@ -1,0 +1,73 @@
+//! The security flags, shared by `call` and `demo` (flattened into `MediaArgs`).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::PeerSecurity;
+use crate::error::AppError;
+use crate::security::passphrase::{self, Passphrase, Sources};
+use crate::security::{MasterSecret, SrtpSuite};
+
+/// Encryption and who may send to us. The passphrase never goes on the command line (it would
+/// show in the process list): a file, the environment, or the prompt.
+#[derive(Debug, Default, Args)]
+pub struct SecurityArgs {
+    /// Read the call passphrase from FILE (its first line). Both peers use the same passphrase;
+    /// keys are derived from it. Otherwise $VIDEOCALL_PASSPHRASE, otherwise asked.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Send and accept plain RTP (no encryption), without asking for a passphrase.
+    #[arg(long)]
+    pub insecure: bool,
+    /// SRTP protection: aes-128-gcm, or aes-128-cm-sha1-80 (both peers must agree).
+    #[arg(long, value_name = "SUITE", default_value = "aes-128-gcm", value_parser = SrtpSuite::parse)]
+    pub srtp_suite: SrtpSuite,
+    /// Accept datagrams from any address, not only the peer's (for testing; see docs/security.md).
+    #[arg(long, hide = true)]
+    pub accept_any_source: bool,
+}
+
+impl SecurityArgs {
+    /// Decides the peer's protection: finds the passphrase (asking when `may_ask`), stretches it,
+    /// (the caller warns when the call is plain RTP).
+    pub fn resolve(
+        &self,
+        may_ask: bool,
+        input: &mut dyn BufRead,
+        output: &mut dyn Write,
+    ) -> Result<PeerSecurity, AppError> {
+        let sources = Sources {
+            insecure: self.insecure,
+            file: self.passphrase_file.as_deref(),
+            env: std::env::var(passphrase::ENV_VAR).ok(),
+            may_ask,
+        };
+        let mut hidden = |prompt: &str| rpassword::prompt_password(prompt);
+        let on_terminal = std::io::stdin().is_terminal();
+        let secret = passphrase::resolve(
+            sources,
+            input,
+            output,
+            on_terminal.then_some(&mut hidden as passphrase::HiddenReader<'_>),
+        )?;
+        self.protection(secret)
+    }
+
+    fn protection(&self, secret: Option<Passphrase>) -> Result<PeerSecurity, AppError> {
+        let srtp = match secret {
+            Some(pass) => {
+                let suite = self.srtp_suite;
+                let master =
+                    MasterSecret::from_passphrase(pass.expose()).map_err(AppError::Input)?;
+                Some((suite, master))
+            }
+            None => None,
+        };
+        Ok(PeerSecurity {
+            srtp,
+            accept_any_source: self.accept_any_source,
+        })
+    }
+}

@@ -1,0 +1,3 @@
+//! The plan of a call: pure values computed from the configuration before any element exists.
+
+pub mod media;

@@ -1,0 +1,477 @@
+//! `videocall bench`: a real two-peer call on this machine, measured. Two processes of this
+//! binary call each other over loopback with test sources and headless sinks; their meters
+//! (`probe`) stamp capture times into the raw media and read them back at render time, the OS
+//! reports their CPU and memory, and `analyze` turns it all into one table and one JSON
+//! document. The method is described in docs/benchmarks.md.
+
+pub mod analyze;
+#[cfg(test)]
+pub mod codec_loop;
+pub mod report;
+pub mod runner;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+
+use self::analyze::{PeerRun, StatsLine};
+use self::runner::PeerProcess;
+use crate::meters::pattern::Summary;
+use crate::meters::probe::{Event, wall_us};
+use crate::relay::args::ImpairmentArgs;
+use videocall_core::config::cli::MediaArgs;
+use videocall_core::config::{
+    AudioSinkChoice, AudioSourceChoice, VideoSinkChoice, VideoSourceChoice,
+};
+use videocall_core::demo::{free_port_block, loopback_pair};
+use videocall_core::error::{AppError, AppResult};
+use videocall_core::security::passphrase::ENV_VAR;
+
+/// How long the bench waits beyond the call for a peer before killing it.
+const GRACE: Duration = Duration::from_secs(60);
+
+/// `videocall bench` flags; the media and network flags are those of `call`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "In the bench, `auto` sources are the test pattern and tone, sinks are \
+    always headless, reports come every 5 s, and --duration/--stats-json are refused (use \
+    --seconds/--json). Method and JSON shape: docs/benchmarks.md"
+)]
+pub struct BenchArgs {
+    /// Length of the measured call in seconds, from the second peer's start.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(2..=3600))]
+    pub seconds: u32,
+    /// Also write every figure as one JSON document to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Impairments as for `videocall relay` (A is the peer started first): with any of them the
+    /// call goes through a `videocall relay` child (encrypted like any other bench call).
+    #[command(flatten)]
+    pub network: ImpairmentArgs,
+    #[command(flatten)]
+    pub media: MediaArgs,
+}
+
+/// The `call` flags that carry the bench's media options to both peers. Sources default to
+/// the test pattern and tone; sinks must be headless (the meters read at fakesink's handoff).
+pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
+    media.options()?;
+    if media.duration.is_some() || media.stats_json.is_some() {
+        return Err(AppError::Input(
+            "bench: use --seconds and --json instead of --duration and --stats-json".into(),
+        ));
+    }
+    if media.resilience.quality_log.is_some() {
+        return Err(AppError::Input(
+            "bench: --quality-log is the bench's own (its figures are in the table and --json)"
+                .into(),
+        ));
+    }
+    if matches!(media.video_sink, VideoSinkChoice::Window)
+        || matches!(media.audio_sink, AudioSinkChoice::Speaker)
+    {
+        return Err(AppError::Input(
+            "bench: sinks are headless (--video-sink none --audio-sink none)".into(),
+        ));
+    }
+    let video_source = match &media.video_source {
+        VideoSourceChoice::Auto | VideoSourceChoice::Test => "test".to_string(),
+        VideoSourceChoice::Camera => "camera".to_string(),
+        VideoSourceChoice::Device(path) => path.display().to_string(),
+    };
+    let audio_source = match media.audio_source {
+        AudioSourceChoice::Auto | AudioSourceChoice::Test => "test",
+        AudioSourceChoice::Mic => "mic",
+    };
+    let mut args: Vec<String> = [
+        "--video-source",
+        &video_source,
+        "--audio-source",
+        audio_source,
+        "--video-sink",
+        "none",
+        "--audio-sink",
+        "none",
+        "--jitter-buffer-ms",
+        &media.jitter_buffer_ms.to_string(),
+        "--video-decoder",
+        media.video_decoder.name(),
+        "--srtp-suite",
+        media.security.srtp_suite.name(),
+    ]
+    .map(String::from)
+    .to_vec();
+    if media.security.insecure {
+        args.push("--insecure".into());
+    }
+    // The feature switches, to measure what each pays for (docs/benchmarks-network.md).
+    if media.resilience.no_rtx {
+        args.push("--no-rtx".into());
+    }
+    if media.resilience.no_rate_adaptation {
+        args.push("--no-rate-adaptation".into());
+    }
+    if media.resilience.fixed_jitter_buffer {
+        args.push("--fixed-jitter-buffer".into());
+    }
+    if media.resilience.no_audio_red {
+        args.push("--no-audio-red".into());
+    }
+    if media.resilience.no_repair_hold {
+        args.push("--no-repair-hold".into());
+    }
+    args.extend([
+        "--fec-percent".into(),
+        media.resilience.fec_percent.to_string(),
+    ]);
+    if let Some(control) = media.resilience.rate_control {
+        args.extend(["--rate-control".into(), control.name().into()]);
+    }
+    if let Some(file) = &media.security.passphrase_file {
+        args.extend(["--passphrase-file".into(), file.display().to_string()]);
+    }
+    Ok(args)
+}
+
+/// How the measured call is protected, and the environment the peers need for it. Like a
+/// user's call, the bench's is encrypted unless `--insecure`: without a passphrase file or
+/// $VIDEOCALL_PASSPHRASE (which the peers inherit), both get a fresh random passphrase through
+/// their environment, never on a command line.
+pub fn protection(media: &MediaArgs) -> AppResult<(String, Vec<(String, String)>)> {
+    if media.security.insecure {
+        return Ok(("plain RTP".into(), Vec::new()));
+    }
+    let name = format!("SRTP {}", media.security.srtp_suite.name());
+    let have_env = std::env::var(ENV_VAR).is_ok_and(|v| !v.is_empty());
+    if media.security.passphrase_file.is_some() || have_env {
+        return Ok((name, Vec::new()));
+    }
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .map_err(|e| AppError::Media(format!("bench: cannot make a passphrase: {e}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok((name, vec![(ENV_VAR.to_string(), hex)]))
+}
+
+/// The bench's scratch directory: the peers' logs, meters and statistics. Removed when the
+/// bench ends, unless $VIDEOCALL_BENCH_KEEP is set (to read the peers' logs).
+struct WorkDir(PathBuf);
+
+impl WorkDir {
+    fn create() -> AppResult<WorkDir> {
+        let dir = std::env::temp_dir().join(format!("videocall-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(WorkDir(dir))
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if std::env::var_os("VIDEOCALL_BENCH_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// Runs the bench: prints the table, writes the JSON document when asked.
+pub fn run(args: &BenchArgs) -> AppResult<()> {
+    let forwarded = forwarded_args(&args.media)?;
+    let (protected_as, env) = protection(&args.media)?;
+    let network = args.network.any().then_some(&args.network);
+    if let Some(network) = network {
+        network.directions()?;
+    }
+    // Frame integrity needs the numbered test pictures, and costs about 2 % of a core per
+    // peer (PSNR of every frame): measured only through the relay, where frames get damaged,
+    // so a clean run's CPU figure is the call's own.
+    let quality = network.is_some()
+        && matches!(
+            args.media.video_source,
+            VideoSourceChoice::Auto | VideoSourceChoice::Test
+        );
+    // Fail on an unwritable --json path now, not after the whole call.
+    let json_file = match &args.json {
+        Some(path) => Some(std::fs::File::create(path).map_err(|e| {
+            AppError::Input(format!("--json: cannot create {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
+    let dir = WorkDir::create()?;
+    let seconds = Duration::from_secs(u64::from(args.seconds));
+    let setup = Setup {
+        dir: &dir.0,
+        forwarded: &forwarded,
+        env: &env,
+        seconds,
+        network,
+        quality,
+    };
+    let (runs, second_start_us) = run_peers(&setup)?;
+    let results = analyze::analyze(&runs[0], &runs[1], second_start_us);
+    let second_up_ms = runs[1].events.iter().find_map(|e| match e {
+        Event::Up { t } => Some((*t as f64 - second_start_us as f64) / 1000.0),
+        _ => None,
+    });
+    let doc = report::Document::new(args, &forwarded, &protected_as, second_up_ms, results);
+    println!("{}", report::table(&doc));
+    if let Some(mut file) = json_file {
+        let text = serde_json::to_string_pretty(&doc).expect("the report always serializes");
+        file.write_all((text + "\n").as_bytes())?;
+    }
+    Ok(())
+}
+
+/// What the peers are run with.
+struct Setup<'a> {
+    dir: &'a Path,
+    forwarded: &'a [String],
+    env: &'a [(String, String)],
+    seconds: Duration,
+    /// The impairments, when the call goes through a relay.
+    network: Option<&'a ImpairmentArgs>,
+    quality: bool,
+}
+
+/// Runs the two peers' call (through a relay child when impaired) and collects what each
+/// measured, with the wall-clock time (µs) at which the second peer was started.
+fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64)> {
+    let Setup {
+        dir,
+        forwarded,
+        seconds,
+        ..
+    } = *setup;
+    let exe = std::env::current_exe()
+        .map_err(|e| AppError::Media(format!("bench: cannot find this program: {e}")))?;
+    // 16 ports: the peers' 8, then 8 a relay without mirrored ports would take.
+    let base = free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 16)?;
+    let (mut a_ends, mut b_ends) = loopback_pair(base);
+    let mut relay = None;
+    if let Some(network) = setup.network {
+        let (plan, a, b) = runner::through_relay(&a_ends, &b_ends, base + 8, network)?;
+        (a_ends, b_ends) = (a, b);
+        eprintln!(
+            "videocall bench: through a relay on {} {}; A to B: {}; B to A: {}",
+            plan.listen_ip,
+            plan.ports_text(),
+            plan.a_to_b.describe(),
+            plan.b_to_a.describe()
+        );
+        let relay_args = runner::relay_args(&plan, network, seconds + GRACE + GRACE);
+        let mut process = PeerProcess::spawn(&exe, "relay", &relay_args, &[], dir)?;
+        process.wait_relay_ready(GRACE)?;
+        relay = Some(process);
+    }
+    eprintln!(
+        "videocall bench: two peers on 127.0.0.1 ports {base}-{}, {} s call, {}",
+        base + 7,
+        seconds.as_secs(),
+        forwarded.join(" ")
+    );
+    let result = run_pair(setup, &exe, &a_ends, &b_ends);
+    if let Some(relay) = relay {
+        relay.terminate();
+        let relay_done = relay.reap();
+        if result.is_ok() {
+            relay_done?;
+        }
+    }
+    result
+}
+
+/// Runs peer A, then peer B once A is up, and loads their measurements.
+fn run_pair(
+    setup: &Setup,
+    exe: &Path,
+    a_ends: &videocall_core::config::Endpoints,
+    b_ends: &videocall_core::config::Endpoints,
+) -> AppResult<([PeerRun; 2], u64)> {
+    let Setup {
+        dir,
+        forwarded,
+        env,
+        seconds,
+        quality,
+        ..
+    } = *setup;
+    // The first peer runs until the second has finished, then gets SIGTERM like a user's Ctrl-C.
+    let a_args = runner::call_args(a_ends, forwarded, dir, "A", seconds + GRACE, quality);
+    let b_args = runner::call_args(b_ends, forwarded, dir, "B", seconds, quality);
+    let mut a = PeerProcess::spawn(exe, "A", &a_args, env, dir)?;
+    let a_watch = runner::watchdog(vec![a.pid()], seconds + GRACE);
+    let stop_a = |a: PeerProcess| {
+        a.terminate();
+        let _ = a.reap();
+    };
+    if let Err(e) = a.wait_up() {
+        stop_a(a);
+        return Err(e);
+    }
+    let second_start_us = wall_us();
+    let mut b = match PeerProcess::spawn(exe, "B", &b_args, env, dir) {
+        Ok(b) => b,
+        Err(e) => {
+            stop_a(a);
+            return Err(e);
+        }
+    };
+    let b_watch = runner::watchdog(vec![b.pid()], seconds + GRACE);
+    let b_up = b.wait_up();
+    let b_usage = b.reap();
+    a.terminate();
+    let a_usage = a.reap();
+    drop((a_watch, b_watch));
+    b_up?;
+    let (a_usage, b_usage) = (a_usage?, b_usage?);
+
+    let load = |label: &str, usage| -> AppResult<PeerRun> {
+        Ok(PeerRun {
+            label: label.into(),
+            events: read_events(&runner::probe_path(dir, label))?,
+            stats: read_stats(&runner::stats_path(dir, label))?,
+            usage,
+            quality: if quality {
+                Some(read_quality(&runner::quality_path(dir, label))?)
+            } else {
+                None
+            },
+        })
+    };
+    Ok(([load("A", a_usage)?, load("B", b_usage)?], second_start_us))
+}
+
+/// The summary line a peer's quality log ends with.
+fn read_quality(path: &Path) -> AppResult<Summary> {
+    let summary = read_lines(path)?.iter().rev().find_map(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        let s = v.get("summary")?;
+        Some(Summary {
+            frames: s["frames"].as_u64()? as usize,
+            intact_share: s["intact_share"].as_f64()?,
+            frozen_ms: s["frozen_ms"].as_f64()?,
+            longest_freeze_ms: s["longest_freeze_ms"].as_f64()?,
+        })
+    });
+    summary.ok_or_else(|| AppError::Media(format!("bench: no summary in {}", path.display())))
+}
+
+fn read_lines(path: &Path) -> AppResult<Vec<String>> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| AppError::Media(format!("bench: peer wrote no {}: {e}", path.display())))?;
+    Ok(BufReader::new(file).lines().collect::<Result<_, _>>()?)
+}
+
+fn read_events(path: &Path) -> AppResult<Vec<Event>> {
+    read_lines(path)?
+        .iter()
+        .map(|l| {
+            serde_json::from_str(l)
+                .map_err(|e| AppError::Media(format!("bench: bad line in {}: {e}", path.display())))
+        })
+        .collect()
+}
+
+/// The received bit rates from a peer's `--stats-json` lines.
+fn read_stats(path: &Path) -> AppResult<Vec<StatsLine>> {
+    Ok(read_lines(path)?
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| StatsLine {
+            elapsed_s: v["elapsed_s"].as_f64().unwrap_or(0.0),
+            video_bps: v["video"]["bitrate_bps"].as_f64().unwrap_or(0.0),
+            audio_bps: v["audio"]["bitrate_bps"].as_f64().unwrap_or(0.0),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    #[test]
+    fn media_options_are_forwarded_and_sinks_forced_headless() {
+        let w = Wrap::try_parse_from(["x", "--jitter-buffer-ms", "15", "--seconds", "4"]).unwrap();
+        let args = forwarded_args(&w.bench.media).unwrap();
+        assert_eq!(w.bench.seconds, 4);
+        let joined = args.join(" ");
+        assert!(joined.contains("--jitter-buffer-ms 15"), "{joined}");
+        assert!(
+            joined.contains("--video-source test --audio-source test"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("--video-sink none --audio-sink none"),
+            "{joined}"
+        );
+        let w = Wrap::try_parse_from(["x", "--video-sink", "window"]).unwrap();
+        assert!(forwarded_args(&w.bench.media).is_err());
+        let w = Wrap::try_parse_from(["x", "--duration", "3"]).unwrap();
+        assert!(forwarded_args(&w.bench.media).is_err());
+        let w = Wrap::try_parse_from(["x", "--quality-log", "q"]).unwrap();
+        assert!(forwarded_args(&w.bench.media).is_err());
+        let w = Wrap::try_parse_from(["x", "--no-rtx"]).unwrap();
+        let joined = forwarded_args(&w.bench.media).unwrap().join(" ");
+        assert!(joined.contains("--no-rtx"), "{joined}");
+        assert!(Wrap::try_parse_from(["x", "--seconds", "1"]).is_err());
+    }
+
+    #[test]
+    fn an_impaired_bench_runs_its_peers_through_a_mirrored_relay_and_keeps_srtp() {
+        let w =
+            Wrap::try_parse_from(["x", "--passphrase-file", "/tmp/p", "--both", "loss=2"]).unwrap();
+        assert!(w.bench.network.any());
+        let joined = forwarded_args(&w.bench.media).unwrap().join(" ");
+        assert!(joined.contains("--passphrase-file /tmp/p"), "{joined}");
+        assert!(!joined.contains("--insecure"), "{joined}");
+
+        let (a0, b0) = loopback_pair(30_000);
+        let (plan, a, b) = runner::through_relay(&a0, &b0, 30_008, &w.bench.network).unwrap();
+        assert_eq!(plan.a_to_b.loss_pct, 2.0);
+        // Each peer sends to the relay and still receives on its own ports.
+        let flags = |e: &videocall_core::config::Endpoints| {
+            format!(
+                "--local-ip {} --remote-ip {} --video-dest-port {} --video-recv-port {} \
+                 --audio-dest-port {} --audio-recv-port {}",
+                e.local_ip,
+                e.remote_ip,
+                e.video.dest_rtp,
+                e.video.recv_rtp,
+                e.audio.dest_rtp,
+                e.audio.recv_rtp
+            )
+        };
+        assert_eq!(flags(&a), plan.peer_flags(false));
+        assert_eq!(flags(&b), plan.peer_flags(true));
+        // Mirrored: each peer sends to the port its peer receives on, as in a direct call, so
+        // both derive the same SRTP keys as they would without the relay.
+        assert_eq!(a.video.dest_rtp, b0.video.recv_rtp);
+        assert_eq!(b.audio.dest_rtp, a0.audio.recv_rtp);
+        assert_eq!(a.remote_ip, std::net::IpAddr::from(runner::RELAY_IP));
+        let relay = runner::relay_args(&plan, &w.bench.network, Duration::from_secs(3)).join(" ");
+        assert!(
+            relay.starts_with("relay --listen-ip 127.0.0.2 --port 30008"),
+            "{relay}"
+        );
+        assert!(
+            relay.ends_with("--duration 3.000 --mirror-ports --both loss=2"),
+            "{relay}"
+        );
+
+        let w = Wrap::try_parse_from(["x", "--b-to-a", "delay=9-1"]).unwrap();
+        let (a, b) = loopback_pair(30_000);
+        assert!(runner::through_relay(&a, &b, 30_008, &w.bench.network).is_err());
+        let w = Wrap::try_parse_from(["x"]).unwrap();
+        assert!(!w.bench.network.any());
+    }
+}

@@ -1,0 +1,95 @@
+//! The command line: the commands, and the call's flags when no command is given. Doc comments
+//! here are the `--help` text.
+
+use clap::{Parser, Subcommand};
+use videocall_core::config::cli::{CallArgs, DemoArgs};
+
+/// Two-way video call over RTP/UDP: H.264 640x480@25 at 2 Mbit/s and AAC 48 kHz stereo at
+/// 64 kbit/s, with live connection reports.
+///
+/// Port convention: RTP goes to the given port and RTCP to the port + 1, in both directions;
+/// ports must be even. The peer enters the mirror values: our video destination port is its
+/// video reception port, and so on, with the two addresses swapped.
+///
+/// With no command, `videocall` runs `call` (its flags may be given without the word `call`)
+/// and asks for every value not given.
+#[derive(Debug, Parser)]
+#[command(name = "videocall", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub call: CallArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Call a peer; values not given as flags are asked for, in the brief's order.
+    Call(CallArgs),
+    /// Two peers in a call on this machine (loopback, free ports, test sources): try it first.
+    Demo(DemoArgs),
+    /// Throws malformed datagrams at a running call's ports (robustness testing).
+    #[command(hide = true)]
+    Fuzz(videocall_lab::fuzz::FuzzArgs),
+    /// Measure a real two-process call on loopback: latency, start-up, CPU, memory, bit rates.
+    Bench(videocall_lab::bench::BenchArgs),
+    /// Relay a call between two peers through an impaired network (loss, jitter, outages…).
+    Relay(videocall_lab::relay::args::RelayArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use videocall_core::config::{JsonTarget, VideoSourceChoice};
+
+    #[test]
+    fn flags_parse_into_answers_and_options() {
+        let cli = Cli::try_parse_from([
+            "videocall",
+            "call",
+            "--video-dest-port",
+            "5000",
+            "--local-ip",
+            "::1",
+            "--video-source",
+            "/dev/video2",
+            "--duration",
+            "1.5",
+            "--stats-json",
+            "-",
+        ])
+        .unwrap();
+        let Some(Command::Call(args)) = cli.command else {
+            panic!("call expected")
+        };
+        assert_eq!(args.given()[0].as_deref(), Some("5000"));
+        assert_eq!(args.given()[4].as_deref(), Some("::1"));
+        let opts = args.media.options().unwrap();
+        assert_eq!(
+            opts.video_source,
+            VideoSourceChoice::Device("/dev/video2".into())
+        );
+        assert_eq!(opts.duration, Some(Duration::from_millis(1500)));
+        assert_eq!(opts.stats_json, Some(JsonTarget::Stdout));
+    }
+
+    #[test]
+    fn bad_option_values_are_refused() {
+        assert!(Cli::try_parse_from(["videocall", "call", "--duration", "0"]).is_err());
+        assert!(Cli::try_parse_from(["videocall", "call", "--video-sink", "tv"]).is_err());
+        assert!(Cli::try_parse_from(["videocall", "demo", "--stats-interval", "x"]).is_err());
+    }
+
+    #[test]
+    fn no_command_means_call() {
+        assert!(
+            Cli::try_parse_from(["videocall"])
+                .unwrap()
+                .command
+                .is_none()
+        );
+        let cli = Cli::try_parse_from(["videocall", "--local-ip", "127.0.0.1"]).unwrap();
+        assert_eq!(cli.call.given()[4].as_deref(), Some("127.0.0.1"));
+    }
+}
