@@ -1,12 +1,12 @@
 //! The commands: each turns its validated arguments into plans, builds the peers (or relay)
 //! and hands them to the main loop in `call`.
 
-use videocall_core::call::peer::ReceiveCaps;
 use videocall_core::call::{self, Peer, PeerPlan};
 use videocall_core::config::cli::{CallArgs, MediaArgs};
 use videocall_core::config::validate::is_local_address;
 use videocall_core::error::{AppError, AppResult};
 use videocall_core::plan::media::{AudioSettings, VideoSettings};
+use videocall_core::plan::peer::ReceiveCaps;
 use videocall_core::{build, config, demo, sdp};
 use videocall_lab::meters::PeerMeters;
 use videocall_lab::{bench, fuzz, relay};

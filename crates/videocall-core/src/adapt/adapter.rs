@@ -5,11 +5,12 @@
 
 use gst::prelude::*;
 
+use super::RateController;
 use super::feedback::{self, FeedbackTap};
 use super::gcc;
-use super::{RateController, RateLimits};
 use crate::build::congestion;
 use crate::config::RateControl;
+use crate::plan::rate::RateLimits;
 
 /// One peer's rate adaptation of its video (session `session` of `rtpbin`).
 pub enum RateAdapter {

@@ -7,32 +7,7 @@
 //! element's bounds are the encoder's bounds scaled back up. Pure, so it is unit-tested here;
 //! `rtp::congestion` wires the element, `rate::adapter` reads the estimate.
 
-use super::RateLimits;
-
-/// Share of the estimate the encoder gets: the rest carries RTP headers (about 2 % at 1200-byte
-/// packets) and retransmissions, so the pacer does not queue behind a full-rate encoder.
-pub const ENCODER_SHARE: f64 = 0.9;
-
-/// `rtpgccbwe`'s bit-rate properties (bit/s), derived from the encoder's limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GccSettings {
-    pub min_bps: u32,
-    /// Where the estimate starts: the call begins at full rate, like the loss-based controller.
-    pub start_bps: u32,
-    pub max_bps: u32,
-}
-
-impl GccSettings {
-    /// Bounds that let the encoder reach exactly `limits` when the estimate is at its bounds.
-    pub fn for_limits(limits: RateLimits) -> GccSettings {
-        let session_bps = |kbps: u32| (f64::from(kbps) * 1000.0 / ENCODER_SHARE).ceil() as u32;
-        GccSettings {
-            min_bps: session_bps(limits.min_kbps),
-            start_bps: session_bps(limits.max_kbps),
-            max_bps: session_bps(limits.max_kbps),
-        }
-    }
-}
+use crate::plan::rate::{ENCODER_SHARE, RateLimits};
 
 /// The encoder's bit rate (kbit/s) for an estimate of `estimate_bps` for the whole session.
 pub fn encoder_kbps(estimate_bps: u32, limits: RateLimits) -> u32 {
@@ -43,6 +18,7 @@ pub fn encoder_kbps(estimate_bps: u32, limits: RateLimits) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::rate::GccSettings;
 
     const LIMITS: RateLimits = RateLimits {
         min_kbps: 150,

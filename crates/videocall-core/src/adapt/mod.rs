@@ -8,4 +8,4 @@ pub mod gcc;
 pub mod latency;
 pub mod rate;
 
-pub use rate::{RateController, RateLimits, TICK_S};
+pub use rate::{RateController, TICK_S};

@@ -38,6 +38,8 @@
 //! Random loss of a few percent therefore never lowers the rate (RTX repairs it), a cap is found
 //! within a report or two, and after the cap is lifted the rate climbs back to the maximum.
 
+use crate::plan::rate::RateLimits;
+
 /// How often the controller runs.
 pub const TICK_S: f64 = 0.5;
 /// Fewer expected packets than this in a window say nothing about loss: with 5 % random loss a
@@ -74,13 +76,6 @@ pub struct Feedback {
     /// When the report arrived (seconds on any clock shared by the reports of one call), for the
     /// rate the peer received between two reports; `None` uses the ticks' spacing.
     pub received_at_s: Option<f64>,
-}
-
-/// Limits and starting point of the controller.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimits {
-    pub min_kbps: u32,
-    pub max_kbps: u32,
 }
 
 /// What we measured leaving us: the basis of the delivered-rate estimate.

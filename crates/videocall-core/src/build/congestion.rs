@@ -9,10 +9,10 @@
 
 use gst_rtp::prelude::*;
 
-use crate::adapt::gcc::GccSettings;
 use crate::build::element::make_element;
 use crate::error::{AppError, AppResult};
 use crate::plan::media::{ElementSpec, TWCC_EXTENSION_ID, TWCC_URI};
+use crate::plan::rate::GccSettings;
 
 /// The estimator's name in the pipeline, so the rate adapter can read its estimate.
 pub fn estimator_name(session: u32) -> String {

@@ -7,6 +7,7 @@ pub mod fec;
 pub mod keyframe;
 pub mod one_sender;
 pub mod payload_guard;
+pub mod peer;
 pub mod probe;
 pub mod red;
 pub mod repair_hold;

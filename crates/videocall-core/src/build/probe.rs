@@ -8,38 +8,6 @@ use gst::prelude::*;
 use crate::config::*;
 use crate::error::{AppError, AppResult};
 
-/// The sources and sinks a call will use, after probing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedMedia {
-    pub video_source: VideoSource,
-    pub audio_source: AudioSource,
-    pub video_sink: VideoSink,
-    pub audio_sink: AudioSink,
-}
-
-impl ResolvedMedia {
-    /// One line that says what the call captures and where it plays.
-    pub fn describe(&self) -> String {
-        let vs = match &self.video_source {
-            VideoSource::Camera(d) => format!("camera {}", d.display()),
-            VideoSource::TestPattern => "test pattern".into(),
-        };
-        let aus = match self.audio_source {
-            AudioSource::Microphone => "microphone",
-            AudioSource::TestTone => "test tone",
-        };
-        let vk = match self.video_sink {
-            VideoSink::Window(sink) => sink.factory(),
-            VideoSink::Headless => "no window (headless)",
-        };
-        let ak = match self.audio_sink {
-            AudioSink::Speaker => "speaker",
-            AudioSink::Headless => "no speaker (headless)",
-        };
-        format!("sending {vs} + {aus}; showing on {vk}, playing on {ak}")
-    }
-}
-
 /// Resolves every `auto`; an explicit choice that the machine cannot honour is an error.
 pub fn resolve(
     video_source: &VideoSourceChoice,

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use gst::prelude::*;
 
-use crate::adapt::gcc::GccSettings;
 use crate::build::congestion;
 use crate::build::element::make_element;
 use crate::build::fec::{self, FecPlan};
@@ -21,6 +20,7 @@ use crate::config::StreamPorts;
 use crate::config::{AacPayload, Medium, SessionSecurity};
 use crate::error::{AppError, AppResult};
 use crate::plan::media::ElementSpec;
+use crate::plan::rate::GccSettings;
 use crate::stats::plain_watch;
 
 /// Settings of the whole `rtpbin`, shared by both sessions.
@@ -643,7 +643,7 @@ mod tests {
             requests: rtx::VIDEO_REQUESTS,
             also: None,
         };
-        let gcc = GccSettings::for_limits(crate::adapt::RateLimits {
+        let gcc = GccSettings::for_limits(crate::plan::rate::RateLimits {
             min_kbps: 150,
             max_kbps: 2000,
         });

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use gst::glib;
 use gst::prelude::*;
 
-pub use peer::{Peer, PeerPlan};
+pub use crate::plan::peer::PeerPlan;
+pub use peer::Peer;
 
 use crate::config::{CallOptions, JsonTarget};
 use crate::error::{AppError, AppResult};
@@ -114,7 +115,7 @@ pub fn run_with(
                     gst::MessageView::Error(e) => {
                         failure
                             .borrow_mut()
-                            .get_or_insert(AppError::Media(peer::describe_error(e)));
+                            .get_or_insert(AppError::Media(crate::build::peer::describe_error(e)));
                         main_loop.quit();
                     }
                     gst::MessageView::Warning(w) => {

@@ -1,0 +1,165 @@
+//! Builds one peer's pipeline from its plan: the send and receive chains around one `rtpbin`.
+
+use std::net::{IpAddr, UdpSocket};
+
+use gst::prelude::*;
+
+use crate::build::element::add_chain;
+use crate::build::repair_hold::RepairHold;
+use crate::build::session::{self, RtpBinSettings, SessionCounters};
+use crate::config::{Endpoints, Medium, VideoDecoder};
+use crate::error::{AppError, AppResult};
+use crate::plan::media::*;
+use crate::plan::peer::PeerPlan;
+
+/// A peer's pipeline as built from its plan, not yet running, with what the running call
+/// needs to reach inside it.
+pub struct BuiltPeer {
+    pub pipeline: gst::Pipeline,
+    pub rtpbin: gst::Element,
+    /// What each session counts on its own (video, audio).
+    pub counters: [SessionCounters; 2],
+    /// Video's repair hold, when planned: it re-times the jitter buffers with the latency.
+    pub repair_hold: Option<RepairHold>,
+}
+
+/// Checks the ports and builds the pipeline.
+pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
+    check_receive_ports_free(&plan.endpoints)?;
+    let pipeline = gst::Pipeline::with_name(plan.label.as_deref().unwrap_or("videocall"));
+    let bin: &gst::Bin = pipeline.upcast_ref();
+    let rtpbin = session::add_rtpbin(
+        &pipeline,
+        &RtpBinSettings {
+            latency: plan.jitter_buffer,
+            cname: plan.cname(),
+            retransmission: plan.resilience.rtx,
+            tool: if plan.resilience.audio_red {
+                crate::build::red::TOOL
+            } else {
+                "videocall"
+            },
+        },
+    )?;
+    let video_send = add_chain(
+        bin,
+        &video_send_chain(&plan.video, &plan.media.video_source),
+    )?;
+    let audio_send = add_chain(bin, &audio_send_chain(&plan.audio, plan.media.audio_source))?;
+    let video_recv = match plan.video.decoder {
+        VideoDecoder::Auto => {
+            let depayloader = add_chain(bin, &video_depayloader())?;
+            let render = add_chain(bin, &video_render_chain(plan.media.video_sink))?;
+            let output = depayloader
+                .last()
+                .expect("a depayloading chain is not empty");
+            crate::build::decoder_switch::attach(bin, output, &render[0]);
+            depayloader
+        }
+        _ => add_chain(bin, &video_recv_chain(&plan.video, plan.media.video_sink))?,
+    };
+    let audio_recv = add_chain(bin, &audio_recv_chain(plan.media.audio_sink))?;
+    let audio_depayloaders = add_depayloaders(bin, &audio_recv)?;
+    let video_depayloaders = video_recv[..1].to_vec();
+    let mut counters = Vec::new();
+    for (medium, send, depayloaders) in [
+        (Medium::Video, &video_send, &video_depayloaders),
+        (Medium::Audio, &audio_send, &audio_depayloaders),
+    ] {
+        let payloader = send.last().expect("a send chain ends with its payloader");
+        counters.push(session::add_session(
+            &pipeline,
+            &rtpbin,
+            &plan.session(medium),
+            payloader,
+            depayloaders,
+        )?);
+    }
+    let counters: [SessionCounters; 2] = counters.try_into().expect("one per medium");
+    if plan.video.decoder == VideoDecoder::OpenH264
+        && let Some(decoder) = pipeline.by_name("video-dec")
+    {
+        crate::build::stale_frames::release_before_each_input(&decoder);
+    }
+    if let Some(encoder) = pipeline.by_name("video-enc") {
+        crate::build::keyframe::key_frame_for_new_receivers(&rtpbin, &encoder);
+    }
+    let repair_hold = (plan.resilience.rtx
+        && plan.resilience.adaptive_jitter_buffer
+        && plan.resilience.repair_hold)
+        .then(|| {
+            let depayloader = video_recv.first()?;
+            Some(RepairHold::attach(
+                &rtpbin,
+                Medium::Video.session_id(),
+                depayloader,
+            ))
+        });
+    Ok(BuiltPeer {
+        pipeline,
+        rtpbin,
+        counters,
+        repair_hold: repair_hold.flatten(),
+    })
+}
+
+/// Makes the audio depayloaders (one per AAC format) and links each to the head of the
+/// receive chain, which joins them.
+fn add_depayloaders(bin: &gst::Bin, recv: &[gst::Element]) -> AppResult<Vec<gst::Element>> {
+    let join = recv.first().expect("a receive chain starts with its join");
+    audio_depayloaders()
+        .iter()
+        .map(|chain| {
+            let elements = add_chain(bin, chain)?;
+            let last = elements.last().expect("a depayloading chain is not empty");
+            last.link(join)
+                .map_err(|e| AppError::Media(format!("cannot link {}: {e}", chain[0].name)))?;
+            Ok(elements[0].clone())
+        })
+        .collect()
+}
+
+/// One line from a GStreamer error message: the element, the error and its debug detail.
+pub fn describe_error(e: &gst::message::Error) -> String {
+    let source = e
+        .src()
+        .map(|s| s.name().to_string())
+        .unwrap_or_else(|| "pipeline".into());
+    let detail = e
+        .debug()
+        .map(|d| {
+            let d = d.to_string();
+            // GStreamer's debug string starts with the source location; keep the last part.
+            d.rsplit(":\n").next().unwrap_or(&d).replace('\n', " ")
+        })
+        .unwrap_or_default();
+    format!("{source}: {} {detail}", e.error())
+        .trim()
+        .to_string()
+}
+
+/// Refuses to start when one of our four reception ports is taken, naming the port.
+pub fn check_receive_ports_free(endpoints: &Endpoints) -> AppResult<()> {
+    let names = [
+        "video RTP reception",
+        "video RTCP reception",
+        "audio RTP reception",
+        "audio RTCP reception",
+    ];
+    for (port, name) in endpoints.receive_ports().into_iter().zip(names) {
+        bind_check(endpoints.local_ip, port, name)?;
+    }
+    Ok(())
+}
+
+fn bind_check(ip: IpAddr, port: u16, name: &str) -> AppResult<()> {
+    UdpSocket::bind((ip, port)).map(drop).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "is already in use".to_string(),
+            std::io::ErrorKind::AddrNotAvailable => format!("cannot be bound: {ip} is not ours"),
+            std::io::ErrorKind::PermissionDenied => "needs more privileges".to_string(),
+            _ => format!("cannot be bound: {e}"),
+        };
+        AppError::Network(format!("port {port} on {ip} ({name}) {why}"))
+    })
+}
