@@ -6,7 +6,9 @@ Usage: scripts/results-table.py [--timelines] FILE.json [FILE.json ...]
 Takes the results files under docs/results/ (`results_version` 1: a topic, then sets of runs of
 one build, see docs/benchmarks-network.md, "Results files") and the files `videocall bench
 --json` writes (`schema_version` 1, docs/benchmarks.md), which print like a set of one run.
-Figures missing from a run print as `-`. Timelines print only with --timelines.
+A set may also hold `rows`: a transcribed text table, one object per row keyed by the
+table's column names, printed as it is. Figures missing from a run print as `-`. Timelines
+print only with --timelines.
 """
 import json
 import sys
@@ -142,6 +144,22 @@ def table(title, columns, rows):
         print(f"   {run_id:<5} {name:<6} " + line((f(figures), w) for _, w, f in columns))
 
 
+def print_rows(rows):
+    """A transcribed text table: one object per row, keyed by the table's column names."""
+    columns = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    def text(v):
+        if isinstance(v, list):
+            return " / ".join(text(x) for x in v)
+        return fmt(v) if not isinstance(v, float) else f"{v:g}"
+    cells = [[text(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print("   " + "  ".join(f"{c:<{w}}" for c, w in zip(columns, widths)).rstrip())
+    for r in cells:
+        print("   " + "  ".join(f"{v:<{w}}" for v, w in zip(r, widths)).rstrip())
+
+
 def print_set(s, timelines):
     build = s.get("build") or "-"
     print(f"-- {s.get('label') or 'runs'} (build {build})")
@@ -149,6 +167,8 @@ def print_set(s, timelines):
         print(f"   {s['note']}")
     if s.get("command"):
         print(f"   $ {s['command']}")
+    if s.get("rows"):
+        print_rows(s["rows"])
     runs = s.get("runs", [])
     for i, run in enumerate(runs, 1):
         what = [run[k] for k in ("label", "command", "note") if run.get(k)]

@@ -1,47 +1,17 @@
-//! The commands: each turns its validated arguments into plans, builds the peers (or relay)
-//! and hands them to the main loop in `call`.
+//! The commands: each turns its arguments into a configuration, plans and builds the peers (or
+//! the relay) and hands them to the main loop in `call`.
 
 use videocall_core::call::{self, Peer, PeerPlan};
 use videocall_core::config::cli::{CallArgs, MediaArgs};
 use videocall_core::config::validate::is_local_address;
+use videocall_core::config::{CallConfig, CallOptions, PeerSecurity, VideoSource};
 use videocall_core::error::{AppError, AppResult};
-use videocall_core::plan::media::{AudioSettings, VideoSettings};
-use videocall_core::plan::peer::ReceiveCaps;
+use videocall_core::plan::peer::{Found, ReceiveCaps, plan};
 use videocall_core::{build, config, demo, sdp};
 use videocall_lab::meters::PeerMeters;
 use videocall_lab::{bench, fuzz, relay};
 
 use crate::cli::Command;
-
-/// Every element a call may make: checked up front so a missing plugin is one clear line.
-const REQUIRED_ELEMENTS: &[&str] = &[
-    "rtpbin",
-    "udpsrc",
-    "udpsink",
-    "videotestsrc",
-    "audiotestsrc",
-    "x264enc",
-    "rtph264pay",
-    "rtph264depay",
-    "openh264dec",
-    "avdec_h264",
-    "voaacenc",
-    "rtpmp4gpay",
-    "rtpmp4gdepay",
-    "rtpmp4apay",
-    "rtpmp4adepay",
-    "rtprtxsend",
-    "rtprtxreceive",
-    "rtpredenc",
-    "rtpreddec",
-    "funnel",
-    "aacparse",
-    "faad",
-    "capssetter",
-    "h264parse",
-    "audioconvert",
-    "fakesink",
-];
 
 /// Runs one command to its end.
 pub fn run(command: Command) -> AppResult<()> {
@@ -97,27 +67,35 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         &mut std::io::stdout(),
         &is_local_address,
     )?;
+    let config = CallConfig::new(args, endpoints, options);
     let security =
-        args.media
-            .security
+        config
+            .protection
             .resolve(!args.no_prompt, &mut stdin.lock(), &mut std::io::stdout())?;
-    check_elements(&security)?;
-    let mut plan = peer_plan(None, endpoints, &args.media, &security)?;
-    if let Some(peer_sdp) = &peer_sdp {
-        plan.receive_caps = ReceiveCaps {
+    build::element::init_gstreamer()?;
+    let receive_caps = match &peer_sdp {
+        Some(peer_sdp) => ReceiveCaps {
             video: peer_sdp.video.as_ref().map(|m| m.caps.clone()),
             audio: peer_sdp.audio.as_ref().map(|m| m.caps.clone()),
-        };
-    }
+        },
+        None => ReceiveCaps::default(),
+    };
+    let found = Found {
+        media: probe_media(&config.options)?,
+        security,
+        receive_caps,
+    };
+    let plan = plan(None, &config, found);
+    check_elements(&plan)?;
     let peer = Peer::build(&plan)?;
-    if let Some(path) = &args.sdp {
+    if let Some(path) = &config.sdp_out {
         call::sdp_out::write_when_negotiated(peer.pipeline(), path.clone(), endpoints);
     }
-    let meters = attach_meters(&peer, &plan, &options, args.bench_probe.as_deref())?;
+    let meters = attach_meters(&peer, &plan, &config.options, config.bench_probe.as_deref())?;
     eprintln!(
         "videocall: {}; {}; RTP to {} (video {}, audio {}), receiving on {} (video {}, audio {})",
         plan.media.describe(),
-        describe_security(&security),
+        describe_security(&plan.security),
         endpoints.remote_ip,
         endpoints.video.dest_rtp,
         endpoints.audio.dest_rtp,
@@ -125,25 +103,37 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         endpoints.video.recv_rtp,
         endpoints.audio.recv_rtp
     );
-    warn_if_plain(&security);
-    let result = call::run(vec![peer], &options);
+    warn_if_plain(&plan.security);
+    let result = call::run(vec![peer], &config.options);
     meters.finish()?;
     result
 }
 
 fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
     let options = media_args.options()?;
-    let security =
-        media_args
-            .security
-            .resolve(false, &mut std::io::empty(), &mut std::io::sink())?;
-    check_elements(&security)?;
+    let protection = media_args.security.choice();
+    let security = protection.resolve(false, &mut std::io::empty(), &mut std::io::sink())?;
+    build::element::init_gstreamer()?;
+    let media = probe_media(&options)?;
     let base = demo::free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 8)?;
     let (a, b) = demo::loopback_pair(base);
-    let plans = [
-        peer_plan(Some("A"), a, media_args, &security)?,
-        peer_plan(Some("B"), b, media_args, &security)?,
-    ];
+    let plans = [("A", a), ("B", b)].map(|(label, endpoints)| {
+        let config = CallConfig {
+            endpoints,
+            options: options.clone(),
+            protection: protection.clone(),
+            sdp_out: None,
+            peer_sdp: None,
+            bench_probe: None,
+        };
+        let found = Found {
+            media: media.clone(),
+            security: security.clone(),
+            receive_caps: ReceiveCaps::default(),
+        };
+        plan(Some(label), &config, found)
+    });
+    check_elements(&plans[0])?;
     eprintln!(
         "videocall demo: peers A and B on 127.0.0.1, ports {base}-{}; {}; {}; Ctrl-C ends it",
         base + 7,
@@ -167,27 +157,20 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
     result
 }
 
-/// The lab's meters a peer carries when hidden flags ask for them.
-fn attach_meters(
-    peer: &Peer,
-    plan: &PeerPlan,
-    options: &config::CallOptions,
-    bench_probe: Option<&std::path::Path>,
-) -> AppResult<PeerMeters> {
-    PeerMeters::attach(
-        peer.pipeline(),
-        plan.label.as_deref(),
-        plan.media.video_source == config::VideoSource::TestPattern,
-        options.resilience.quality_log.as_deref(),
-        bench_probe,
+/// The devices the options ask for, found on this machine.
+fn probe_media(options: &CallOptions) -> AppResult<config::ResolvedMedia> {
+    build::probe::resolve(
+        &options.video_source,
+        options.audio_source,
+        options.video_sink,
+        options.audio_sink,
     )
 }
 
-/// Checks the plugins, and the SRTP suite when the call is encrypted.
-fn check_elements(security: &config::PeerSecurity) -> AppResult<()> {
-    build::element::init_and_check(REQUIRED_ELEMENTS)?;
-    if let Some((suite, _)) = &security.srtp {
-        build::element::init_and_check(&["srtpenc", "srtpdec"])?;
+/// Checks the plugins the plan needs, and the SRTP suite when the call is encrypted.
+fn check_elements(plan: &PeerPlan) -> AppResult<()> {
+    build::element::init_and_check(&plan.required_elements())?;
+    if let Some((suite, _)) = &plan.security.srtp {
         build::srtp::check_suite(*suite)?;
         if std::env::var_os("GST_DEBUG").is_some() {
             eprintln!(
@@ -198,8 +181,24 @@ fn check_elements(security: &config::PeerSecurity) -> AppResult<()> {
     Ok(())
 }
 
+/// The lab's meters a peer carries when hidden flags ask for them.
+fn attach_meters(
+    peer: &Peer,
+    plan: &PeerPlan,
+    options: &CallOptions,
+    bench_probe: Option<&std::path::Path>,
+) -> AppResult<PeerMeters> {
+    PeerMeters::attach(
+        peer.pipeline(),
+        plan.label.as_deref(),
+        plan.media.video_source == VideoSource::TestPattern,
+        options.resilience.quality_log.as_deref(),
+        bench_probe,
+    )
+}
+
 /// The one-line warning of an unencrypted call, once it is about to start.
-fn warn_if_plain(security: &config::PeerSecurity) {
+fn warn_if_plain(security: &PeerSecurity) {
     if security.srtp.is_none() {
         eprintln!(
             "videocall: warning: no passphrase: media goes as plain RTP that anyone on the path can watch"
@@ -208,7 +207,7 @@ fn warn_if_plain(security: &config::PeerSecurity) {
 }
 
 /// The banner's word on protection (never the passphrase or keys).
-fn describe_security(security: &config::PeerSecurity) -> String {
+fn describe_security(security: &PeerSecurity) -> String {
     let who = if security.accept_any_source {
         "from any address"
     } else {
@@ -224,7 +223,7 @@ fn run_relay(args: &relay::args::RelayArgs) -> AppResult<()> {
     let plan = args.plan()?;
     let mut options = MediaArgs::default().options()?;
     options.duration = args.duration()?;
-    build::element::init_and_check(&["udpsrc", "netsim", "udpsink"])?;
+    build::element::init_and_check(&plan.required_elements())?;
     let relay = relay::Relay::build(&plan)?;
     eprintln!(
         "videocall relay: on {} {}; A to B: {}; B to A: {}",
@@ -236,35 +235,4 @@ fn run_relay(args: &relay::args::RelayArgs) -> AppResult<()> {
     eprintln!("  peer A: videocall call {}", plan.peer_flags(false));
     eprintln!("  peer B: videocall call {}", plan.peer_flags(true));
     call::run_with(Vec::new(), Some(Box::new(relay)), &options)
-}
-
-fn peer_plan(
-    label: Option<&str>,
-    endpoints: config::Endpoints,
-    media_args: &MediaArgs,
-    security: &config::PeerSecurity,
-) -> AppResult<PeerPlan> {
-    let options = media_args.options()?;
-    Ok(PeerPlan {
-        label: label.map(String::from),
-        endpoints,
-        media: build::probe::resolve(
-            &options.video_source,
-            options.audio_source,
-            options.video_sink,
-            options.audio_sink,
-        )?,
-        video: VideoSettings {
-            decoder: options.video_decoder,
-            ..VideoSettings::default()
-        },
-        audio: AudioSettings {
-            payload: options.audio_payload,
-            ..AudioSettings::default()
-        },
-        jitter_buffer: options.jitter_buffer,
-        security: security.clone(),
-        resilience: options.resilience,
-        receive_caps: ReceiveCaps::default(),
-    })
 }

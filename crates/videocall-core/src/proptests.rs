@@ -7,8 +7,10 @@ use std::net::IpAddr;
 
 use proptest::prelude::*;
 
-use crate::build::payload_guard::{aac_payload_is_plausible, h264_payload_is_supported};
 use crate::build::session::parse_recv_pad_name;
+use crate::build::workarounds::payload_guard::{
+    aac_payload_is_plausible, h264_payload_is_supported,
+};
 use crate::config::Medium;
 use crate::config::validate::*;
 use crate::config::{Answers, Question};

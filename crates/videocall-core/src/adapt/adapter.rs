@@ -8,7 +8,6 @@ use gst::prelude::*;
 use super::RateController;
 use super::feedback::{self, FeedbackTap};
 use super::gcc;
-use crate::build::congestion;
 use crate::config::RateControl;
 use crate::plan::rate::RateLimits;
 
@@ -93,7 +92,7 @@ impl RateAdapter {
                 limits,
                 target_kbps,
             } => {
-                let estimator = pipeline.by_name(&congestion::estimator_name(session))?;
+                let estimator = pipeline.by_name(&crate::plan::names::gcc_estimator(session))?;
                 let estimate = estimator.property::<u32>("estimated-bitrate");
                 *target_kbps = gcc::encoder_kbps(estimate, *limits);
             }

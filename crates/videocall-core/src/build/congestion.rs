@@ -9,28 +9,8 @@
 
 use gst_rtp::prelude::*;
 
-use crate::build::element::make_element;
 use crate::error::{AppError, AppResult};
-use crate::plan::media::{ElementSpec, TWCC_EXTENSION_ID, TWCC_URI};
-use crate::plan::rate::GccSettings;
-
-/// The estimator's name in the pipeline, so the rate adapter can read its estimate.
-pub fn estimator_name(session: u32) -> String {
-    format!("gcc-bwe-{session}")
-}
-
-/// `rtpgccbwe` for `session`, starting at and bounded by `settings`.
-pub fn make_estimator(session: u32, settings: &GccSettings) -> AppResult<gst::Element> {
-    make_element(&ElementSpec {
-        factory: "rtpgccbwe",
-        name: estimator_name(session),
-        props: vec![
-            ("min-bitrate", settings.min_bps.to_string()),
-            ("max-bitrate", settings.max_bps.to_string()),
-            ("estimated-bitrate", settings.start_bps.to_string()),
-        ],
-    })
-}
+use crate::plan::media::{TWCC_EXTENSION_ID, TWCC_URI};
 
 /// Makes `payloader` put the TWCC header extension on every packet (call before it runs).
 pub fn add_twcc_extension(payloader: &gst::Element) -> AppResult<()> {

@@ -89,7 +89,7 @@ fn insert(
     depay_src.link(&first_sink).map_err(|e| format!("{e:?}"))?;
     last.link(render_head).map_err(|e| e.to_string())?;
     if decoder == VideoDecoder::OpenH264 {
-        super::stale_frames::release_before_each_input(last);
+        super::workarounds::stale_frames::release_before_each_input(last);
     }
     for element in &elements {
         element

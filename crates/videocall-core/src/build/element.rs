@@ -4,7 +4,7 @@
 use gst::prelude::*;
 
 use crate::error::{AppError, AppResult};
-use crate::plan::media::ElementSpec;
+use crate::plan::ElementSpec;
 
 /// The Debian package that provides an element, for the "install this" hint.
 pub fn package_for(factory: &str) -> &'static str {

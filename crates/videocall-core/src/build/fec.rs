@@ -12,62 +12,7 @@ use gst::prelude::*;
 
 use crate::build::element::make_element;
 use crate::error::AppResult;
-use crate::plan::media::ElementSpec;
-
-/// The ULPFEC payload type (a dynamic type: 96 H.264, 97 AAC, 98/99 their RTX).
-pub const VIDEO_FEC_PT: u8 = 100;
-
-/// How long the receiver keeps packets for recovery: longer than the most the jitter buffer
-/// waits (`latency::MAX_MS`), so no packet is gone before its deadline.
-pub const STORAGE_MS: u64 = 500;
-
-/// FEC settings of one session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FecPlan {
-    pub session: u32,
-    /// The parity packets' payload type.
-    pub pt: u8,
-    pub clock_rate: u32,
-    /// Parity packets per 100 media packets, counted per frame (rtpulpfecenc's `percentage`):
-    /// a frame of n packets gets `n × percent / 100` parity packets (rounded down, the rest
-    /// carried to the next frame), each covering an equal run of the frame's packets.
-    pub percent: u32,
-}
-
-impl FecPlan {
-    /// What rtpbin needs to know of the parity payload type: its clock, and that it is FEC
-    /// (the jitter buffer and the storage treat it apart from media).
-    pub fn fec_caps(&self) -> String {
-        format!(
-            "application/x-rtp,media=video,clock-rate={},encoding-name=ULPFEC,payload={},is-fec=(boolean)true",
-            self.clock_rate, self.pt
-        )
-    }
-
-    /// The sender's encoder.
-    pub fn encoder_spec(&self) -> ElementSpec {
-        ElementSpec {
-            factory: "rtpulpfecenc",
-            name: format!("fec-enc-{}", self.session),
-            props: vec![
-                ("pt", self.pt.to_string()),
-                ("percentage", self.percent.to_string()),
-                // Parity per frame (the marker bit ends a group): a loss is repaired within the
-                // frame it hurt.
-                ("multipacket", "true".into()),
-            ],
-        }
-    }
-
-    /// The receiver's decoder (its storage is rtpbin's, set when it is made).
-    pub fn decoder_spec(&self) -> ElementSpec {
-        ElementSpec {
-            factory: "rtpulpfecdec",
-            name: format!("fec-dec-{}", self.session),
-            props: vec![("pt", self.pt.to_string())],
-        }
-    }
-}
+use crate::plan::fec::{FecPlan, STORAGE_MS};
 
 /// Answers rtpbin's request for this session's FEC decoder and sizes its packet storage. Must
 /// be connected before the session's pads are requested. (The encoder is not rtpbin's
@@ -116,6 +61,7 @@ pub fn recovered(pipeline: &gst::Pipeline, session: u32) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::fec::VIDEO_FEC_PT;
 
     fn plan() -> FecPlan {
         FecPlan {

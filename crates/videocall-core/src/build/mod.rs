@@ -6,7 +6,7 @@ pub mod element;
 pub mod fec;
 pub mod keyframe;
 pub mod one_sender;
-pub mod payload_guard;
+
 pub mod peer;
 pub mod probe;
 pub mod red;
@@ -15,4 +15,4 @@ pub mod rtx;
 pub mod session;
 pub mod source_filter;
 pub mod srtp;
-pub mod stale_frames;
+pub mod workarounds;

@@ -6,11 +6,13 @@ use gst::prelude::*;
 
 use crate::build::element::add_chain;
 use crate::build::repair_hold::RepairHold;
-use crate::build::session::{self, RtpBinSettings, SessionCounters};
+use crate::build::session::{self, SessionCounters};
 use crate::config::{Endpoints, Medium, VideoDecoder};
 use crate::error::{AppError, AppResult};
-use crate::plan::media::*;
+use crate::plan::ElementSpec;
+use crate::plan::names;
 use crate::plan::peer::PeerPlan;
+use crate::plan::peer::VideoReceive;
 
 /// A peer's pipeline as built from its plan, not yet running, with what the running call
 /// needs to reach inside it.
@@ -28,86 +30,77 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
     check_receive_ports_free(&plan.endpoints)?;
     let pipeline = gst::Pipeline::with_name(plan.label.as_deref().unwrap_or("videocall"));
     let bin: &gst::Bin = pipeline.upcast_ref();
-    let rtpbin = session::add_rtpbin(
-        &pipeline,
-        &RtpBinSettings {
-            latency: plan.jitter_buffer,
-            cname: plan.cname(),
-            retransmission: plan.resilience.rtx,
-            tool: if plan.resilience.audio_red {
-                crate::build::red::TOOL
-            } else {
-                "videocall"
-            },
-        },
-    )?;
-    let video_send = add_chain(
-        bin,
-        &video_send_chain(&plan.video, &plan.media.video_source),
-    )?;
-    let audio_send = add_chain(bin, &audio_send_chain(&plan.audio, plan.media.audio_source))?;
-    let video_recv = match plan.video.decoder {
-        VideoDecoder::Auto => {
-            let depayloader = add_chain(bin, &video_depayloader())?;
-            let render = add_chain(bin, &video_render_chain(plan.media.video_sink))?;
+    let rtpbin = session::add_rtpbin(&pipeline, &plan.rtpbin())?;
+    let chains = plan.chains();
+    let video_send = add_chain(bin, &chains.video_send)?;
+    let audio_send = add_chain(bin, &chains.audio_send)?;
+    let video_depayloader = match &chains.video_receive {
+        VideoReceive::ByProfile {
+            depayloader,
+            render,
+            ..
+        } => {
+            let depayloader = add_chain(bin, depayloader)?;
+            let render = add_chain(bin, render)?;
             let output = depayloader
                 .last()
                 .expect("a depayloading chain is not empty");
             crate::build::decoder_switch::attach(bin, output, &render[0]);
-            depayloader
+            depayloader[0].clone()
         }
-        _ => add_chain(bin, &video_recv_chain(&plan.video, plan.media.video_sink))?,
+        VideoReceive::Fixed(chain) => add_chain(bin, chain)?[0].clone(),
     };
-    let audio_recv = add_chain(bin, &audio_recv_chain(plan.media.audio_sink))?;
-    let audio_depayloaders = add_depayloaders(bin, &audio_recv)?;
-    let video_depayloaders = video_recv[..1].to_vec();
+    let audio_recv = add_chain(bin, &chains.audio_receive)?;
+    let audio_depayloaders = add_depayloaders(bin, &chains.audio_depayloaders, &audio_recv)?;
+    let video_depayloaders = vec![video_depayloader.clone()];
     let mut counters = Vec::new();
-    for (medium, send, depayloaders) in [
-        (Medium::Video, &video_send, &video_depayloaders),
-        (Medium::Audio, &audio_send, &audio_depayloaders),
-    ] {
+    for (session_plan, send, depayloaders) in plan
+        .sessions()
+        .iter()
+        .zip([
+            (&video_send, &video_depayloaders),
+            (&audio_send, &audio_depayloaders),
+        ])
+        .map(|(s, (send, depay))| (s, send, depay))
+    {
         let payloader = send.last().expect("a send chain ends with its payloader");
         counters.push(session::add_session(
             &pipeline,
             &rtpbin,
-            &plan.session(medium),
+            session_plan,
             payloader,
             depayloaders,
         )?);
     }
     let counters: [SessionCounters; 2] = counters.try_into().expect("one per medium");
     if plan.video.decoder == VideoDecoder::OpenH264
-        && let Some(decoder) = pipeline.by_name("video-dec")
+        && let Some(decoder) = pipeline.by_name(names::VIDEO_DECODER)
     {
-        crate::build::stale_frames::release_before_each_input(&decoder);
+        crate::build::workarounds::stale_frames::release_before_each_input(&decoder);
     }
-    if let Some(encoder) = pipeline.by_name("video-enc") {
+    if let Some(encoder) = pipeline.by_name(names::VIDEO_ENCODER) {
         crate::build::keyframe::key_frame_for_new_receivers(&rtpbin, &encoder);
     }
-    let repair_hold = (plan.resilience.rtx
-        && plan.resilience.adaptive_jitter_buffer
-        && plan.resilience.repair_hold)
-        .then(|| {
-            let depayloader = video_recv.first()?;
-            Some(RepairHold::attach(
-                &rtpbin,
-                Medium::Video.session_id(),
-                depayloader,
-            ))
-        });
+    let repair_hold = plan
+        .repair_hold()
+        .then(|| RepairHold::attach(&rtpbin, Medium::Video.session_id(), &video_depayloader));
     Ok(BuiltPeer {
         pipeline,
         rtpbin,
         counters,
-        repair_hold: repair_hold.flatten(),
+        repair_hold,
     })
 }
 
 /// Makes the audio depayloaders (one per AAC format) and links each to the head of the
 /// receive chain, which joins them.
-fn add_depayloaders(bin: &gst::Bin, recv: &[gst::Element]) -> AppResult<Vec<gst::Element>> {
+fn add_depayloaders(
+    bin: &gst::Bin,
+    chains: &[Vec<ElementSpec>],
+    recv: &[gst::Element],
+) -> AppResult<Vec<gst::Element>> {
     let join = recv.first().expect("a receive chain starts with its join");
-    audio_depayloaders()
+    chains
         .iter()
         .map(|chain| {
             let elements = add_chain(bin, chain)?;

@@ -18,113 +18,11 @@
 use gst::prelude::*;
 
 use crate::adapt::feedback::{FeedbackTap, sender_ssrc};
-use crate::build::element::make_element;
-use crate::error::AppResult;
-use crate::plan::media::ElementSpec;
-
-/// The RED payload type (dynamic: 96 H.264, 97 AAC, 98/99 their RTX, 100 video FEC).
-pub const AUDIO_RED_PT: u8 = 101;
-
-/// Redundancy settings of one session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RedPlan {
-    pub session: u32,
-    /// The RED packets' payload type.
-    pub pt: u8,
-    pub clock_rate: u32,
-    /// How many packets back the redundant frame is (`rtpredenc`'s `distance`) while
-    /// redundancy is on: 1 rebuilds any single loss; two losses in a row are left to RTX.
-    pub distance: u32,
-}
-
-impl RedPlan {
-    /// What rtpsession needs to know of the RED payload type (its clock, for jitter).
-    pub fn red_caps(&self) -> String {
-        format!(
-            "application/x-rtp,media=audio,clock-rate={},encoding-name=RED,payload={}",
-            self.clock_rate, self.pt
-        )
-    }
-
-    /// The sender's encoder's element name.
-    pub fn encoder_name(&self) -> String {
-        format!("red-enc-{}", self.session)
-    }
-
-    /// The sender's encoder.
-    pub fn encoder_spec(&self) -> ElementSpec {
-        ElementSpec {
-            factory: "rtpredenc",
-            name: self.encoder_name(),
-            props: vec![
-                ("pt", self.pt.to_string()),
-                // Off until the peer's reports ask for it (`RedSwitch`).
-                ("distance", "0".into()),
-                // Without a redundant block a packet goes as it came: plain AAC.
-                ("allow-no-red-blocks", "false".into()),
-            ],
-        }
-    }
-
-    /// The receiver's decoder; packets of other payload types pass through it.
-    pub fn decoder_spec(&self) -> ElementSpec {
-        ElementSpec {
-            factory: "rtpreddec",
-            name: format!("red-dec-{}", self.session),
-            props: vec![("pt", self.pt.to_string())],
-        }
-    }
-}
-
-/// The receiver's decoder, with a per-buffer hook on its output for two things `rtpreddec`
-/// leaves undone:
-/// * It rebuilds a lost packet without the RTP marker bit (it cannot know what the marker
-///   means for the payload); `rtpmp4gdepay` then took the AAC frame for the first piece of a
-///   fragmented one and waited for the rest, so the rebuilt audio was never heard (a 43 ms gap
-///   per loss, as without RED). Each of our AAC packets carries whole frames: the marker is
-///   set back.
-/// * A packet it cannot parse as RED (an encrypted peer's SRTP reaching a plain peer, garbage)
-///   comes out as it went in, with the RED payload type; rtpbin made a pad for it that the AAC
-///   depayloader refused, and the not-linked error ended the call. Such packets are dropped.
-pub fn make_decoder(plan: &RedPlan) -> AppResult<gst::Element> {
-    let decoder = make_element(&plan.decoder_spec())?;
-    let red_pt = plan.pt;
-    if let Some(pad) = decoder.static_pad("src") {
-        pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
-            let header = info.buffer().and_then(|b| {
-                let rtp = gst_rtp::RTPBuffer::from_buffer_readable(b).ok()?;
-                Some((rtp.payload_type(), rtp.is_marker()))
-            });
-            match header {
-                Some((pt, _)) if pt == red_pt => gst::PadProbeReturn::Drop,
-                Some((_, false)) => {
-                    if let Some(buffer) = info.buffer_mut()
-                        && let Ok(mut rtp) =
-                            gst_rtp::RTPBuffer::from_buffer_writable(buffer.make_mut())
-                    {
-                        rtp.set_marker(true);
-                    }
-                    gst::PadProbeReturn::Ok
-                }
-                _ => gst::PadProbeReturn::Ok,
-            }
-        });
-    }
-    Ok(decoder)
-}
+use crate::plan::red::{RedPlan, tool_takes_red};
 
 /// How long redundancy stays on after the peer last reported a lost audio packet: as long as
 /// the jitter buffer remembers a loss.
 pub const RED_MEMORY_S: f64 = crate::adapt::latency::LOSS_MEMORY_S;
-
-/// Our SDES TOOL item: the program, and that its receiver takes RED (payload type
-/// [`AUDIO_RED_PT`]) and its RTX (`rtx::RED_RTX_PT`).
-pub const TOOL: &str = "videocall; red";
-
-/// True when a peer's SDES TOOL says it takes RED.
-pub fn tool_takes_red(tool: &str) -> bool {
-    tool.split(';').skip(1).any(|token| token.trim() == "red")
-}
 
 /// Off; on when the peer takes RED and its cumulative count of our lost audio packets grows,
 /// off after [`RED_MEMORY_S`] without a new loss.
@@ -205,30 +103,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_plan_names_its_payload_type_everywhere() {
-        let plan = RedPlan {
-            session: 1,
-            pt: AUDIO_RED_PT,
-            clock_rate: 48000,
-            distance: 1,
-        };
-        assert_eq!(
-            plan.red_caps(),
-            "application/x-rtp,media=audio,clock-rate=48000,encoding-name=RED,payload=101"
-        );
-        let enc = plan.encoder_spec();
-        assert_eq!((enc.factory, enc.name.as_str()), ("rtpredenc", "red-enc-1"));
-        assert!(enc.props.contains(&("pt", "101".into())));
-        assert!(
-            enc.props.contains(&("distance", "0".into())),
-            "off from the start"
-        );
-        let dec = plan.decoder_spec();
-        assert_eq!((dec.factory, dec.name.as_str()), ("rtpreddec", "red-dec-1"));
-        assert!(dec.props.contains(&("pt", "101".into())));
-    }
-
-    #[test]
     fn redundancy_goes_only_to_a_peer_that_takes_it_and_only_while_it_loses() {
         let mut switch = RedSwitch::default();
         assert_eq!(switch.update(None, true, 0.0), None, "off from the start");
@@ -266,14 +140,5 @@ mod tests {
             None,
             "a missing report changes nothing"
         );
-    }
-
-    #[test]
-    fn the_tool_item_says_who_takes_red() {
-        assert!(tool_takes_red(TOOL));
-        assert!(tool_takes_red("videocall 0.2; rtx; red"));
-        assert!(!tool_takes_red("videocall"));
-        assert!(!tool_takes_red("GStreamer; redder"));
-        assert!(!tool_takes_red("red"));
     }
 }

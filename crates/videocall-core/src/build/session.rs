@@ -3,143 +3,19 @@
 //! and tests can find them.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use gst::prelude::*;
 
-use crate::build::congestion;
 use crate::build::element::make_element;
-use crate::build::fec::{self, FecPlan};
-use crate::build::red::{self, RedPlan};
-use crate::build::rtx::{self, RtxPlan};
 use crate::build::source_filter::{self, RejectCounter};
-use crate::build::srtp;
-use crate::config::StreamPorts;
-use crate::config::{AacPayload, Medium, SessionSecurity};
+use crate::build::{congestion, fec, rtx, srtp, workarounds};
+use crate::config::AacPayload;
 use crate::error::{AppError, AppResult};
-use crate::plan::media::ElementSpec;
-use crate::plan::rate::GccSettings;
+use crate::plan::ElementSpec;
+use crate::plan::names;
+use crate::plan::session::{MAX_STREAMS, RTCP_REPORT_INTERVAL, RtpBinSettings, SessionPlan};
 use crate::stats::plain_watch;
-
-/// Settings of the whole `rtpbin`, shared by both sessions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RtpBinSettings {
-    /// Jitter-buffer latency.
-    pub latency: Duration,
-    /// RTCP SDES CNAME: unique per peer, so a restarted peer is a new participant.
-    pub cname: String,
-    /// Ask for lost packets to be resent (RFC 4588 RTX, NACK-driven).
-    pub retransmission: bool,
-    /// RTCP SDES TOOL: our name, and what our receiver takes beyond the standard (`red::TOOL`).
-    pub tool: &'static str,
-}
-
-/// One medium's transport: where to receive, where to send, and the caps of what arrives.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionPlan {
-    pub medium: Medium,
-    pub local_ip: IpAddr,
-    pub remote_ip: IpAddr,
-    pub ports: StreamPorts,
-    /// Caps of the RTP we receive (what an SDP answer would say).
-    pub rtp_caps: String,
-    /// Audio without an SDP: the caps of either AAC format, chosen by what the peer sends.
-    pub aac_formats: Option<AacFormats>,
-    /// SRTP keys and the peer-only filter (see `security`).
-    pub security: SessionSecurity,
-    /// Retransmission of lost packets (RFC 4588), both ways, when set.
-    pub rtx: Option<RtxPlan>,
-    /// Forward error correction (ULPFEC), both ways, when set.
-    pub fec: Option<FecPlan>,
-    /// Redundant audio (RED), both ways, when set.
-    pub red: Option<RedPlan>,
-    /// Google Congestion Control of what we send (`rtp::congestion`), when set.
-    pub gcc: Option<GccSettings>,
-    /// RTCP budget (rtpsession's `rtcp-fraction` as an absolute value). Under AVPF there is no
-    /// 5 s minimum, so this sets how soon NACKs, PLIs and receiver reports (the rate
-    /// controller's input) reach the sender: at rtpbin's default a NACK waited up to 0.5 s.
-    pub rtcp_bytes_per_s: f64,
-}
-
-impl SessionPlan {
-    /// The UDP elements of this session, with their settings.
-    pub fn udp_elements(&self) -> [ElementSpec; 4] {
-        let id = self.medium.session_id();
-        let local = self.local_ip.to_string();
-        let remote = self.remote_ip.to_string();
-        let udpsrc = |name: String, port: u16, caps: Option<&str>| {
-            let mut props = vec![
-                ("address", local.clone()),
-                ("port", port.to_string()),
-                // Never share our port with another process: a second binder would steal packets.
-                ("reuse", "false".to_string()),
-            ];
-            if let Some(caps) = caps {
-                props.push(("caps", caps.to_string()));
-            }
-            ElementSpec {
-                factory: "udpsrc",
-                name,
-                props,
-            }
-        };
-        let udpsink = |name: String, port: u16| ElementSpec {
-            factory: "udpsink",
-            name,
-            props: vec![
-                ("host", remote.clone()),
-                ("port", port.to_string()),
-                ("bind-address", local.clone()),
-                // Send as soon as rtpbin hands a packet over; pacing is the encoder's business,
-                // and RTCP must not wait for preroll.
-                ("sync", "false".to_string()),
-                ("async", "false".to_string()),
-            ],
-        };
-        let socket_caps = self
-            .aac_formats
-            .as_ref()
-            .map_or(&self.rtp_caps, |formats| &formats.socket);
-        let (rtp_caps, rtcp_caps) = match &self.security.srtp {
-            Some(_) => {
-                let (rtp, rtcp) = srtp::encrypted_caps(socket_caps);
-                (rtp, Some(rtcp))
-            }
-            None => (socket_caps.clone(), None),
-        };
-        [
-            udpsrc(
-                format!("udpsrc-rtp-{id}"),
-                self.ports.recv_rtp,
-                Some(&rtp_caps),
-            ),
-            udpsrc(
-                format!("udpsrc-rtcp-{id}"),
-                self.ports.recv_rtcp(),
-                rtcp_caps,
-            ),
-            udpsink(format!("udpsink-rtp-{id}"), self.ports.dest_rtp),
-            udpsink(format!("udpsink-rtcp-{id}"), self.ports.dest_rtcp()),
-        ]
-    }
-}
-
-/// The receive caps of both AAC formats (`media::plan::audio_rtp_caps`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AacFormats {
-    pub generic: String,
-    pub latm: String,
-    /// The socket's caps (`media::plan::audio_socket_caps`).
-    pub socket: String,
-}
-
-/// Senders kept per session at once (`rtpbin`'s `max-streams`).
-pub const MAX_STREAMS: u32 = 16;
-
-/// How often full RTCP reports go out at most (RFC 4585 T_rr_interval).
-pub const RTCP_REPORT_INTERVAL: Duration = Duration::from_millis(250);
 
 /// The bin rtpbin's `request-aux-sender`/`request-aux-receiver` want: `sink_{session}` →
 /// `elements` in a chain → `src_{session}`.
@@ -164,56 +40,29 @@ fn aux_bin(session: u32, role: &str, elements: &[gst::Element]) -> AppResult<gst
     Ok(bin.upcast())
 }
 
-/// What goes between the payloader and rtpsession (FEC parity, then the RTX history, so that
-/// resent packets carry the sequence numbers the receiver saw, then GCC's pacer right before
-/// rtpsession as webrtcbin places it: resends are paced too, and it gets rtpsession's
-/// transport-wide feedback events first), and between the socket and the jitter buffer (RTX
-/// restoration).
-fn aux_elements(
-    session: u32,
-    role: &str,
-    rtx: Option<RtxPlan>,
-    fec: Option<FecPlan>,
-    red: Option<RedPlan>,
-    gcc: Option<GccSettings>,
-) -> AppResult<Vec<gst::Element>> {
-    let mut elements = Vec::new();
-    if role == "sender" {
-        if let Some(red) = red {
-            elements.push(make_element(&red.encoder_spec())?);
-        }
-        if let Some(fec) = fec {
-            elements.push(make_element(&fec.encoder_spec())?);
-        }
-        if let Some(rtx) = rtx {
-            elements.push(rtx::make_sender(&rtx)?);
-        }
-        if let Some(gcc) = gcc {
-            elements.push(congestion::make_estimator(session, &gcc)?);
-        }
-    } else {
-        if let Some(rtx) = rtx {
-            elements.push(rtx::make_receiver(&rtx)?);
-        }
-        if let Some(red) = red {
-            elements.push(red::make_decoder(&red)?);
-        }
-    }
-    Ok(elements)
+/// Makes the planned aux elements. GStreamer 1.22's `rtpreddec` leaves the marker bit of
+/// the packets it unwraps as the RED packet had it, so those get the workaround
+/// (`workarounds::red_marker`).
+fn aux_elements(specs: &[ElementSpec], red_pt: Option<u8>) -> AppResult<Vec<gst::Element>> {
+    specs
+        .iter()
+        .map(|spec| {
+            let element = make_element(spec)?;
+            if let (names::factory::RTPREDDEC, Some(pt)) = (spec.factory, red_pt) {
+                workarounds::red_marker::install(&element, pt);
+            }
+            Ok(element)
+        })
+        .collect()
 }
 
 /// Answers rtpbin's requests for the session's auxiliary sender and receiver.
-fn connect_aux(
-    rtpbin: &gst::Element,
-    session: u32,
-    rtx: Option<RtxPlan>,
-    fec: Option<FecPlan>,
-    red: Option<RedPlan>,
-    gcc: Option<GccSettings>,
-) {
-    for (signal, role) in [
-        ("request-aux-sender", "sender"),
-        ("request-aux-receiver", "receiver"),
+fn connect_aux(rtpbin: &gst::Element, plan: &SessionPlan) {
+    let session = plan.medium.session_id();
+    let red_pt = plan.red.map(|r| r.pt);
+    for (signal, role, specs) in [
+        ("request-aux-sender", "sender", plan.aux_sender()),
+        ("request-aux-receiver", "receiver", plan.aux_receiver()),
     ] {
         rtpbin.connect(signal, false, move |args| {
             // glib wants a value of the signal's type even for "none": a NULL element lets
@@ -222,7 +71,7 @@ fn connect_aux(
             if args[1].get::<u32>().ok()? != session {
                 return none;
             }
-            let bin = aux_elements(session, role, rtx, fec, red, gcc).and_then(|elements| {
+            let bin = aux_elements(&specs, red_pt).and_then(|elements| {
                 if elements.is_empty() {
                     return Ok(None);
                 }
@@ -230,8 +79,10 @@ fn connect_aux(
             });
             match bin {
                 Ok(bin) => Some(bin.to_value()),
+                // Every planned factory was checked at start-up (`PeerPlan::required_elements`),
+                // so this is a broken installation: say so loudly, the call goes on without.
                 Err(e) => {
-                    tracing::warn!(session, "no retransmission or FEC: {e}");
+                    tracing::error!(session, "the session's {role} elements: {e}");
                     none
                 }
             }
@@ -310,7 +161,7 @@ pub fn add_session(
     let [rtp_src, rtcp_src, rtp_sink, rtcp_sink] = plan.udp_elements().map(|s| make_element(&s));
     let (rtp_src, rtcp_src, rtp_sink, rtcp_sink) = (rtp_src?, rtcp_src?, rtp_sink?, rtcp_sink?);
     // rtpbin asks for these while the session's pads are requested below.
-    connect_aux(rtpbin, id, plan.rtx, plan.fec, plan.red, plan.gcc);
+    connect_aux(rtpbin, plan);
     if plan.gcc.is_some() {
         congestion::add_twcc_extension(payloader)?;
     }
@@ -445,7 +296,7 @@ pub fn add_session(
         funnel
             .link(depayloader)
             .map_err(|_| link_err("depayloader"))?;
-        super::payload_guard::install(depayloader);
+        super::workarounds::payload_guard::install(depayloader);
         funnels.push(funnel.downgrade());
     }
     let inputs: Arc<Mutex<HashMap<String, (gst::Element, gst::Pad)>>> = Arc::default();
@@ -597,7 +448,7 @@ fn watch_aac_format(rtpbin: &gst::Element, id: u32, pt: u8, seen: AacFormatSeen)
         let format = rtp
             .payload()
             .ok()
-            .and_then(super::payload_guard::classify_aac);
+            .and_then(super::workarounds::payload_guard::classify_aac);
         // The caps are asked for at a sender's first packet: answer from the first sign.
         if let Some(format) = format {
             seen.set_latest(format);
@@ -619,6 +470,32 @@ fn watch_aac_format(rtpbin: &gst::Element, id: u32, pt: u8, seen: AacFormatSeen)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::rtx::{RtxPlan, VIDEO_REQUESTS};
+
+    #[test]
+    fn aux_bins_hold_the_planned_elements_in_order() {
+        crate::build::element::init_gstreamer().unwrap();
+        let rtx = RtxPlan {
+            session: 0,
+            pt: 96,
+            rtx_pt: 98,
+            clock_rate: 90_000,
+            media: "video",
+            requests: VIDEO_REQUESTS,
+            also: None,
+        };
+        let gcc = crate::plan::rate::GccSettings::for_limits(crate::plan::rate::RateLimits {
+            min_kbps: 150,
+            max_kbps: 2000,
+        });
+        let specs = [rtx.sender_spec(), gcc.estimator_spec(0)];
+        let elements = aux_elements(&specs, None).unwrap();
+        assert_eq!(elements[1].property::<u32>("max-bitrate"), gcc.max_bps);
+        let map = elements[0].property::<gst::Structure>("payload-type-map");
+        assert_eq!(map.get::<u32>("96").unwrap(), 98);
+        let bin = aux_bin(0, "sender", &elements).unwrap();
+        assert!(bin.static_pad("sink_0").is_some() && bin.static_pad("src_0").is_some());
+    }
 
     #[test]
     fn recv_pad_names_parse() {
@@ -629,100 +506,5 @@ mod tests {
         assert_eq!(parse_recv_pad_name("send_rtp_src_0"), None);
         assert_eq!(parse_recv_pad_name("recv_rtp_src_0_1"), None);
         assert_eq!(parse_recv_pad_name("recv_rtp_src_0_1_2_3"), None);
-    }
-
-    #[test]
-    fn the_aux_sender_chains_rtx_before_gccs_pacer() {
-        crate::build::element::init_gstreamer().unwrap();
-        let rtx = RtxPlan {
-            session: 0,
-            pt: 96,
-            rtx_pt: 98,
-            clock_rate: 90_000,
-            media: "video",
-            requests: rtx::VIDEO_REQUESTS,
-            also: None,
-        };
-        let gcc = GccSettings::for_limits(crate::plan::rate::RateLimits {
-            min_kbps: 150,
-            max_kbps: 2000,
-        });
-        let elements = aux_elements(0, "sender", Some(rtx), None, None, Some(gcc)).unwrap();
-        let names: Vec<_> = elements.iter().map(|e| e.name().to_string()).collect();
-        assert_eq!(names, ["rtx-send-0", &congestion::estimator_name(0)]);
-        assert_eq!(elements[1].property::<u32>("max-bitrate"), gcc.max_bps);
-        let bin = aux_bin(0, "sender", &elements).unwrap();
-        assert!(bin.static_pad("sink_0").is_some() && bin.static_pad("src_0").is_some());
-        // GCC alone; and the receiver never gets the pacer.
-        assert_eq!(
-            aux_elements(0, "sender", None, None, None, Some(gcc))
-                .unwrap()
-                .len(),
-            1
-        );
-        assert!(
-            aux_elements(0, "receiver", None, None, None, Some(gcc))
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn redundant_audio_is_wrapped_before_the_rtx_history_and_unwrapped_after_rtx() {
-        crate::build::element::init_gstreamer().unwrap();
-        let red = RedPlan {
-            session: 1,
-            pt: crate::build::red::AUDIO_RED_PT,
-            clock_rate: 48_000,
-            distance: 1,
-        };
-        // RTX keeps and resends the RED packets: its media payload type is RED's.
-        let rtx = RtxPlan {
-            session: 1,
-            pt: red.pt,
-            rtx_pt: rtx::AUDIO_RTX_PT,
-            clock_rate: 48_000,
-            media: "audio",
-            requests: rtx::AUDIO_REQUESTS,
-            also: None,
-        };
-        let names = |role| -> Vec<String> {
-            aux_elements(1, role, Some(rtx), None, Some(red), None)
-                .unwrap()
-                .iter()
-                .map(|e| e.name().to_string())
-                .collect()
-        };
-        assert_eq!(names("sender"), ["red-enc-1", "rtx-send-1"]);
-        assert_eq!(names("receiver"), ["rtx-recv-1", "red-dec-1"]);
-    }
-
-    #[test]
-    fn udp_plan_follows_the_port_convention() {
-        let plan = SessionPlan {
-            medium: Medium::Audio,
-            local_ip: "127.0.0.1".parse().unwrap(),
-            remote_ip: "127.0.0.2".parse().unwrap(),
-            ports: StreamPorts {
-                dest_rtp: 6000,
-                recv_rtp: 7000,
-            },
-            rtp_caps: "application/x-rtp".into(),
-            aac_formats: None,
-            security: Default::default(),
-            rtx: None,
-            fec: None,
-            red: None,
-            gcc: None,
-            rtcp_bytes_per_s: 1000.0,
-        };
-        let [rtp_in, rtcp_in, rtp_out, rtcp_out] = plan.udp_elements();
-        assert_eq!(rtp_in.name, "udpsrc-rtp-1");
-        assert_eq!(rtp_in.get("port"), Some("7000"));
-        assert_eq!(rtcp_in.get("port"), Some("7001"));
-        assert_eq!(rtp_out.get("port"), Some("6000"));
-        assert_eq!(rtcp_out.get("port"), Some("6001"));
-        assert_eq!(rtcp_out.get("host"), Some("127.0.0.2"));
-        assert_eq!(rtp_in.get("reuse"), Some("false"));
     }
 }

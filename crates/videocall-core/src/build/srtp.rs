@@ -9,21 +9,13 @@ use gst::prelude::*;
 
 use crate::build::element::make_element;
 use crate::error::{AppError, AppResult};
-use crate::plan::media::ElementSpec;
+use crate::plan::ElementSpec;
+use crate::plan::names;
 use crate::security::{SessionKeys, SrtpSuite};
 
 /// The name of session `id`'s decoder, for the monitor.
 pub fn decoder_name(id: u32) -> String {
-    format!("srtpdec-{id}")
-}
-
-/// The caps our receiving `udpsrc`s announce when the session is encrypted: `srtpdec` takes
-/// `application/x-srtp`/`x-srtcp` and hands `application/x-rtp` on to the session.
-pub fn encrypted_caps(rtp_caps: &str) -> (String, &'static str) {
-    let rest = rtp_caps
-        .strip_prefix("application/x-rtp")
-        .unwrap_or(rtp_caps);
-    (format!("application/x-srtp{rest}"), "application/x-srtcp")
+    names::srtp_decoder(id)
 }
 
 /// Connects `rtpbin`'s encoder/decoder requests for session `id`. Must run before the session's
@@ -93,7 +85,7 @@ fn make_encoder(id: u32, keys: &SessionKeys) -> AppResult<gst::Element> {
     let suite = keys.suite;
     let enc = make_element(&ElementSpec {
         factory: "srtpenc",
-        name: format!("srtpenc-{id}"),
+        name: names::srtp_encoder(id),
         props: vec![
             ("rtp-cipher", suite.cipher().into()),
             ("rtp-auth", suite.auth().into()),
@@ -246,6 +238,7 @@ mod tests {
 
     #[test]
     fn encrypted_caps_keep_the_media_fields() {
+        use crate::plan::session::encrypted_caps;
         let (rtp, rtcp) = encrypted_caps("application/x-rtp,media=video,payload=96");
         assert_eq!(rtp, "application/x-srtp,media=video,payload=96");
         assert_eq!(rtcp, "application/x-srtcp");

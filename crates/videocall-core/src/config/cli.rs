@@ -174,31 +174,32 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 }
 
 fn parse_video_source(text: &str) -> Result<VideoSourceChoice, String> {
-    Ok(match text {
-        "auto" => VideoSourceChoice::Auto,
-        "camera" => VideoSourceChoice::Camera,
-        "test" => VideoSourceChoice::Test,
-        path if path.starts_with("/dev/") => VideoSourceChoice::Device(PathBuf::from(path)),
-        other => return Err(format!("'{other}': use auto, camera, test or /dev/videoN")),
+    [
+        VideoSourceChoice::Auto,
+        VideoSourceChoice::Camera,
+        VideoSourceChoice::Test,
+    ]
+    .into_iter()
+    .find(|c| c.arg() == text)
+    .or_else(|| {
+        text.starts_with("/dev/")
+            .then(|| VideoSourceChoice::Device(PathBuf::from(text)))
     })
+    .ok_or_else(|| format!("'{text}': use auto, camera, test or /dev/videoN"))
 }
 
 fn parse_audio_source(text: &str) -> Result<AudioSourceChoice, String> {
-    Ok(match text {
-        "auto" => AudioSourceChoice::Auto,
-        "mic" => AudioSourceChoice::Mic,
-        "test" => AudioSourceChoice::Test,
-        other => return Err(format!("'{other}': use auto, mic or test")),
-    })
+    AudioSourceChoice::ALL
+        .into_iter()
+        .find(|c| c.name() == text)
+        .ok_or_else(|| format!("'{text}': use auto, mic or test"))
 }
 
 fn parse_video_sink(text: &str) -> Result<VideoSinkChoice, String> {
-    Ok(match text {
-        "auto" => VideoSinkChoice::Auto,
-        "window" => VideoSinkChoice::Window,
-        "none" => VideoSinkChoice::None,
-        other => return Err(format!("'{other}': use auto, window or none")),
-    })
+    VideoSinkChoice::ALL
+        .into_iter()
+        .find(|c| c.name() == text)
+        .ok_or_else(|| format!("'{text}': use auto, window or none"))
 }
 
 fn parse_audio_payload(text: &str) -> Result<AacPayload, String> {
@@ -216,10 +217,8 @@ fn parse_video_decoder(text: &str) -> Result<VideoDecoder, String> {
 }
 
 fn parse_audio_sink(text: &str) -> Result<AudioSinkChoice, String> {
-    Ok(match text {
-        "auto" => AudioSinkChoice::Auto,
-        "speaker" => AudioSinkChoice::Speaker,
-        "none" => AudioSinkChoice::None,
-        other => return Err(format!("'{other}': use auto, speaker or none")),
-    })
+    AudioSinkChoice::ALL
+        .into_iter()
+        .find(|c| c.name() == text)
+        .ok_or_else(|| format!("'{text}': use auto, speaker or none"))
 }

@@ -1,6 +1,7 @@
 //! Configuration: the validated values a call runs with, the command line that gives them, and
 //! the prompts that ask for what the command line left out.
 
+pub mod call_config;
 pub mod cli;
 pub mod model;
 pub mod prompt;
@@ -13,8 +14,10 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use call_config::CallConfig;
 pub use model::*;
 pub use protection::{PeerSecurity, SessionSecurity};
+pub use security_args::ProtectionChoice;
 
 /// The six questions of the brief, in the order they are asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,7 +235,7 @@ pub enum JsonTarget {
 }
 
 /// Everything about a call except where it sends: media choices, timing and reporting.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CallOptions {
     pub video_source: VideoSourceChoice,
     pub audio_source: AudioSourceChoice,

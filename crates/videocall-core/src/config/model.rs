@@ -38,12 +38,41 @@ pub enum VideoSourceChoice {
     Device(PathBuf),
 }
 
+impl VideoSourceChoice {
+    /// The value `--video-source` takes for this choice.
+    pub fn arg(&self) -> String {
+        match self {
+            VideoSourceChoice::Auto => "auto".into(),
+            VideoSourceChoice::Camera => "camera".into(),
+            VideoSourceChoice::Test => "test".into(),
+            VideoSourceChoice::Device(path) => path.display().to_string(),
+        }
+    }
+}
+
 /// What the user asked for as the audio source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AudioSourceChoice {
     Auto,
     Mic,
     Test,
+}
+
+impl AudioSourceChoice {
+    pub const ALL: [AudioSourceChoice; 3] = [
+        AudioSourceChoice::Auto,
+        AudioSourceChoice::Mic,
+        AudioSourceChoice::Test,
+    ];
+
+    /// The value `--audio-source` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            AudioSourceChoice::Auto => "auto",
+            AudioSourceChoice::Mic => "mic",
+            AudioSourceChoice::Test => "test",
+        }
+    }
 }
 
 /// Where received video goes.
@@ -54,12 +83,46 @@ pub enum VideoSinkChoice {
     None,
 }
 
+impl VideoSinkChoice {
+    pub const ALL: [VideoSinkChoice; 3] = [
+        VideoSinkChoice::Auto,
+        VideoSinkChoice::Window,
+        VideoSinkChoice::None,
+    ];
+
+    /// The value `--video-sink` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            VideoSinkChoice::Auto => "auto",
+            VideoSinkChoice::Window => "window",
+            VideoSinkChoice::None => "none",
+        }
+    }
+}
+
 /// Where received audio goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AudioSinkChoice {
     Auto,
     Speaker,
     None,
+}
+
+impl AudioSinkChoice {
+    pub const ALL: [AudioSinkChoice; 3] = [
+        AudioSinkChoice::Auto,
+        AudioSinkChoice::Speaker,
+        AudioSinkChoice::None,
+    ];
+
+    /// The value `--audio-sink` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            AudioSinkChoice::Auto => "auto",
+            AudioSinkChoice::Speaker => "speaker",
+            AudioSinkChoice::None => "none",
+        }
+    }
 }
 
 /// The video source after probing the machine.

@@ -30,6 +30,28 @@ pub struct SecurityArgs {
 }
 
 impl SecurityArgs {
+    /// The choices the flags make.
+    pub fn choice(&self) -> ProtectionChoice {
+        ProtectionChoice {
+            passphrase_file: self.passphrase_file.clone(),
+            insecure: self.insecure,
+            suite: self.srtp_suite,
+            accept_any_source: self.accept_any_source,
+        }
+    }
+}
+
+/// How a call is to be protected, as the user chose it: where the passphrase comes from, the
+/// suite, and who may send. Never the passphrase itself, so it can be handed to a child process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectionChoice {
+    pub passphrase_file: Option<PathBuf>,
+    pub insecure: bool,
+    pub suite: SrtpSuite,
+    pub accept_any_source: bool,
+}
+
+impl ProtectionChoice {
     /// Decides the peer's protection: finds the passphrase (asking when `may_ask`), stretches it,
     /// (the caller warns when the call is plain RTP).
     pub fn resolve(
@@ -58,7 +80,7 @@ impl SecurityArgs {
     fn protection(&self, secret: Option<Passphrase>) -> Result<PeerSecurity, AppError> {
         let srtp = match secret {
             Some(pass) => {
-                let suite = self.srtp_suite;
+                let suite = self.suite;
                 let master =
                     MasterSecret::from_passphrase(pass.expose()).map_err(AppError::Input)?;
                 Some((suite, master))

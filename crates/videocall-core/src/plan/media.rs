@@ -1,6 +1,7 @@
 //! The media plan: the call's settings as plain values, and the element chains they imply,
 //! computed before any element exists. `build` is the only code that turns these into elements.
 
+use super::{ElementSpec, names};
 use crate::config::{AacPayload, AudioSink, AudioSource, VideoDecoder, VideoSink, VideoSource};
 
 /// The brief's video: H.264 640x480 at 25 frames/s, 2 Mbit/s constant, a key frame each second.
@@ -65,42 +66,9 @@ impl Default for AudioSettings {
 /// RTP clock rate of H.264 video (RFC 6184 §8.2.1).
 pub const VIDEO_CLOCK_RATE: u32 = 90_000;
 
-/// One element to create: its factory, its name in the pipeline and its properties, each given
-/// as the string GStreamer would parse (so enums and caps need no special casing).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ElementSpec {
-    pub factory: &'static str,
-    pub name: String,
-    pub props: Vec<(&'static str, String)>,
-}
-
-impl ElementSpec {
-    fn new(factory: &'static str, name: impl Into<String>) -> Self {
-        ElementSpec {
-            factory,
-            name: name.into(),
-            props: Vec::new(),
-        }
-    }
-
-    fn prop(mut self, key: &'static str, value: impl ToString) -> Self {
-        self.props.push((key, value.to_string()));
-        self
-    }
-
-    /// The value planned for property `key`, if any.
-    #[cfg(test)]
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.props
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// The H.264 encoder and its low-latency settings. One table, so tuning happens in one place.
 pub fn video_encoder(video: &VideoSettings) -> ElementSpec {
-    ElementSpec::new("x264enc", "video-enc")
+    ElementSpec::new("x264enc", names::VIDEO_ENCODER)
         .prop("tune", "zerolatency")
         .prop("speed-preset", "ultrafast")
         .prop("bitrate", video.bitrate_kbps)
@@ -119,7 +87,7 @@ pub fn video_encoder(video: &VideoSettings) -> ElementSpec {
 /// holds one frame back, which cut measured capture-to-playout audio latency by about 10 ms,
 /// and the call then loads no FFmpeg at all (see `video_recv_chain`, docs/benchmarks.md).
 pub fn audio_encoder(audio: &AudioSettings) -> ElementSpec {
-    ElementSpec::new("voaacenc", "audio-enc").prop("bitrate", audio.bitrate_bps)
+    ElementSpec::new("voaacenc", names::AUDIO_ENCODER).prop("bitrate", audio.bitrate_bps)
 }
 
 /// The H.264 profile we send and expect, as an SDP `profile-level-id` would fix it. x264's
@@ -152,13 +120,13 @@ pub fn raw_audio_caps(audio: &AudioSettings) -> String {
 pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<ElementSpec> {
     let mut chain = match source {
         VideoSource::Camera(device) => vec![
-            ElementSpec::new("v4l2src", "video-src").prop("device", device.display()),
+            ElementSpec::new("v4l2src", names::VIDEO_SOURCE).prop("device", device.display()),
             ElementSpec::new("videoconvert", "video-src-convert"),
             ElementSpec::new("videoscale", "video-src-scale"),
             ElementSpec::new("videorate", "video-src-rate"),
         ],
         VideoSource::TestPattern => vec![
-            ElementSpec::new("videotestsrc", "video-src")
+            ElementSpec::new("videotestsrc", names::VIDEO_SOURCE)
                 .prop("is-live", true)
                 .prop("pattern", "ball"),
         ],
@@ -167,7 +135,7 @@ pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<Elem
     chain.push(video_encoder(video));
     chain.push(ElementSpec::new("capsfilter", "video-enc-caps").prop("caps", h264_caps()));
     chain.push(
-        ElementSpec::new("rtph264pay", "video-pay")
+        ElementSpec::new("rtph264pay", names::VIDEO_PAYLOADER)
             .prop("pt", video.payload_type)
             .prop("mtu", video.mtu)
             // SPS/PPS with the key frame each second (and with every key frame asked for): a
@@ -184,12 +152,12 @@ pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<Elem
 pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<ElementSpec> {
     let mut chain = match source {
         AudioSource::Microphone => vec![
-            ElementSpec::new("pulsesrc", "audio-src"),
+            ElementSpec::new("pulsesrc", names::AUDIO_SOURCE),
             ElementSpec::new("audioconvert", "audio-src-convert"),
             ElementSpec::new("audioresample", "audio-src-resample"),
         ],
         AudioSource::TestTone => vec![
-            ElementSpec::new("audiotestsrc", "audio-src")
+            ElementSpec::new("audiotestsrc", names::AUDIO_SOURCE)
                 .prop("is-live", true)
                 .prop("wave", "sine")
                 .prop("freq", 440)
@@ -201,7 +169,8 @@ pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<Eleme
     chain.push(ElementSpec::new("audioconvert", "audio-enc-convert"));
     chain.push(audio_encoder(audio));
     chain.push(
-        ElementSpec::new(audio.payload.payloader(), "audio-pay").prop("pt", audio.payload_type),
+        ElementSpec::new(audio.payload.payloader(), names::AUDIO_PAYLOADER)
+            .prop("pt", audio.payload_type),
     );
     chain
 }
@@ -235,7 +204,7 @@ pub fn video_recv_chain(video: &VideoSettings, sink: VideoSink) -> Vec<ElementSp
 /// profile of the SPS it has seen (in byte-stream form they do not), which picks the decoder.
 pub fn video_depayloader() -> Vec<ElementSpec> {
     vec![
-        ElementSpec::new("rtph264depay", "video-depay")
+        ElementSpec::new("rtph264depay", names::VIDEO_DEPAYLOADER)
             // Ask the sender for a key frame (PLI) instead of waiting for the next periodic one.
             .prop("request-keyframe", true)
             .prop("wait-for-keyframe", true),
@@ -258,7 +227,7 @@ pub fn video_decode_chain(decoder: VideoDecoder) -> Vec<ElementSpec> {
         chain.push(ElementSpec::new("capssetter", "video-profile").prop("caps", h264_caps()));
     }
     chain.push(
-        ElementSpec::new(factory, "video-dec")
+        ElementSpec::new(factory, names::VIDEO_DECODER)
             // Garbage on the wire must not stop the call: never turn decode errors into a flow error.
             .prop("max-errors", -1),
     );
@@ -272,13 +241,13 @@ pub fn video_render_chain(sink: VideoSink) -> Vec<ElementSpec> {
         VideoSink::Window(window) => {
             chain.push(ElementSpec::new("videoconvert", "video-sink-convert"));
             chain.push(
-                ElementSpec::new(window.factory(), "video-sink")
+                ElementSpec::new(window.factory(), names::VIDEO_SINK)
                     .prop("sync", true)
                     .prop("async", false),
             );
         }
         VideoSink::Headless => chain.push(
-            ElementSpec::new("fakesink", "video-sink")
+            ElementSpec::new("fakesink", names::VIDEO_SINK)
                 .prop("sync", true)
                 .prop("async", false)
                 // Drop frames that come too late to show, as a display's sink does.
@@ -313,7 +282,7 @@ pub fn audio_depayloaders() -> Vec<Vec<ElementSpec>> {
 
 /// Joins the depayloaders' output, decodes, plays. Starts with the join, ends with the sink.
 pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
-    let mut chain = vec![ElementSpec::new("funnel", "audio-depay-join")];
+    let mut chain = vec![ElementSpec::new("funnel", names::AUDIO_DEPAYLOADER_JOIN)];
     chain.extend(audio_decode_chain());
     match sink {
         AudioSink::Speaker => {
@@ -321,13 +290,13 @@ pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
             chain.push(ElementSpec::new("audioresample", "audio-sink-resample"));
             // The sound server's sink: the one the probe found working.
             chain.push(
-                ElementSpec::new("pulsesink", "audio-sink")
+                ElementSpec::new("pulsesink", names::AUDIO_SINK)
                     .prop("sync", true)
                     .prop("async", false),
             );
         }
         AudioSink::Headless => chain.push(
-            ElementSpec::new("fakesink", "audio-sink")
+            ElementSpec::new("fakesink", names::AUDIO_SINK)
                 .prop("sync", true)
                 .prop("async", false)
                 .prop("processing-deadline", HEADLESS_PROCESSING_DEADLINE_NS)

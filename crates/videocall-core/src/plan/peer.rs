@@ -3,17 +3,51 @@
 
 use std::time::Duration;
 
-use crate::build::fec::{FecPlan, VIDEO_FEC_PT};
-use crate::build::red::{AUDIO_RED_PT, RedPlan};
-use crate::build::rtx::{
-    AUDIO_REQUESTS, AUDIO_RTX_PT, RED_RTX_PT, RtxPlan, VIDEO_REQUESTS, VIDEO_RTX_PT,
-};
-use crate::build::session::{AacFormats, SessionPlan};
+use super::ElementSpec;
+use super::fec::{FecPlan, VIDEO_FEC_PT};
+use super::red::{AUDIO_RED_PT, RedPlan};
+use super::rtx::{AUDIO_REQUESTS, AUDIO_RTX_PT, RED_RTX_PT, RtxPlan, VIDEO_REQUESTS, VIDEO_RTX_PT};
+use super::session::RtpBinSettings;
+use super::session::{AacFormats, SessionPlan};
 use crate::config::resilience::Resilience;
-use crate::config::{AacPayload, Endpoints, Medium, PeerSecurity, RateControl, ResolvedMedia};
+use crate::config::{
+    AacPayload, CallConfig, Endpoints, Medium, PeerSecurity, RateControl, ResolvedMedia,
+    VideoDecoder,
+};
 use crate::plan::media::*;
 use crate::plan::rate::GccSettings;
 use crate::plan::rate::video_rate_limits;
+
+/// What the machine and the user supply beyond the configuration: the devices found, the keys
+/// derived from the passphrase, the formats the peer's SDP announces.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub media: ResolvedMedia,
+    pub security: PeerSecurity,
+    pub receive_caps: ReceiveCaps,
+}
+
+/// The plan of a peer (`label` names it when a process runs several, as the demo does).
+pub fn plan(label: Option<&str>, config: &CallConfig, found: Found) -> PeerPlan {
+    let options = &config.options;
+    PeerPlan {
+        label: label.map(String::from),
+        endpoints: config.endpoints,
+        media: found.media,
+        video: VideoSettings {
+            decoder: options.video_decoder,
+            ..VideoSettings::default()
+        },
+        audio: AudioSettings {
+            payload: options.audio_payload,
+            ..AudioSettings::default()
+        },
+        jitter_buffer: options.jitter_buffer,
+        security: found.security,
+        resilience: options.resilience.clone(),
+        receive_caps: found.receive_caps,
+    }
+}
 
 /// Everything a peer is built from, decided before any element exists.
 #[derive(Debug, Clone)]
@@ -39,7 +73,129 @@ pub struct ReceiveCaps {
     pub audio: Option<String>,
 }
 
+/// How received video reaches its sink.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VideoReceive {
+    /// The depayloader, then the decoder the stream's profile asks for (one of `decoders`, put
+    /// in by `build::decoder_switch`), then the render chain.
+    ByProfile {
+        depayloader: Vec<ElementSpec>,
+        decoders: Vec<Vec<ElementSpec>>,
+        render: Vec<ElementSpec>,
+    },
+    /// One chain from the depayloader to the sink.
+    Fixed(Vec<ElementSpec>),
+}
+
+impl VideoReceive {
+    /// The element the session feeds (the depayloader).
+    pub fn first(&self) -> &ElementSpec {
+        match self {
+            VideoReceive::ByProfile { depayloader, .. } => &depayloader[0],
+            VideoReceive::Fixed(chain) => &chain[0],
+        }
+    }
+
+    fn specs(&self) -> Vec<&ElementSpec> {
+        match self {
+            VideoReceive::ByProfile {
+                depayloader,
+                decoders,
+                render,
+            } => depayloader
+                .iter()
+                .chain(decoders.iter().flatten())
+                .chain(render)
+                .collect(),
+            VideoReceive::Fixed(chain) => chain.iter().collect(),
+        }
+    }
+}
+
+/// A peer's media chains, planned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaChains {
+    /// Source to payloader.
+    pub video_send: Vec<ElementSpec>,
+    pub audio_send: Vec<ElementSpec>,
+    pub video_receive: VideoReceive,
+    /// One depayloading chain per AAC format we take; each feeds `audio_receive`'s head.
+    pub audio_depayloaders: Vec<Vec<ElementSpec>>,
+    /// From the join of the depayloaders to the sink.
+    pub audio_receive: Vec<ElementSpec>,
+}
+
+impl MediaChains {
+    fn specs(&self) -> impl Iterator<Item = &ElementSpec> {
+        self.video_send
+            .iter()
+            .chain(&self.audio_send)
+            .chain(self.video_receive.specs())
+            .chain(self.audio_depayloaders.iter().flatten())
+            .chain(&self.audio_receive)
+    }
+}
+
 impl PeerPlan {
+    /// The settings of the peer's one `rtpbin`.
+    pub fn rtpbin(&self) -> RtpBinSettings {
+        RtpBinSettings {
+            latency: self.jitter_buffer,
+            cname: self.cname(),
+            retransmission: self.resilience.rtx,
+            tool: if self.resilience.audio_red {
+                super::red::TOOL
+            } else {
+                "videocall"
+            },
+        }
+    }
+
+    /// The media chains.
+    pub fn chains(&self) -> MediaChains {
+        let sink = self.media.video_sink;
+        MediaChains {
+            video_send: video_send_chain(&self.video, &self.media.video_source),
+            audio_send: audio_send_chain(&self.audio, self.media.audio_source),
+            video_receive: match self.video.decoder {
+                VideoDecoder::Auto => VideoReceive::ByProfile {
+                    depayloader: video_depayloader(),
+                    decoders: [VideoDecoder::OpenH264, VideoDecoder::Libav]
+                        .map(video_decode_chain)
+                        .to_vec(),
+                    render: video_render_chain(sink),
+                },
+                _ => VideoReceive::Fixed(video_recv_chain(&self.video, sink)),
+            },
+            audio_depayloaders: audio_depayloaders(),
+            audio_receive: audio_recv_chain(self.media.audio_sink),
+        }
+    }
+
+    /// Both sessions, video first.
+    pub fn sessions(&self) -> [SessionPlan; 2] {
+        [self.session(Medium::Video), self.session(Medium::Audio)]
+    }
+
+    /// Whether video waits for late repairs longer than it is shown (`build::repair_hold`):
+    /// with retransmission and the adaptive latency only.
+    pub fn repair_hold(&self) -> bool {
+        self.resilience.rtx && self.resilience.adaptive_jitter_buffer && self.resilience.repair_hold
+    }
+
+    /// Every element factory this peer makes, sorted: checked before anything is built, so a
+    /// missing plugin is one line naming them all.
+    pub fn required_elements(&self) -> Vec<&'static str> {
+        let mut factories: Vec<&'static str> = self.chains().specs().map(|s| s.factory).collect();
+        factories.push("rtpbin");
+        for session in self.sessions() {
+            factories.extend(session.factories());
+        }
+        factories.sort_unstable();
+        factories.dedup();
+        factories
+    }
+
     /// Redundant audio, when on.
     pub fn red_plan(&self) -> Option<RedPlan> {
         self.resilience.audio_red.then(|| RedPlan {
@@ -50,7 +206,7 @@ impl PeerPlan {
         })
     }
 
-    pub fn session(&self, medium: Medium) -> SessionPlan {
+    fn session(&self, medium: Medium) -> SessionPlan {
         let red = self.red_plan().filter(|_| medium == Medium::Audio);
         let (ports, rtp_caps, rtx) = match medium {
             Medium::Video => (
@@ -121,7 +277,7 @@ impl PeerPlan {
         }
     }
 
-    pub fn cname(&self) -> String {
+    fn cname(&self) -> String {
         format!(
             "videocall-{}-{}@{}",
             std::process::id(),

@@ -2,6 +2,7 @@
 //! controller derived from it.
 
 use super::media::VideoSettings;
+use super::{ElementSpec, names};
 
 /// Limits and starting point of the controller.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,5 +45,15 @@ impl GccSettings {
             start_bps: session_bps(limits.max_kbps),
             max_bps: session_bps(limits.max_kbps),
         }
+    }
+}
+
+impl GccSettings {
+    /// `rtpgccbwe` for `session`, starting at and bounded by these settings.
+    pub fn estimator_spec(&self, session: u32) -> ElementSpec {
+        ElementSpec::new("rtpgccbwe", names::gcc_estimator(session))
+            .prop("min-bitrate", self.min_bps)
+            .prop("max-bitrate", self.max_bps)
+            .prop("estimated-bitrate", self.start_bps)
     }
 }

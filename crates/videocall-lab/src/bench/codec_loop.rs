@@ -4,7 +4,7 @@
 use gst::prelude::*;
 
 use videocall_core::build::element::make_element;
-use videocall_core::plan::media::ElementSpec;
+use videocall_core::plan::ElementSpec;
 
 /// A built (not yet playing) loop: source ! raw caps ! encoder… ! decoder… ! appsink.
 pub struct CodecLoop {

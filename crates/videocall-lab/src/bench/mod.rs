@@ -23,7 +23,8 @@ use crate::meters::probe::{Event, wall_us};
 use crate::relay::args::ImpairmentArgs;
 use videocall_core::config::cli::MediaArgs;
 use videocall_core::config::{
-    AudioSinkChoice, AudioSourceChoice, VideoSinkChoice, VideoSourceChoice,
+    AudioSinkChoice, AudioSourceChoice, CallOptions, ProtectionChoice, VideoSinkChoice,
+    VideoSourceChoice,
 };
 use videocall_core::demo::{free_port_block, loopback_pair};
 use videocall_core::error::{AppError, AppResult};
@@ -55,10 +56,11 @@ pub struct BenchArgs {
     pub media: MediaArgs,
 }
 
-/// The `call` flags that carry the bench's media options to both peers. Sources default to
-/// the test pattern and tone; sinks must be headless (the meters read at fakesink's handoff).
-pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
-    media.options()?;
+/// What both peers share, from the bench's media flags: sources default to the test pattern
+/// and tone, sinks must be headless (the meters read at fakesink's handoff); reports, length
+/// and meters are the bench's own (`runner::call_args`).
+pub fn shared_config(media: &MediaArgs) -> AppResult<(CallOptions, ProtectionChoice)> {
+    let mut options = media.options()?;
     if media.duration.is_some() || media.stats_json.is_some() {
         return Err(AppError::Input(
             "bench: use --seconds and --json instead of --duration and --stats-json".into(),
@@ -77,63 +79,15 @@ pub fn forwarded_args(media: &MediaArgs) -> AppResult<Vec<String>> {
             "bench: sinks are headless (--video-sink none --audio-sink none)".into(),
         ));
     }
-    let video_source = match &media.video_source {
-        VideoSourceChoice::Auto | VideoSourceChoice::Test => "test".to_string(),
-        VideoSourceChoice::Camera => "camera".to_string(),
-        VideoSourceChoice::Device(path) => path.display().to_string(),
-    };
-    let audio_source = match media.audio_source {
-        AudioSourceChoice::Auto | AudioSourceChoice::Test => "test",
-        AudioSourceChoice::Mic => "mic",
-    };
-    let mut args: Vec<String> = [
-        "--video-source",
-        &video_source,
-        "--audio-source",
-        audio_source,
-        "--video-sink",
-        "none",
-        "--audio-sink",
-        "none",
-        "--jitter-buffer-ms",
-        &media.jitter_buffer_ms.to_string(),
-        "--video-decoder",
-        media.video_decoder.name(),
-        "--srtp-suite",
-        media.security.srtp_suite.name(),
-    ]
-    .map(String::from)
-    .to_vec();
-    if media.security.insecure {
-        args.push("--insecure".into());
+    if options.video_source == VideoSourceChoice::Auto {
+        options.video_source = VideoSourceChoice::Test;
     }
-    // The feature switches, to measure what each pays for (docs/benchmarks-network.md).
-    if media.resilience.no_rtx {
-        args.push("--no-rtx".into());
+    if options.audio_source == AudioSourceChoice::Auto {
+        options.audio_source = AudioSourceChoice::Test;
     }
-    if media.resilience.no_rate_adaptation {
-        args.push("--no-rate-adaptation".into());
-    }
-    if media.resilience.fixed_jitter_buffer {
-        args.push("--fixed-jitter-buffer".into());
-    }
-    if media.resilience.no_audio_red {
-        args.push("--no-audio-red".into());
-    }
-    if media.resilience.no_repair_hold {
-        args.push("--no-repair-hold".into());
-    }
-    args.extend([
-        "--fec-percent".into(),
-        media.resilience.fec_percent.to_string(),
-    ]);
-    if let Some(control) = media.resilience.rate_control {
-        args.extend(["--rate-control".into(), control.name().into()]);
-    }
-    if let Some(file) = &media.security.passphrase_file {
-        args.extend(["--passphrase-file".into(), file.display().to_string()]);
-    }
-    Ok(args)
+    options.video_sink = VideoSinkChoice::None;
+    options.audio_sink = AudioSinkChoice::None;
+    Ok((options, media.security.choice()))
 }
 
 /// How the measured call is protected, and the environment the peers need for it. Like a
@@ -179,7 +133,7 @@ impl Drop for WorkDir {
 
 /// Runs the bench: prints the table, writes the JSON document when asked.
 pub fn run(args: &BenchArgs) -> AppResult<()> {
-    let forwarded = forwarded_args(&args.media)?;
+    let shared = shared_config(&args.media)?;
     let (protected_as, env) = protection(&args.media)?;
     let network = args.network.any().then_some(&args.network);
     if let Some(network) = network {
@@ -204,19 +158,19 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
     let seconds = Duration::from_secs(u64::from(args.seconds));
     let setup = Setup {
         dir: &dir.0,
-        forwarded: &forwarded,
+        shared: &shared,
         env: &env,
         seconds,
         network,
         quality,
     };
-    let (runs, second_start_us) = run_peers(&setup)?;
+    let (runs, second_start_us, a_args) = run_peers(&setup)?;
     let results = analyze::analyze(&runs[0], &runs[1], second_start_us);
     let second_up_ms = runs[1].events.iter().find_map(|e| match e {
         Event::Up { t } => Some((*t as f64 - second_start_us as f64) / 1000.0),
         _ => None,
     });
-    let doc = report::Document::new(args, &forwarded, &protected_as, second_up_ms, results);
+    let doc = report::Document::new(args, &a_args, &protected_as, second_up_ms, results);
     println!("{}", report::table(&doc));
     if let Some(mut file) = json_file {
         let text = serde_json::to_string_pretty(&doc).expect("the report always serializes");
@@ -228,7 +182,8 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
 /// What the peers are run with.
 struct Setup<'a> {
     dir: &'a Path,
-    forwarded: &'a [String],
+    /// The options and protection both peers run with.
+    shared: &'a (CallOptions, ProtectionChoice),
     env: &'a [(String, String)],
     seconds: Duration,
     /// The impairments, when the call goes through a relay.
@@ -237,14 +192,10 @@ struct Setup<'a> {
 }
 
 /// Runs the two peers' call (through a relay child when impaired) and collects what each
-/// measured, with the wall-clock time (µs) at which the second peer was started.
-fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64)> {
-    let Setup {
-        dir,
-        forwarded,
-        seconds,
-        ..
-    } = *setup;
+/// measured, with the wall-clock time (µs) at which the second peer was started and the
+/// arguments peer A ran with.
+fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64, Vec<String>)> {
+    let Setup { dir, seconds, .. } = *setup;
     let exe = std::env::current_exe()
         .map_err(|e| AppError::Media(format!("bench: cannot find this program: {e}")))?;
     // 16 ports: the peers' 8, then 8 a relay without mirrored ports would take.
@@ -267,10 +218,9 @@ fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64)> {
         relay = Some(process);
     }
     eprintln!(
-        "videocall bench: two peers on 127.0.0.1 ports {base}-{}, {} s call, {}",
+        "videocall bench: two peers on 127.0.0.1 ports {base}-{}, {} s call",
         base + 7,
         seconds.as_secs(),
-        forwarded.join(" ")
     );
     let result = run_pair(setup, &exe, &a_ends, &b_ends);
     if let Some(relay) = relay {
@@ -289,18 +239,18 @@ fn run_pair(
     exe: &Path,
     a_ends: &videocall_core::config::Endpoints,
     b_ends: &videocall_core::config::Endpoints,
-) -> AppResult<([PeerRun; 2], u64)> {
+) -> AppResult<([PeerRun; 2], u64, Vec<String>)> {
     let Setup {
         dir,
-        forwarded,
+        shared,
         env,
         seconds,
         quality,
         ..
     } = *setup;
     // The first peer runs until the second has finished, then gets SIGTERM like a user's Ctrl-C.
-    let a_args = runner::call_args(a_ends, forwarded, dir, "A", seconds + GRACE, quality);
-    let b_args = runner::call_args(b_ends, forwarded, dir, "B", seconds, quality);
+    let a_args = runner::call_args(a_ends, shared, dir, "A", seconds + GRACE, quality);
+    let b_args = runner::call_args(b_ends, shared, dir, "B", seconds, quality);
     let mut a = PeerProcess::spawn(exe, "A", &a_args, env, dir)?;
     let a_watch = runner::watchdog(vec![a.pid()], seconds + GRACE);
     let stop_a = |a: PeerProcess| {
@@ -341,7 +291,11 @@ fn run_pair(
             },
         })
     };
-    Ok(([load("A", a_usage)?, load("B", b_usage)?], second_start_us))
+    Ok((
+        [load("A", a_usage)?, load("B", b_usage)?],
+        second_start_us,
+        a_args,
+    ))
 }
 
 /// The summary line a peer's quality log ends with.
@@ -402,9 +356,12 @@ mod tests {
     #[test]
     fn media_options_are_forwarded_and_sinks_forced_headless() {
         let w = Wrap::try_parse_from(["x", "--jitter-buffer-ms", "15", "--seconds", "4"]).unwrap();
-        let args = forwarded_args(&w.bench.media).unwrap();
+        let shared = shared_config(&w.bench.media).unwrap();
         assert_eq!(w.bench.seconds, 4);
-        let joined = args.join(" ");
+        let (a, _) = loopback_pair(30_000);
+        let dir = Path::new("/tmp/bench");
+        let joined =
+            runner::call_args(&a, &shared, dir, "A", Duration::from_secs(4), false).join(" ");
         assert!(joined.contains("--jitter-buffer-ms 15"), "{joined}");
         assert!(
             joined.contains("--video-source test --audio-source test"),
@@ -414,15 +371,18 @@ mod tests {
             joined.contains("--video-sink none --audio-sink none"),
             "{joined}"
         );
+        assert!(
+            joined.contains("--bench-probe /tmp/bench/probe-A.jsonl"),
+            "{joined}"
+        );
         let w = Wrap::try_parse_from(["x", "--video-sink", "window"]).unwrap();
-        assert!(forwarded_args(&w.bench.media).is_err());
+        assert!(shared_config(&w.bench.media).is_err());
         let w = Wrap::try_parse_from(["x", "--duration", "3"]).unwrap();
-        assert!(forwarded_args(&w.bench.media).is_err());
+        assert!(shared_config(&w.bench.media).is_err());
         let w = Wrap::try_parse_from(["x", "--quality-log", "q"]).unwrap();
-        assert!(forwarded_args(&w.bench.media).is_err());
+        assert!(shared_config(&w.bench.media).is_err());
         let w = Wrap::try_parse_from(["x", "--no-rtx"]).unwrap();
-        let joined = forwarded_args(&w.bench.media).unwrap().join(" ");
-        assert!(joined.contains("--no-rtx"), "{joined}");
+        assert!(!shared_config(&w.bench.media).unwrap().0.resilience.rtx);
         assert!(Wrap::try_parse_from(["x", "--seconds", "1"]).is_err());
     }
 
@@ -431,9 +391,9 @@ mod tests {
         let w =
             Wrap::try_parse_from(["x", "--passphrase-file", "/tmp/p", "--both", "loss=2"]).unwrap();
         assert!(w.bench.network.any());
-        let joined = forwarded_args(&w.bench.media).unwrap().join(" ");
-        assert!(joined.contains("--passphrase-file /tmp/p"), "{joined}");
-        assert!(!joined.contains("--insecure"), "{joined}");
+        let (_, protection) = shared_config(&w.bench.media).unwrap();
+        assert_eq!(protection.passphrase_file, Some("/tmp/p".into()));
+        assert!(!protection.insecure);
 
         let (a0, b0) = loopback_pair(30_000);
         let (plan, a, b) = runner::through_relay(&a0, &b0, 30_008, &w.bench.network).unwrap();

@@ -19,7 +19,7 @@ pub struct Config {
     pub jitter_buffer_ms: u64,
     pub video: String,
     pub audio: String,
-    /// The media flags both peers ran `videocall call` with.
+    /// The arguments peer A ran `videocall` with (B's differ in ports and file names).
     pub call_args: Vec<String>,
     /// "SRTP <suite>" or "plain RTP".
     pub protection: String,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::analyze::Usage;
 use crate::relay::args::ImpairmentArgs;
 use crate::relay::plan::{Direction, PeerAddress, RelayPlan};
-use videocall_core::config::Endpoints;
+use videocall_core::config::{CallConfig, CallOptions, Endpoints, JsonTarget, ProtectionChoice};
 use videocall_core::error::{AppError, AppResult};
 
 /// One running peer process.
@@ -42,42 +42,27 @@ pub fn stats_path(dir: &Path, label: &str) -> PathBuf {
 /// The `call` arguments of one peer; `quality` adds `--quality-log` (numbered test pictures).
 pub fn call_args(
     endpoints: &Endpoints,
-    forwarded: &[String],
+    shared: &(CallOptions, ProtectionChoice),
     dir: &Path,
     label: &str,
     duration: Duration,
     quality: bool,
 ) -> Vec<String> {
-    let mut args: Vec<String> = vec!["call".into(), "--no-prompt".into()];
-    for (flag, value) in [
-        ("--video-dest-port", endpoints.video.dest_rtp.to_string()),
-        ("--video-recv-port", endpoints.video.recv_rtp.to_string()),
-        ("--audio-dest-port", endpoints.audio.dest_rtp.to_string()),
-        ("--audio-recv-port", endpoints.audio.recv_rtp.to_string()),
-        ("--local-ip", endpoints.local_ip.to_string()),
-        ("--remote-ip", endpoints.remote_ip.to_string()),
-    ] {
-        args.extend([flag.to_string(), value]);
+    let (options, protection) = shared;
+    let mut options = options.clone();
+    options.stats_interval = Duration::from_secs_f64(super::analyze::WINDOW_S);
+    options.stats_json = Some(JsonTarget::File(stats_path(dir, label)));
+    options.duration = Some(duration);
+    options.resilience.quality_log = quality.then(|| quality_path(dir, label));
+    CallConfig {
+        endpoints: *endpoints,
+        options,
+        protection: protection.clone(),
+        sdp_out: None,
+        peer_sdp: None,
+        bench_probe: Some(probe_path(dir, label)),
     }
-    args.extend(forwarded.iter().cloned());
-    for (flag, value) in [
-        ("--stats-interval", format!("{}", super::analyze::WINDOW_S)),
-        ("--stats-json", stats_path(dir, label).display().to_string()),
-        ("--duration", format!("{:.3}", duration.as_secs_f64())),
-        (
-            "--bench-probe",
-            probe_path(dir, label).display().to_string(),
-        ),
-    ] {
-        args.extend([flag.to_string(), value]);
-    }
-    if quality {
-        args.extend([
-            "--quality-log".to_string(),
-            quality_path(dir, label).display().to_string(),
-        ]);
-    }
-    args
+    .to_args()
 }
 
 /// The `videocall relay` arguments that realise `plan` with the SPECs of `network`, for at

@@ -14,7 +14,7 @@ use gst::prelude::*;
 use super::plan::{Direction, Impairment, RelayPlan};
 use videocall_core::build::element::make_element;
 use videocall_core::error::{AppError, AppResult};
-use videocall_core::plan::media::ElementSpec;
+use videocall_core::plan::ElementSpec;
 
 /// The rate of a queueing cap, shared by its flows' shapers and the schedule that switches it.
 type ShaperRate = Arc<Mutex<Option<u32>>>;

@@ -5,7 +5,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use videocall_core::plan::media::ElementSpec;
+use videocall_core::config::{Endpoints, StreamPorts};
+use videocall_core::plan::ElementSpec;
 
 /// One scheduled outage: everything in its direction is dropped from `start` for `length`,
 /// counted from the moment the relay starts.
@@ -460,11 +461,24 @@ impl RelayPlan {
             (self.a, Direction::AToB)
         };
         let (video_dest, audio_dest) = self.listen_ports(dir);
-        format!(
-            "--local-ip {} --remote-ip {} --video-dest-port {video_dest} --video-recv-port {} \
-             --audio-dest-port {audio_dest} --audio-recv-port {}",
-            me.ip, self.listen_ip, me.video_port, me.audio_port
-        )
+        let endpoints = Endpoints {
+            local_ip: me.ip,
+            remote_ip: self.listen_ip,
+            video: StreamPorts {
+                dest_rtp: video_dest,
+                recv_rtp: me.video_port,
+            },
+            audio: StreamPorts {
+                dest_rtp: audio_dest,
+                recv_rtp: me.audio_port,
+            },
+        };
+        endpoints.to_args().join(" ")
+    }
+
+    /// The element factories `Relay::build` makes, for the start-up check.
+    pub fn required_elements(&self) -> Vec<&'static str> {
+        vec!["udpsrc", "netsim", "udpsink", "queue"]
     }
 }
 
