@@ -116,7 +116,7 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
     build::element::init_gstreamer()?;
     let media = probe_media(&options)?;
     let base = demo::free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 8)?;
-    let (a, b) = demo::loopback_pair(base);
+    let (a, b) = config::loopback_pair(base);
     let plans = [("A", a), ("B", b)].map(|(label, endpoints)| {
         let config = CallConfig {
             endpoints,

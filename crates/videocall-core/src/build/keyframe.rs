@@ -2,7 +2,7 @@
 //! decode nothing until the next key frame; it asks with an RTCP PLI, but RFC 4585 holds its
 //! first feedback until its first regular RTCP packet, and the periodic key frame may be up to
 //! a second away. The sender sees the newcomer's first packet sooner than that: it answers
-//! with a key frame at once (measured by `videocall bench`, see docs/benchmarks.md).
+//! with a key frame at once (docs/decisions/0014-key-frames.md).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -123,7 +123,7 @@ pub fn add_rtpbin(pipeline: &gst::Pipeline, settings: &RtpBinSettings) -> AppRes
             // Tell the decoders about lost packets so they can conceal instead of stalling.
             ("do-lost", "true".into()),
             // Lip sync moves a stream's offset by at most 5 ms per frame: a wrong first RTCP
-            // SR otherwise made a joining peer's video lose sync for good (docs/benchmarks.md).
+            // SR otherwise made a joining peer's video lose sync for good (docs/decisions/0017-lip-sync-moves-slowly.md).
             ("max-ts-offset-adjustment", "5000000".into()),
             // Jitter buffers ask for missing packets (NACK); only sessions with an RTX plan
             // answer them (see `rtx`).

@@ -14,7 +14,7 @@ use crate::config::{
 };
 use crate::error::AppError;
 
-/// The jitter buffer's latency when the user sets none (see docs/benchmarks.md for why).
+/// The jitter buffer's latency when the user sets none (docs/decisions/0011-jitter-buffer-floor-20-ms.md).
 pub const DEFAULT_JITTER_BUFFER_MS: u64 = 20;
 
 /// Where to send and receive: the six questions as flags.

@@ -131,6 +131,24 @@ impl Endpoints {
     }
 }
 
+/// The two peers' endpoints for a loopback call starting at port `base` (8 ports).
+pub fn loopback_pair(base: u16) -> (Endpoints, Endpoints) {
+    let ip = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let a = Endpoints {
+        local_ip: ip,
+        remote_ip: ip,
+        video: StreamPorts {
+            dest_rtp: base,
+            recv_rtp: base + 2,
+        },
+        audio: StreamPorts {
+            dest_rtp: base + 4,
+            recv_rtp: base + 6,
+        },
+    };
+    (a, a.mirror())
+}
+
 /// Answers collected so far; each is validated against the ones before it when it is given.
 #[derive(Debug, Default, Clone)]
 pub struct Answers {
@@ -264,6 +282,19 @@ mod tests {
         Ok(answers)
     }
 
+    #[test]
+    fn loopback_pair_is_mirrored_and_disjoint() {
+        let (a, b) = loopback_pair(30000);
+        assert_eq!(a.mirror(), b);
+        let mut ports: Vec<u16> = a
+            .receive_ports()
+            .into_iter()
+            .chain(b.receive_ports())
+            .collect();
+        ports.sort();
+        ports.dedup();
+        assert_eq!(ports.len(), 8);
+    }
     #[test]
     fn mirror_values_make_a_call() {
         let a = answer_all(["5000", "5002", "5004", "5006", "127.0.0.1", "127.0.0.1"])

@@ -310,7 +310,7 @@ pub enum RateControl {
     /// On a capped link it gets under the cap and back to full rate sooner than `Loss`, but on
     /// random loss it collapses the rate (2 Mbit/s → ~200 kbit/s in 40 s at 5 % loss), its
     /// pacer delays retransmissions (fewer frames rendered at 2 % and 5 % loss) and costs 1–2
-    /// points of CPU (docs/benchmarks-network.md, "Rate adaptation").
+    /// points of CPU (docs/decisions/0013-loss-based-rate-control.md).
     Gcc,
     /// Our loss-based controller over RTCP receiver reports (`controller`): the default, from
     /// those measurements.

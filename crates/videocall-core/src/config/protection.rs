@@ -33,8 +33,8 @@ impl PeerSecurity {
         SessionSecurity {
             srtp: self.srtp.as_ref().map(|(suite, master)| SessionKeys {
                 suite: *suite,
-                send: master.srtp_key(*suite, medium, ports.dest_rtp),
-                recv: master.srtp_key(*suite, medium, ports.recv_rtp),
+                send: master.srtp_key(*suite, medium.name(), ports.dest_rtp),
+                recv: master.srtp_key(*suite, medium.name(), ports.recv_rtp),
             }),
             only_from: (!self.accept_any_source).then_some(endpoints.remote_ip),
         }
@@ -44,7 +44,7 @@ impl PeerSecurity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::loopback_pair;
+    use crate::config::loopback_pair;
 
     #[test]
     fn two_peers_derive_mirrored_keys() {

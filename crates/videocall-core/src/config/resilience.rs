@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::config::RateControl;
 
-/// Video FEC overhead by default (docs/benchmarks-network.md: what it buys at 2 % and 5 % loss).
+/// Video FEC overhead by default: none (docs/decisions/0008-no-fec-by-default.md).
 pub const DEFAULT_FEC_PERCENT: u32 = 0;
 
 /// The flags (hidden from `--help`).

@@ -6,7 +6,7 @@
 //!
 //! A parity packet repairs one loss among the packets it covers, with no round trip: it is what
 //! lets the jitter buffer stay short on a lossy path, where RTX alone needs one round trip plus
-//! margin (docs/benchmarks-network.md has the measurements that set the overhead).
+//! margin (docs/decisions/0008-no-fec-by-default.md).
 
 use super::{ElementSpec, names};
 

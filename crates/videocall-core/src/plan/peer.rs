@@ -286,3 +286,166 @@ impl PeerPlan {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::cli::MediaArgs;
+    use crate::config::{
+        AudioSink, AudioSource, ProtectionChoice, VideoSink, VideoSource, loopback_pair,
+    };
+    use crate::security::{MasterSecret, SrtpSuite};
+
+    fn config() -> CallConfig {
+        CallConfig {
+            endpoints: loopback_pair(30_000).0,
+            options: MediaArgs::default().options().unwrap(),
+            protection: ProtectionChoice {
+                passphrase_file: None,
+                insecure: true,
+                suite: SrtpSuite::AesGcm128,
+                accept_any_source: false,
+            },
+            sdp_out: None,
+            peer_sdp: None,
+            bench_probe: None,
+        }
+    }
+
+    fn found(security: PeerSecurity) -> Found {
+        Found {
+            media: ResolvedMedia {
+                video_source: VideoSource::TestPattern,
+                audio_source: AudioSource::TestTone,
+                video_sink: VideoSink::Headless,
+                audio_sink: AudioSink::Headless,
+            },
+            security,
+            receive_caps: ReceiveCaps::default(),
+        }
+    }
+
+    fn has(plan: &PeerPlan, factory: &str) -> bool {
+        plan.required_elements().contains(&factory)
+    }
+
+    #[test]
+    fn the_default_call_needs_what_it_makes_and_nothing_else() {
+        let plan = plan(None, &config(), found(PeerSecurity::default()));
+        for factory in [
+            "rtpbin",
+            "videotestsrc",
+            "x264enc",
+            "rtph264pay",
+            "rtph264depay",
+            "openh264dec",
+            "avdec_h264",
+            "h264parse",
+            "capssetter",
+            "voaacenc",
+            "rtpmp4gpay",
+            "rtpmp4gdepay",
+            "rtpmp4adepay",
+            "faad",
+            "rtprtxsend",
+            "rtprtxreceive",
+            "rtpredenc",
+            "rtpreddec",
+            "funnel",
+            "udpsrc",
+            "udpsink",
+            "fakesink",
+        ] {
+            assert!(has(&plan, factory), "{factory}");
+        }
+        for factory in [
+            "srtpenc",
+            "rtpulpfecenc",
+            "rtpgccbwe",
+            "rtpmp4apay",
+            "pulsesrc",
+        ] {
+            assert!(!has(&plan, factory), "{factory}");
+        }
+        assert!(matches!(
+            plan.chains().video_receive,
+            VideoReceive::ByProfile { .. }
+        ));
+        assert!(plan.repair_hold());
+    }
+
+    #[test]
+    fn each_option_brings_its_elements() {
+        let mut config = config();
+        let r = &mut config.options.resilience;
+        (r.fec_percent, r.rate_control, r.audio_red) = (20, RateControl::Gcc, false);
+        config.options.audio_payload = AacPayload::Latm;
+        config.options.video_decoder = VideoDecoder::Libav;
+        let keys = MasterSecret::from_passphrase("pw").unwrap();
+        let security = PeerSecurity {
+            srtp: Some((SrtpSuite::AesGcm128, keys)),
+            accept_any_source: false,
+        };
+        let plan = plan(None, &config, found(security));
+        for factory in [
+            "srtpenc",
+            "srtpdec",
+            "rtpulpfecenc",
+            "rtpulpfecdec",
+            "rtpgccbwe",
+            "rtpmp4apay",
+            "avdec_h264",
+        ] {
+            assert!(has(&plan, factory), "{factory}");
+        }
+        for factory in ["openh264dec", "rtpredenc", "rtpmp4gpay"] {
+            assert!(!has(&plan, factory), "{factory}");
+        }
+        let VideoReceive::Fixed(chain) = plan.chains().video_receive else {
+            panic!("a fixed decoder is one chain")
+        };
+        assert!(chain.iter().any(|e| e.factory == "avdec_h264"));
+    }
+
+    #[test]
+    fn protection_and_repair_go_to_the_medium_they_serve() {
+        let mut config = config();
+        config.options.resilience.fec_percent = 10;
+        config.options.resilience.rate_control = RateControl::Gcc;
+        let [video, audio] = plan(None, &config, found(PeerSecurity::default())).sessions();
+        assert!(
+            video.fec.is_some() && audio.fec.is_none(),
+            "FEC on video only"
+        );
+        assert!(
+            video.gcc.is_some() && audio.gcc.is_none(),
+            "GCC on video only"
+        );
+        assert!(
+            video.red.is_none() && audio.red.is_some(),
+            "RED on audio only"
+        );
+        // While RED is on, RTX also keeps and resends the RED packets.
+        assert_eq!(
+            audio.rtx.and_then(|r| r.also),
+            Some((AUDIO_RED_PT, RED_RTX_PT))
+        );
+        assert_eq!(video.security.only_from, Some(config.endpoints.remote_ip));
+    }
+
+    #[test]
+    fn the_repair_hold_needs_retransmission_and_the_adaptive_latency() {
+        for (rtx, adaptive, hold, expected) in [
+            (true, true, true, true),
+            (false, true, true, false),
+            (true, false, true, false),
+            (true, true, false, false),
+        ] {
+            let mut config = config();
+            let r = &mut config.options.resilience;
+            (r.rtx, r.adaptive_jitter_buffer, r.repair_hold) = (rtx, adaptive, hold);
+            let plan = plan(None, &config, found(PeerSecurity::default()));
+            assert_eq!(plan.repair_hold(), expected, "{rtx} {adaptive} {hold}");
+        }
+    }
+}

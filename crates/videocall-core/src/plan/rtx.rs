@@ -33,7 +33,7 @@ pub struct RequestTiming {
 /// Video asks again every 15 ms, up to four requests in all. The jitter buffer's own timing
 /// waits about two round trips before asking again, past its deadline: a lost NACK or a lost
 /// resend meant a lost packet and a frozen picture until the next key frame. The repeats cost a
-/// few duplicate resends (docs/benchmarks-network.md).
+/// few duplicate resends (docs/decisions/0006-lost-packets-are-resent.md).
 pub const VIDEO_REQUESTS: RequestTiming = RequestTiming {
     first_delay_ms: None,
     retry_timeout_ms: Some(15),
@@ -47,7 +47,7 @@ pub const VIDEO_REQUESTS: RequestTiming = RequestTiming {
 /// at 2 % loss and 20–40 ms delay ~900 requests in 40 s for ~35 losses, resends that took audio
 /// from 64 to 80–88 kbit/s. A 40 ms wait instead cut the requests to 42–54 but left too
 /// little time for a repeated request, and single unrepaired losses made 64–85 ms gaps
-/// (docs/benchmarks-network.md).
+/// (docs/decisions/0006-lost-packets-are-resent.md).
 pub const AUDIO_REQUESTS: RequestTiming = RequestTiming {
     first_delay_ms: Some(5),
     retry_timeout_ms: Some(15),

@@ -13,8 +13,6 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::config::Medium;
-
 /// Fixed Argon2 salt: peers cannot agree on a random one without an exchange. Versioned so a
 /// future scheme gives different keys instead of silently mixing.
 const PASSPHRASE_SALT: &[u8] = b"videocall/srtp/v1/passphrase";
@@ -126,9 +124,10 @@ impl MasterSecret {
         Ok(MasterSecret(out))
     }
 
-    /// The SRTP key+salt for media of `medium` received on RTP port `port` (RTCP of that
+    /// The SRTP key+salt for media of `medium` (its name: "video", "audio") received on RTP
+    /// port `port` (RTCP of that
     /// direction shares the key, as SRTCP derives its own).
-    pub fn srtp_key(&self, suite: SrtpSuite, medium: Medium, port: u16) -> SrtpKey {
+    pub fn srtp_key(&self, suite: SrtpSuite, medium: &str, port: u16) -> SrtpKey {
         let info = direction_label(suite, medium, port);
         let mut okm = vec![0u8; suite.key_salt_len()];
         Hkdf::<Sha256>::new(None, &self.0)
@@ -138,14 +137,10 @@ impl MasterSecret {
     }
 }
 
-/// The HKDF `info` naming one direction of one medium: the port it is received on. Version 2:
-/// version 1 also named both addresses, so calls through a relay or a NAT could not agree.
-pub fn direction_label(suite: SrtpSuite, medium: Medium, port: u16) -> String {
-    format!(
-        "videocall/srtp/v2 {} {} -> :{port}",
-        suite.name(),
-        medium.name()
-    )
+/// The HKDF `info` naming one direction of one medium: the port it is received on, and no
+/// address, so calls through a relay or a NAT that keeps ports agree (docs/decisions/0018).
+pub fn direction_label(suite: SrtpSuite, medium: &str, port: u16) -> String {
+    format!("videocall/srtp/v2 {} {medium} -> :{port}", suite.name())
 }
 
 #[cfg(test)]
@@ -159,12 +154,12 @@ mod tests {
         assert_eq!(a, b);
         let suite = SrtpSuite::AesGcm128;
         let keys = [
-            a.srtp_key(suite, Medium::Video, 5000),
-            a.srtp_key(suite, Medium::Video, 5002),
-            a.srtp_key(suite, Medium::Audio, 5000),
-            a.srtp_key(SrtpSuite::AesCm128HmacSha1_80, Medium::Video, 5000),
+            a.srtp_key(suite, "video", 5000),
+            a.srtp_key(suite, "video", 5002),
+            a.srtp_key(suite, "audio", 5000),
+            a.srtp_key(SrtpSuite::AesCm128HmacSha1_80, "video", 5000),
         ];
-        assert_eq!(keys[0], b.srtp_key(suite, Medium::Video, 5000));
+        assert_eq!(keys[0], b.srtp_key(suite, "video", 5000));
         for (i, k) in keys.iter().enumerate() {
             for other in &keys[i + 1..] {
                 assert_ne!(k.bytes()[..16], other.bytes()[..16]);
@@ -173,13 +168,13 @@ mod tests {
         assert_eq!(keys[0].bytes().len(), 28);
         assert_eq!(keys[3].bytes().len(), 30);
         let c = MasterSecret::from_passphrase("correct horsf").unwrap();
-        assert_ne!(c.srtp_key(suite, Medium::Video, 5000), keys[0]);
+        assert_ne!(c.srtp_key(suite, "video", 5000), keys[0]);
     }
 
     #[test]
     fn secrets_never_print() {
         let m = MasterSecret::from_passphrase("hunter2").unwrap();
-        let k = m.srtp_key(SrtpSuite::AesGcm128, Medium::Audio, 6000);
+        let k = m.srtp_key(SrtpSuite::AesGcm128, "audio", 6000);
         assert_eq!(format!("{m:?}"), "MasterSecret(<redacted>)");
         assert_eq!(format!("{k:?}"), "SrtpKey(<28 bytes redacted>)");
         assert!(MasterSecret::from_passphrase("").is_err());
@@ -187,7 +182,7 @@ mod tests {
 
     #[test]
     fn labels_name_the_receiving_port() {
-        let label = direction_label(SrtpSuite::AesCm128HmacSha1_80, Medium::Audio, 6000);
+        let label = direction_label(SrtpSuite::AesCm128HmacSha1_80, "audio", 6000);
         assert_eq!(label, "videocall/srtp/v2 aes-128-cm-sha1-80 audio -> :6000");
         assert_eq!(SrtpSuite::parse("aes-128-gcm"), Ok(SrtpSuite::AesGcm128));
         assert!(SrtpSuite::parse("rot13").is_err());

@@ -22,11 +22,12 @@ use crate::meters::pattern::Summary;
 use crate::meters::probe::{Event, wall_us};
 use crate::relay::args::ImpairmentArgs;
 use videocall_core::config::cli::MediaArgs;
+use videocall_core::config::loopback_pair;
 use videocall_core::config::{
     AudioSinkChoice, AudioSourceChoice, CallOptions, ProtectionChoice, VideoSinkChoice,
     VideoSourceChoice,
 };
-use videocall_core::demo::{free_port_block, loopback_pair};
+use videocall_core::demo::free_port_block;
 use videocall_core::error::{AppError, AppResult};
 use videocall_core::security::passphrase::ENV_VAR;
 

@@ -3,7 +3,7 @@
 //! decoder swallows a frame without output (a frame damaged by loss), that frame stays pending
 //! for good and every later picture is stamped one frame too early. After a few losses video was
 //! shown 100 ms and more ahead of audio, and the sink's QoS then dropped repaired frames as late
-//! (docs/benchmarks-network.md). The pending frames also were the decoder's slow memory growth.
+//! (docs/decisions/0015-codecs.md). The pending frames also were the decoder's slow memory growth.
 //!
 //! The decoder decodes without delay (baseline, no reordering): when the next input arrives,
 //! every frame still pending will never be output. A probe on its sink pad releases them first.
