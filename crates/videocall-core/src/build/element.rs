@@ -150,4 +150,15 @@ mod tests {
                 .contains("failed to make element")
         );
     }
+
+    #[test]
+    fn video_receive_caps_declare_the_twcc_extension() {
+        use crate::plan::media::*;
+        gst::init().unwrap();
+        let caps: gst::Caps = video_rtp_caps(&VideoSettings::default()).parse().unwrap();
+        let s = caps.structure(0).unwrap();
+        let field = format!("extmap-{TWCC_EXTENSION_ID}");
+        assert_eq!(s.get::<&str>(field.as_str()).unwrap(), TWCC_URI);
+        assert_eq!(s.get::<i32>("payload").unwrap(), 96);
+    }
 }
