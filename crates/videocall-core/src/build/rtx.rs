@@ -71,15 +71,7 @@ mod tests {
     use crate::plan::rtx::*;
 
     fn plan() -> RtxPlan {
-        RtxPlan {
-            session: 0,
-            pt: 96,
-            rtx_pt: 98,
-            clock_rate: 90_000,
-            media: "video",
-            requests: VIDEO_REQUESTS,
-            also: None,
-        }
+        RtxPlan::video_example()
     }
 
     #[test]

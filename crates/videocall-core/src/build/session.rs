@@ -470,20 +470,12 @@ fn watch_aac_format(rtpbin: &gst::Element, id: u32, pt: u8, seen: AacFormatSeen)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::rtx::{RtxPlan, VIDEO_REQUESTS};
+    use crate::plan::rtx::RtxPlan;
 
     #[test]
     fn aux_bins_hold_the_planned_elements_in_order() {
         crate::build::element::init_gstreamer().unwrap();
-        let rtx = RtxPlan {
-            session: 0,
-            pt: 96,
-            rtx_pt: 98,
-            clock_rate: 90_000,
-            media: "video",
-            requests: VIDEO_REQUESTS,
-            also: None,
-        };
+        let rtx = RtxPlan::video_example();
         let gcc = crate::plan::rate::GccSettings::for_limits(crate::plan::rate::RateLimits {
             min_kbps: 150,
             max_kbps: 2000,

@@ -130,19 +130,27 @@ impl RtxPlan {
 pub const NACK_DEADLINE_MS: i32 = RTX_HISTORY_MS as i32;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    pub(crate) fn plan() -> RtxPlan {
+impl RtxPlan {
+    /// Session 0's H.264 (96) with RTX 98: the plan tests start from.
+    pub(crate) fn video_example() -> RtxPlan {
         RtxPlan {
             session: 0,
             pt: 96,
-            rtx_pt: 98,
+            rtx_pt: VIDEO_RTX_PT,
             clock_rate: 90_000,
             media: "video",
             requests: VIDEO_REQUESTS,
             also: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> RtxPlan {
+        RtxPlan::video_example()
     }
 
     #[test]

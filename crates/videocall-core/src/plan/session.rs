@@ -221,15 +221,7 @@ mod tests {
 
     #[test]
     fn the_aux_sender_chains_rtx_before_gccs_pacer() {
-        let rtx = RtxPlan {
-            session: 0,
-            pt: 96,
-            rtx_pt: 98,
-            clock_rate: 90_000,
-            media: "video",
-            requests: rtx::VIDEO_REQUESTS,
-            also: None,
-        };
+        let rtx = RtxPlan::video_example();
         let gcc = GccSettings::for_limits(crate::plan::rate::RateLimits {
             min_kbps: 150,
             max_kbps: 2000,

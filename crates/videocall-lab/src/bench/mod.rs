@@ -400,18 +400,7 @@ mod tests {
         let (plan, a, b) = runner::through_relay(&a0, &b0, 30_008, &w.bench.network).unwrap();
         assert_eq!(plan.a_to_b.loss_pct, 2.0);
         // Each peer sends to the relay and still receives on its own ports.
-        let flags = |e: &videocall_core::config::Endpoints| {
-            format!(
-                "--local-ip {} --remote-ip {} --video-dest-port {} --video-recv-port {} \
-                 --audio-dest-port {} --audio-recv-port {}",
-                e.local_ip,
-                e.remote_ip,
-                e.video.dest_rtp,
-                e.video.recv_rtp,
-                e.audio.dest_rtp,
-                e.audio.recv_rtp
-            )
-        };
+        let flags = |e: &videocall_core::config::Endpoints| e.to_args().join(" ");
         assert_eq!(flags(&a), plan.peer_flags(false));
         assert_eq!(flags(&b), plan.peer_flags(true));
         // Mirrored: each peer sends to the port its peer receives on, as in a direct call, so

@@ -706,10 +706,11 @@ mod tests {
         assert!(p.check().is_ok());
         assert_eq!(p.listen_ports(Direction::AToB), (5100, 5104));
         assert_eq!(p.listen_ports(Direction::BToA), (5000, 5004));
-        assert!(p.peer_flags(false).contains(
-            "--remote-ip 127.0.0.2 --video-dest-port 5100 --video-recv-port 5000 \
-             --audio-dest-port 5104 --audio-recv-port 5004"
-        ));
+        assert_eq!(
+            p.peer_flags(false),
+            "--video-dest-port 5100 --video-recv-port 5000 --audio-dest-port 5104 \
+             --audio-recv-port 5004 --local-ip 127.0.0.1 --remote-ip 127.0.0.2"
+        );
         // Every flow still leaves for the other peer's own port.
         for f in p.flows() {
             assert_eq!(f.listen_port, f.dest_port, "{f:?}");
