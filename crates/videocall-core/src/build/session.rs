@@ -80,9 +80,16 @@ fn connect_aux(rtpbin: &gst::Element, plan: &SessionPlan) {
             match bin {
                 Ok(bin) => Some(bin.to_value()),
                 // Every planned factory was checked at start-up (`PeerPlan::required_elements`),
-                // so this is a broken installation: say so loudly, the call goes on without.
+                // so this is a broken installation: the call ends with the reason, rather than
+                // going on without the planned repair.
                 Err(e) => {
-                    tracing::error!(session, "the session's {role} elements: {e}");
+                    if let Ok(rtpbin) = args[0].get::<gst::Element>() {
+                        gst::element_error!(
+                            rtpbin,
+                            gst::CoreError::MissingPlugin,
+                            ("session {session}'s {role} elements: {e}")
+                        );
+                    }
                     none
                 }
             }
