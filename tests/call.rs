@@ -276,3 +276,54 @@ fn bad_input_is_one_line_and_a_non_zero_exit() {
     let out = run_with_input(&["call", "--video-sink", "tv"], "");
     assert_one_line_error(&out, 2, "--video-sink");
 }
+
+/// GStreamer's plugin directory, as pkg-config gives it.
+fn plugin_dir() -> std::path::PathBuf {
+    let out = Command::new("pkg-config")
+        .args(["--variable=pluginsdir", "gstreamer-1.0"])
+        .output()
+        .expect("pkg-config runs");
+    String::from_utf8(out.stdout).unwrap().trim().into()
+}
+
+#[test]
+fn a_missing_plugin_is_named_only_when_the_call_needs_it() {
+    let _media = media_lock();
+    // A plugin directory with every plugin but OpenH264, and a registry of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir(&plugins).unwrap();
+    for entry in std::fs::read_dir(plugin_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() != "libgstopenh264.so" {
+            std::os::unix::fs::symlink(&path, plugins.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let demo = |extra: &[&str]| {
+        Command::new(bin())
+            .args(["demo", "--insecure", "--duration", "2"])
+            .args(["--video-sink", "none", "--audio-sink", "none"])
+            .args(extra)
+            .env("GST_PLUGIN_SYSTEM_PATH_1_0", &plugins)
+            .env("GST_REGISTRY", dir.path().join("registry.bin"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // The default decoder choice may need OpenH264: refused up front, in one line.
+    let out = demo(&[]);
+    assert_one_line_error(&out, 4, "missing GStreamer element openh264dec");
+    // FFmpeg's decoder alone does not: the call runs and shows video.
+    let out = demo(&["--video-decoder", "libav"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fps: Vec<f64> = stdout
+        .lines()
+        .filter_map(|l| l.split(" fps").next()?.rsplit(' ').next()?.parse().ok())
+        .collect();
+    assert!(fps.iter().any(|f| *f > 10.0), "no video shown: {stdout}");
+}
