@@ -21,6 +21,10 @@
 //!   only to a target 30 % below it, and not within `SHRINK_HOLD_S` of the last change (each
 //!   change re-times the sinks: a short stutter), except while the RTT estimate is young.
 
+use super::adapter::{Action, Controller};
+use crate::stats::RawSample;
+use crate::stats::model::{MediumSample, SourceSample};
+
 /// The most the jitter buffer may wait.
 pub const MAX_MS: u32 = 400;
 /// What the jitter buffer waits (at least) until the first round-trip sample: room for one
@@ -164,6 +168,29 @@ pub struct PathState {
     pub lost: u64,
 }
 
+impl PathState {
+    /// What a sample shows of the path: per medium, the sender that sent the most is the media
+    /// stream (not its RTX stream); the first round trip known, the worst jitter, all losses.
+    pub fn from_sample(sample: &RawSample) -> PathState {
+        fn main(m: &MediumSample) -> Option<&SourceSample> {
+            m.sources.iter().max_by_key(|s| s.packets_received)
+        }
+        let streams = [main(&sample.video), main(&sample.audio)];
+        streams.into_iter().flatten().fold(
+            PathState {
+                rtt_ms: None,
+                jitter_ms: 0.0,
+                lost: 0,
+            },
+            |p, s| PathState {
+                rtt_ms: p.rtt_ms.or(s.rtt_ms),
+                jitter_ms: p.jitter_ms.max(s.jitter_ms),
+                lost: p.lost + s.packets_lost.max(0) as u64,
+            },
+        )
+    }
+}
+
 /// The jitter buffer's latency between decisions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatencyGovernor {
@@ -269,6 +296,21 @@ impl LatencyGovernor {
             Some(target)
         } else {
             None
+        }
+    }
+}
+
+impl Controller for LatencyGovernor {
+    /// Lets the jitter buffer wait long enough for retransmissions once losses show up, and no
+    /// longer than needed after they stop.
+    fn tick(&mut self, sample: &RawSample, now: f64, actions: &mut Vec<Action>) {
+        let held_before = self.repair_hold_ms();
+        let changed = self.update(PathState::from_sample(sample), now);
+        let hold_ms = self.repair_hold_ms();
+        if changed.is_some() || hold_ms != held_before {
+            let ms = self.current_ms();
+            tracing::info!(ms, hold_ms, rtt = ?self.rtt(), "jitter buffer latency");
+            actions.push(Action::SetLatency { ms, hold_ms });
         }
     }
 }

@@ -38,7 +38,10 @@
 //! Random loss of a few percent therefore never lowers the rate (RTX repairs it), a cap is found
 //! within a report or two, and after the cap is lifted the rate climbs back to the maximum.
 
+use super::adapter::{Action, Controller};
 use crate::plan::rate::RateLimits;
+use crate::stats::RawSample;
+use crate::stats::model::{Feedback, SentStats};
 
 /// How often the controller runs.
 pub const TICK_S: f64 = 0.5;
@@ -64,28 +67,6 @@ const NEAR_CEILING: f64 = 0.8;
 const FORGET_ABOVE: f64 = 1.05;
 /// How much of each calm window's loss goes into the loss floor (about eight windows).
 const FLOOR_GAIN: f64 = 1.0 / 8.0;
-
-/// What the peer's receiver reports say about our video stream, cumulative since it started.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Feedback {
-    /// Extended highest sequence number received (RFC 3550 §6.4.1): packets expected so far,
-    /// up to a constant.
-    pub highest_seq: u64,
-    /// Cumulative number of packets lost.
-    pub lost: i64,
-    /// When the report arrived (seconds on any clock shared by the reports of one call), for the
-    /// rate the peer received between two reports; `None` uses the ticks' spacing.
-    pub received_at_s: Option<f64>,
-}
-
-/// What we measured leaving us: the basis of the delivered-rate estimate.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SentStats {
-    /// rtpsession's estimate of our video bit rate (kbit/s).
-    pub kbps: f64,
-    /// Mean payload bytes per RTP packet so far.
-    pub mean_packet_bytes: Option<f64>,
-}
 
 /// The controller's state between ticks.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,6 +219,29 @@ impl RateController {
             f64::from(self.limits.max_kbps),
         );
         self.rate_kbps()
+    }
+}
+
+impl Controller for RateController {
+    /// Reads the peer's latest report about our video stream and what rtpsession measures of
+    /// it.
+    fn tick(&mut self, sample: &RawSample, now: f64, actions: &mut Vec<Action>) {
+        let video = &sample.video;
+        let before = self.rate_kbps();
+        if let Some(sent) = video.sent {
+            self.observe_sent(sent);
+        }
+        let after = self.update(video.our_feedback(), now);
+        if after != before {
+            tracing::info!(
+                before,
+                after,
+                loss_floor = self.loss_floor(),
+                window = ?self.last_window(),
+                "video bit rate"
+            );
+            actions.push(Action::SetVideoBitrate { kbps: after });
+        }
     }
 }
 

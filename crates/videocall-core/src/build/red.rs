@@ -11,13 +11,12 @@
 //! Redundancy doubles the audio on the wire (64 → 130 kbit/s) and only a receiver that knows
 //! RED can play it (ffmpeg, VLC and a stock GStreamer receiver cannot), so it goes only to a
 //! peer that says it takes it ([`TOOL`] in its RTCP SDES, as there is no signalling), and only
-//! while the peer's receiver reports show our audio losing packets, and for [`RED_MEMORY_S`]
-//! after ([`RedSwitch`]). Otherwise every packet is plain AAC: `rtpredenc` with no redundant
-//! block passes packets through unchanged.
+//! while the peer's receiver reports show our audio losing packets, and for a while after
+//! (`adapt::red`). Otherwise every packet is plain AAC: `rtpredenc` with no redundant block
+//! passes packets through unchanged.
 
 use gst::prelude::*;
 
-use crate::adapt::feedback::{FeedbackTap, sender_ssrc};
 use crate::build::element::make_element;
 use crate::error::AppResult;
 use crate::plan::media::ElementSpec;
@@ -58,7 +57,7 @@ impl RedPlan {
             name: self.encoder_name(),
             props: vec![
                 ("pt", self.pt.to_string()),
-                // Off until the peer's reports ask for it (`RedSwitch`).
+                // Off until the peer's reports ask for it (`adapt::red`).
                 ("distance", "0".into()),
                 // Without a redundant block a packet goes as it came: plain AAC.
                 ("allow-no-red-blocks", "false".into()),
@@ -113,92 +112,9 @@ pub fn make_decoder(plan: &RedPlan) -> AppResult<gst::Element> {
     Ok(decoder)
 }
 
-/// How long redundancy stays on after the peer last reported a lost audio packet: as long as
-/// the jitter buffer remembers a loss.
-pub const RED_MEMORY_S: f64 = crate::adapt::latency::LOSS_MEMORY_S;
-
 /// Our SDES TOOL item: the program, and that its receiver takes RED (payload type
 /// [`AUDIO_RED_PT`]) and its RTX (`rtx::RED_RTX_PT`).
 pub const TOOL: &str = "videocall; red";
-
-/// True when a peer's SDES TOOL says it takes RED.
-pub fn tool_takes_red(tool: &str) -> bool {
-    tool.split(';').skip(1).any(|token| token.trim() == "red")
-}
-
-/// Off; on when the peer takes RED and its cumulative count of our lost audio packets grows,
-/// off after [`RED_MEMORY_S`] without a new loss.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RedSwitch {
-    last_lost: Option<i64>,
-    last_loss_at: Option<f64>,
-    on: bool,
-}
-
-impl RedSwitch {
-    /// Folds in the latest report's cumulative loss at `now` (seconds) and whether the peer
-    /// takes RED; returns the new state when it changes.
-    pub fn update(
-        &mut self,
-        cumulative_lost: Option<i64>,
-        peer_takes_red: bool,
-        now: f64,
-    ) -> Option<bool> {
-        if let Some(lost) = cumulative_lost {
-            if lost > self.last_lost.unwrap_or(0) {
-                self.last_loss_at = Some(now);
-            }
-            self.last_lost = Some(lost);
-        }
-        let on = peer_takes_red && self.last_loss_at.is_some_and(|t| now < t + RED_MEMORY_S);
-        (on != self.on).then(|| {
-            self.on = on;
-            on
-        })
-    }
-}
-
-/// The sender's redundancy at run time: the peer's reports on our audio, and the encoder they
-/// switch.
-pub struct AudioRedundancy {
-    plan: RedPlan,
-    reports: FeedbackTap,
-    switch: RedSwitch,
-}
-
-impl AudioRedundancy {
-    /// Listens to the peer's reports in the plan's session (call after the session exists).
-    pub fn attach(rtpbin: &gst::Element, plan: RedPlan) -> AudioRedundancy {
-        AudioRedundancy {
-            plan,
-            reports: FeedbackTap::attach(rtpbin, plan.session),
-            switch: RedSwitch::default(),
-        }
-    }
-
-    /// Reads the latest report about `payloader`'s stream and switches the encoder in
-    /// `pipeline` when the state changes. Called from the main loop's timer.
-    pub fn tick(&mut self, pipeline: &gst::Pipeline, payloader: &str, now: f64) {
-        let lost = pipeline
-            .by_name(payloader)
-            .and_then(|p| sender_ssrc(&p))
-            .and_then(|ssrc| self.reports.latest(ssrc))
-            .map(|report| report.lost);
-        let takes_red = self
-            .reports
-            .peer_tool()
-            .is_some_and(|tool| tool_takes_red(&tool));
-        let Some(on) = self.switch.update(lost, takes_red, now) else {
-            return;
-        };
-        let encoder = pipeline.by_name(&self.plan.encoder_name());
-        if let Some(encoder) = encoder {
-            let distance = if on { self.plan.distance } else { 0 };
-            tracing::info!(on, distance, lost, "audio redundancy");
-            encoder.set_property("distance", distance);
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -226,54 +142,5 @@ mod tests {
         let dec = plan.decoder_spec();
         assert_eq!((dec.factory, dec.name.as_str()), ("rtpreddec", "red-dec-1"));
         assert!(dec.props.contains(&("pt", "101".into())));
-    }
-
-    #[test]
-    fn redundancy_goes_only_to_a_peer_that_takes_it_and_only_while_it_loses() {
-        let mut switch = RedSwitch::default();
-        assert_eq!(switch.update(None, true, 0.0), None, "off from the start");
-        assert_eq!(switch.update(Some(0), true, 5.0), None, "clean: off");
-        assert_eq!(
-            switch.update(Some(2), false, 6.0),
-            None,
-            "a peer without RED: off"
-        );
-        assert_eq!(
-            switch.update(Some(3), true, 7.0),
-            Some(true),
-            "a loss turns it on"
-        );
-        assert_eq!(
-            switch.update(Some(3), true, 10.0),
-            None,
-            "stays on for a while"
-        );
-        assert_eq!(
-            switch.update(Some(4), true, 15.0),
-            None,
-            "a new loss restarts the wait"
-        );
-        assert_eq!(
-            switch.update(Some(4), true, 15.0 + RED_MEMORY_S - 0.5),
-            None
-        );
-        assert_eq!(
-            switch.update(Some(4), true, 15.0 + RED_MEMORY_S),
-            Some(false)
-        );
-        assert_eq!(
-            switch.update(None, true, 40.0),
-            None,
-            "a missing report changes nothing"
-        );
-    }
-
-    #[test]
-    fn the_tool_item_says_who_takes_red() {
-        assert!(tool_takes_red(TOOL));
-        assert!(tool_takes_red("videocall 0.2; rtx; red"));
-        assert!(!tool_takes_red("videocall"));
-        assert!(!tool_takes_red("GStreamer; redder"));
-        assert!(!tool_takes_red("red"));
     }
 }
