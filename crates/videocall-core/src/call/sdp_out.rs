@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use gst::prelude::*;
 
 use crate::config::Endpoints;
+use crate::plan::names;
 use crate::sdp::{Outgoing, OutgoingMedia, outgoing_sdp};
 
 /// Payloader caps seen so far: video, audio.
@@ -16,7 +17,10 @@ type Seen = Arc<Mutex<(Option<gst::Caps>, Option<gst::Caps>, bool)>>;
 /// Writes the SDP to `path` as soon as both payloaders of `pipeline` have caps.
 pub fn write_when_negotiated(pipeline: &gst::Pipeline, path: PathBuf, endpoints: Endpoints) {
     let seen: Seen = Arc::default();
-    for (name, is_video) in [("video-pay", true), ("audio-pay", false)] {
+    for (name, is_video) in [
+        (names::VIDEO_PAYLOADER, true),
+        (names::AUDIO_PAYLOADER, false),
+    ] {
         let Some(pad) = pipeline.by_name(name).and_then(|p| p.static_pad("src")) else {
             continue;
         };

@@ -16,6 +16,7 @@ use super::click::{self, ClickDetector};
 use super::gap::GapDetector;
 use super::stamp;
 use videocall_core::error::{AppError, AppResult};
+use videocall_core::plan::names;
 
 /// One observation of a peer, in wall-clock microseconds since the Unix epoch (both peers run
 /// on one machine, so their wall clocks are the same clock).
@@ -93,17 +94,17 @@ impl Probe {
                 .static_pad("src")
                 .ok_or_else(|| AppError::Media(format!("bench probe: {name} has no src pad")))
         };
-        attach_video_writer(&src_pad("video-caps")?, log.clone());
-        attach_audio_writer(&src_pad("audio-caps")?, log.clone());
-        for sink in ["video-sink", "audio-sink"] {
+        attach_video_writer(&src_pad(names::VIDEO_CAPS)?, log.clone());
+        attach_audio_writer(&src_pad(names::AUDIO_CAPS)?, log.clone());
+        for sink in [names::VIDEO_SINK, names::AUDIO_SINK] {
             if element(sink)?.find_property("signal-handoffs").is_none() {
                 return Err(AppError::Input(
                     "the bench needs headless sinks (--video-sink none --audio-sink none)".into(),
                 ));
             }
         }
-        attach_video_reader(&element("video-sink")?, log.clone());
-        attach_audio_reader(&element("audio-sink")?, log.clone());
+        attach_video_reader(&element(names::VIDEO_SINK)?, log.clone());
+        attach_audio_reader(&element(names::AUDIO_SINK)?, log.clone());
         Ok(Probe { log })
     }
 

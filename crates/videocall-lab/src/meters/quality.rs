@@ -18,6 +18,7 @@ use gst_video::prelude::*;
 
 use super::pattern::{FrameRecord, INTACT_PSNR_DB, Summary};
 use videocall_core::error::{AppError, AppResult};
+use videocall_core::plan::names;
 
 /// Frames before this are start-up and left out of the summary.
 const SUMMARY_FROM_MS: f64 = 2000.0;
@@ -37,7 +38,7 @@ pub struct QualityMeter {
 /// Makes `pipeline`'s test source send numbered pictures: its frames are overwritten in place.
 pub fn number_outgoing_frames(pipeline: &gst::Pipeline) -> AppResult<()> {
     let pad = pipeline
-        .by_name("video-src")
+        .by_name(names::VIDEO_SOURCE)
         .and_then(|src| src.static_pad("src"))
         .ok_or_else(|| AppError::Media("--quality-log: no video source pad".into()))?;
     let next = AtomicU32::new(0);
@@ -89,7 +90,7 @@ impl QualityMeter {
             records: Vec::new(),
         }));
         let sink = pipeline
-            .by_name("video-sink")
+            .by_name(names::VIDEO_SINK)
             .ok_or_else(|| AppError::Media("--quality-log: no video sink".into()))?;
         let started = Instant::now();
         let writer = log.clone();
