@@ -138,6 +138,10 @@ pub fn run_with(
     let main_loop = glib::MainLoop::new(None, false);
     let failure: Rc<RefCell<Option<AppError>>> = Rc::default();
     let reporter = Rc::new(RefCell::new(Reporter::open(options.stats_json.as_ref())?));
+    let mut recorder = match &options.record_samples {
+        Some(path) => Some(Recorder::open(path, &peers)?),
+        None => None,
+    };
 
     let mut watches = Vec::new();
     let pipelines = peers
@@ -209,10 +213,6 @@ pub fn run_with(
     // watch every `adapt::adapter::WATCH_S`).
     let adapt_timer = {
         let peers = peers.clone();
-        let mut recorder = match &options.record_samples {
-            Some(path) => Some(Recorder::open(path, &peers.borrow())?),
-            None => None,
-        };
         glib::timeout_add_local(Duration::from_secs_f64(crate::adapt::TICK_S), move || {
             let now = started_at.elapsed().as_secs_f64();
             for (i, peer) in peers.borrow_mut().iter_mut().enumerate() {
