@@ -5,7 +5,7 @@
 //! the key frame's round trip and the buffer again, about six frames. Most packets given up on
 //! this way still arrive, a little late: at 5 % loss over 20–60 ms, one 40 s call gave up on
 //! 32 video packets and 82 resends of them arrived afterwards (`num-late`). So the video jitter
-//! buffer waits [`crate::adapt::latency`]'s latency plus a hold, while the pipeline renders at
+//! buffer waits `adapt::latency`'s latency plus a hold, while the pipeline renders at
 //! the latency alone: the video path reports its latency less the hold. A repair that comes
 //! within the hold releases the waiting frames at once; the frames whose time has passed are
 //! decoded (so the next ones can refer to them) and dropped by the sink as late, and the
