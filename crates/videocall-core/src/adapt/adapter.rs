@@ -1,103 +1,127 @@
-//! Drives the chosen controller from the main loop's timer: reads its input from the pipeline
-//! (the peer's receiver reports, or `rtpgccbwe`'s estimate) and says when the video encoder's
-//! bit rate should change. Polling every `TICK_S` keeps all of it on the main loop; GCC's own
-//! pacing reacts at once, the encoder follows within a tick.
+//! The adaptation core: each tick's `RawSample` goes through every controller, and what they
+//! decide comes out as `Action`s for `call` to apply. Pure: the sample and the time are its
+//! only inputs, so a recorded trace replays to the same decisions (`tests` in `adapt`).
+//!
+//! Adding a controller (a delay-based rate controller, say): implement [`Controller`] in a
+//! module of its own, and add it in [`Adapter::new`] under the setting that turns it on. If it
+//! needs a reading the sample lacks, `stats::collect` gathers it into `MediumSample`; if it
+//! changes something new in the pipeline, add an [`Action`] and its applier in `call::peer`.
 
-use gst::prelude::*;
-
-use super::RateController;
-use super::feedback::{self, FeedbackTap};
-use super::gcc;
+use super::auth::PeerWatch;
+use super::gcc::GccFollower;
+use super::latency::LatencyGovernor;
+use super::rate::{RateController, TICK_S};
+use super::red::RedSwitch;
 use crate::config::RateControl;
 use crate::plan::rate::RateLimits;
+use crate::stats::RawSample;
 
-/// One peer's rate adaptation of its video (session `session` of `rtpbin`).
-pub enum RateAdapter {
-    /// Our loss-based controller and the receiver reports it reads.
-    Loss {
-        controller: RateController,
-        tap: FeedbackTap,
-    },
-    /// The encoder follows `rtpgccbwe`'s estimate.
-    Gcc {
-        limits: RateLimits,
-        target_kbps: u32,
-    },
+/// A change the adapter asks of the running pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Set rtpbin's latency to `ms` (every stream renders at it) and let video wait `hold_ms`
+    /// longer for repairs (`build::repair_hold`).
+    SetLatency { ms: u32, hold_ms: u32 },
+    /// Set the video encoder's bit rate.
+    SetVideoBitrate { kbps: u32 },
+    /// Turn redundant audio on (the plan's RED distance) or off.
+    SetRedundancy { on: bool },
+    /// A line for the user.
+    Tell(String),
 }
 
-impl RateAdapter {
-    /// The adapter for `control` (none when the rate is fixed). Call after the session exists.
-    pub fn attach(
-        control: RateControl,
-        limits: RateLimits,
-        rtpbin: &gst::Element,
-        session: u32,
-    ) -> Option<RateAdapter> {
-        match control {
-            RateControl::Off => None,
-            RateControl::Loss => Some(RateAdapter::Loss {
-                controller: RateController::new(limits),
-                tap: FeedbackTap::attach(rtpbin, session),
-            }),
-            RateControl::Gcc => Some(RateAdapter::Gcc {
-                limits,
-                target_kbps: limits.max_kbps,
-            }),
+/// One decision-maker: folds in each sample it is given and says what should change.
+pub trait Controller {
+    /// Folds in the sample taken `now` seconds into the call; pushes the changes it decides.
+    fn tick(&mut self, sample: &RawSample, now: f64, actions: &mut Vec<Action>);
+}
+
+/// How often the peer watch (authentication, plain RTCP from an encrypting peer, the AAC
+/// format) looks: a wrong passphrase shows within seconds, and its thresholds are per second.
+pub const WATCH_S: f64 = 1.0;
+
+/// The jitter buffer's adaptation, on with retransmission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencySettings {
+    /// The user's `--jitter-buffer-ms`: the floor once the path is known.
+    pub base_ms: u32,
+    /// Video waits for late repairs longer than it waits to be shown.
+    pub repair_hold: bool,
+}
+
+/// Which controllers a peer runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdaptSettings {
+    /// How the video's bit rate follows the network, within `limits`.
+    pub rate_control: RateControl,
+    pub limits: RateLimits,
+    /// The jitter buffer follows the path, when set.
+    pub latency: Option<LatencySettings>,
+    /// Redundant audio goes to a peer that takes it while our audio loses packets.
+    pub audio_red: bool,
+}
+
+/// A controller and how many ticks apart it runs.
+struct Scheduled {
+    every: u64,
+    controller: Box<dyn Controller>,
+}
+
+/// Every controller of one peer, run every [`TICK_S`] (or a multiple).
+pub struct Adapter {
+    controllers: Vec<Scheduled>,
+    ticks: u64,
+    start_latency_ms: Option<u32>,
+}
+
+impl Adapter {
+    /// The controllers `settings` turn on, in the order their actions are applied: the video
+    /// rate, the jitter buffer, redundancy, then the lines for the user.
+    pub fn new(settings: &AdaptSettings) -> Adapter {
+        let mut adapter = Adapter {
+            controllers: Vec::new(),
+            ticks: 0,
+            start_latency_ms: None,
+        };
+        match settings.rate_control {
+            RateControl::Loss => adapter.add(1, RateController::new(settings.limits)),
+            RateControl::Gcc => adapter.add(1, GccFollower::new(settings.limits)),
+            RateControl::Off => {}
         }
+        if let Some(latency) = settings.latency {
+            let governor = LatencyGovernor::new(latency.base_ms, latency.repair_hold);
+            adapter.start_latency_ms = Some(governor.initial_ms());
+            adapter.add(1, governor);
+        }
+        if settings.audio_red {
+            adapter.add(1, RedSwitch::default());
+        }
+        adapter.add((WATCH_S / TICK_S).round() as u64, PeerWatch::default());
+        adapter
     }
 
-    /// The encoder's current target in kbit/s.
-    pub fn target_kbps(&self) -> u32 {
-        match self {
-            RateAdapter::Loss { controller, .. } => controller.rate_kbps(),
-            RateAdapter::Gcc { target_kbps, .. } => *target_kbps,
-        }
+    fn add(&mut self, every: u64, controller: impl Controller + 'static) {
+        self.controllers.push(Scheduled {
+            every: every.max(1),
+            controller: Box::new(controller),
+        });
     }
 
-    /// What the loss-based controller made of its last window, for logs: the loss floor it has
-    /// learnt, and the delivered rate (kbit/s) over the report interval (s).
-    pub fn loss_view(&self) -> Option<(f64, Option<(f64, f64)>)> {
-        match self {
-            RateAdapter::Loss { controller, .. } => {
-                Some((controller.loss_floor(), controller.last_window()))
-            }
-            RateAdapter::Gcc { .. } => None,
-        }
+    /// The jitter buffer's latency before the first tick, when the adapter sets it.
+    pub fn start_latency_ms(&self) -> Option<u32> {
+        self.start_latency_ms
     }
 
-    /// Reads the controller's input at time `now` (seconds) and returns the new target when it
-    /// changed.
-    pub fn tick(
-        &mut self,
-        pipeline: &gst::Pipeline,
-        rtpbin: &gst::Element,
-        session: u32,
-        now: f64,
-    ) -> Option<u32> {
-        let before = self.target_kbps();
-        match self {
-            RateAdapter::Loss { controller, tap } => {
-                let ssrc = pipeline
-                    .by_name("video-pay")
-                    .and_then(|pay| feedback::sender_ssrc(&pay));
-                let report = ssrc.and_then(|ssrc| tap.latest(ssrc));
-                if let Some(sent) =
-                    ssrc.and_then(|ssrc| feedback::sent_stats(rtpbin, session, ssrc))
-                {
-                    controller.observe_sent(sent);
-                }
-                controller.update(report, now);
-            }
-            RateAdapter::Gcc {
-                limits,
-                target_kbps,
-            } => {
-                let estimator = pipeline.by_name(&crate::plan::names::gcc_estimator(session))?;
-                let estimate = estimator.property::<u32>("estimated-bitrate");
-                *target_kbps = gcc::encoder_kbps(estimate, *limits);
+    /// Folds in the sample taken `now` seconds into the call (one every [`TICK_S`]); returns
+    /// what to change, in order.
+    pub fn tick(&mut self, sample: &RawSample, now: f64) -> Vec<Action> {
+        self.ticks += 1;
+        let mut actions = Vec::new();
+        for scheduled in &mut self.controllers {
+            if self.ticks.is_multiple_of(scheduled.every) {
+                scheduled.controller.tick(sample, now, &mut actions);
             }
         }
-        let after = self.target_kbps();
-        (after != before).then_some(after)
+        actions
     }
 }

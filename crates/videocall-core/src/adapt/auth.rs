@@ -1,14 +1,12 @@
-//! Turns `srtpdec`'s counters into one clear line when the peer's packets stop authenticating
-//! (a wrong passphrase, or a peer without encryption). Polled from the main loop's timeout; the
-//! decision is pure.
+//! The peer watch: one clear line for the user when the peer's packets stop authenticating (a
+//! wrong passphrase, or a peer without encryption: `srtpdec`'s counters), when a plain call's
+//! peer encrypts (SRTCP on the plain RTCP socket, `stats::plain_watch`), and which AAC format
+//! the peer sends.
 
-use gst::glib;
-use gst::prelude::*;
-
-use crate::build::session::SessionCounters;
-use crate::build::srtp::decoder_name;
+use super::adapter::{Action, Controller};
 use crate::config::AacPayload;
 use crate::config::Medium;
+use crate::stats::RawSample;
 
 /// What a change in the counters means for the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,20 +93,17 @@ pub fn describe_encrypted_peer(medium: Medium, event: AuthEvent) -> String {
 const MIN_ENCRYPTED_RTCP: u64 = 2;
 
 /// Watches one peer's decoders, its plain RTCP and the AAC format it sends.
-pub struct PeerMonitor {
-    pipeline: glib::WeakRef<gst::Pipeline>,
+#[derive(Debug, Clone)]
+pub struct PeerWatch {
     watches: [AuthWatch; 2],
-    counters: [SessionCounters; 2],
     plain_watches: [AuthWatch; 2],
     aac_format: Option<AacPayload>,
 }
 
-impl PeerMonitor {
-    pub fn new(pipeline: &gst::Pipeline, counters: &[SessionCounters; 2]) -> PeerMonitor {
-        PeerMonitor {
-            pipeline: pipeline.downgrade(),
+impl Default for PeerWatch {
+    fn default() -> PeerWatch {
+        PeerWatch {
             watches: Default::default(),
-            counters: counters.clone(),
             plain_watches: [
                 AuthWatch::with_min_failures(MIN_ENCRYPTED_RTCP),
                 AuthWatch::with_min_failures(MIN_ENCRYPTED_RTCP),
@@ -116,46 +111,36 @@ impl PeerMonitor {
             aac_format: None,
         }
     }
+}
 
-    /// Reads the decoders and counters once; returns the lines to show.
-    pub fn poll(&mut self) -> Vec<String> {
-        let Some(pipeline) = self.pipeline.upgrade() else {
-            return Vec::new();
-        };
-        let mut lines = Vec::new();
-        for (medium, (watch, counters)) in [Medium::Video, Medium::Audio]
-            .into_iter()
-            .zip(self.plain_watches.iter_mut().zip(&self.counters))
-        {
-            let kinds = &counters.rtcp_kinds;
-            let (plain, encrypted) = (kinds.plain.get(), kinds.encrypted.get());
-            if let Some(event) = watch.update(plain + encrypted, encrypted) {
-                lines.push(describe_encrypted_peer(medium, event));
+impl Controller for PeerWatch {
+    /// Tells what changed since the last look (once a second: the thresholds are per look).
+    fn tick(&mut self, sample: &RawSample, _now: f64, actions: &mut Vec<Action>) {
+        let media = [Medium::Video, Medium::Audio];
+        for (medium, watch) in media.into_iter().zip(&mut self.plain_watches) {
+            let kinds = sample.medium(medium).rtcp_kinds;
+            if let Some(event) = watch.update(kinds.plain + kinds.encrypted, kinds.encrypted) {
+                actions.push(Action::Tell(describe_encrypted_peer(medium, event)));
             }
         }
-        let format = self.counters[Medium::Audio.session_id() as usize]
-            .aac_format
-            .get();
+        let format = sample.audio.aac_format;
         if format.is_some() && format != self.aac_format {
             self.aac_format = format;
             if let Some(format) = format {
-                lines.push(format!("the peer sends {}", format.describe()));
+                actions.push(Action::Tell(format!(
+                    "the peer sends {}",
+                    format.describe()
+                )));
             }
         }
-        for (medium, watch) in [Medium::Video, Medium::Audio]
-            .into_iter()
-            .zip(&mut self.watches)
-        {
-            let Some(dec) = pipeline.by_name(&decoder_name(medium.session_id())) else {
+        for (medium, watch) in media.into_iter().zip(&mut self.watches) {
+            let Some(srtp) = sample.medium(medium).srtp else {
                 continue;
             };
-            let stats = dec.property::<gst::Structure>("stats");
-            let count = |field| u64::from(stats.get::<u32>(field).unwrap_or(0));
-            if let Some(event) = watch.update(count("recv-count"), count("recv-drop-count")) {
-                lines.push(describe(medium, event));
+            if let Some(event) = watch.update(srtp.received, srtp.dropped) {
+                actions.push(Action::Tell(describe(medium, event)));
             }
         }
-        lines
     }
 }
 
@@ -181,6 +166,43 @@ mod tests {
         assert_eq!(w.update(103, 63), None);
         // Counters restart (decoder went back to READY): no panic, no false alarm.
         assert_eq!(w.update(10, 0), None);
+    }
+
+    #[test]
+    fn the_watch_tells_each_change_once() {
+        use crate::stats::model::{RtcpKindCounts, SrtpCounts};
+        let mut watch = PeerWatch::default();
+        let mut sample = RawSample::default();
+        let mut look = |sample: &RawSample| {
+            let mut actions = Vec::new();
+            watch.tick(sample, 0.0, &mut actions);
+            actions
+        };
+        assert!(look(&sample).is_empty(), "a plain call with nothing yet");
+        sample.audio.rtcp_kinds = RtcpKindCounts {
+            plain: 0,
+            encrypted: 4,
+        };
+        sample.audio.aac_format = Some(AacPayload::Latm);
+        sample.video.srtp = Some(SrtpCounts {
+            received: 100,
+            dropped: 100,
+        });
+        let told = look(&sample);
+        let lines: Vec<&str> = told
+            .iter()
+            .map(|a| match a {
+                Action::Tell(line) => line.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(
+            lines[0].starts_with("the peer's packets are encrypted (SRTP) and this call is plain")
+        );
+        assert_eq!(lines[1], "the peer sends AAC as RFC 6416 MP4A-LATM");
+        assert!(lines[2].starts_with("the peer's packets fail authentication"));
+        assert!(look(&sample).is_empty(), "nothing new");
     }
 
     #[test]

@@ -1,41 +1,35 @@
 //! How long the jitter buffer waits, as a pure function of what the network showed. A lost
-//! packet can only be repaired if the jitter buffer still waits when the retransmission arrives:
-//! the loss is seen when a later packet arrives, and the resend comes about one round trip after
-//! that. On a clean path that wait is pure delay, so the buffer grows only once losses are
-//! seen, and shrinks back after a quiet spell.
+//! packet can only be repaired if the jitter buffer still waits when the retransmission
+//! arrives: the loss shows when a later packet arrives, and the resend comes about one round
+//! trip after that. On a clean path that wait is pure delay, so the buffer grows only once
+//! losses show, and shrinks back after a quiet spell. The measurements behind each choice are
+//! in docs/decisions/0012-jitter-buffer-grows-for-repairs.md (and 0009 for the repair hold).
 //!
 //! * Until the first round-trip sample: [`PROVISIONAL_MS`]; then, without recent loss,
 //!   `max(base, 3 × jitter + 10 ms)`.
-//! * With loss in the last `LOSS_MEMORY_S`: also at least `SRTT + 2 × RTTVAR + 2 × jitter + 8 ms`
-//!   and `peak RTT + 15 ms`. SRTT and RTTVAR are RFC 6298's smoothed round trip and its mean
-//!   deviation (with half its gains) over the RTT samples from RTCP, starting from the plain
-//!   mean and mean deviation of the first [`YOUNG_SAMPLES`]; `jitter` is RFC 3550's
-//!   interarrival jitter, for the wait before a loss shows (the next packet's own delay); the
-//!   recent peak covers the first seconds, before RTTVAR has grown to the path's spread.
-//!   Chosen from `videocall bench` runs at 2 % loss, 20–40 ms each way, and 5 % loss, 20–60 ms
-//!   (docs/benchmarks-network.md, "Third round"): the buffer ends at 106–109 ms and 149–164 ms;
-//!   a margin of 15 instead of 8 ms rendered more at 5 % but took the p95 latency over both
-//!   targets in half the runs. With a repair hold that wait is [`REPAIR_SPREAD_MS`] lower: video
-//!   waits for repairs past it ([`LatencyGovernor::repair_hold_ms`]), audio has redundancy.
-//! * Never above `MAX_MS`. Grows at once when the target is 3 % above the current value; shrinks
-//!   only to a target 30 % below it, and not within `SHRINK_HOLD_S` of the last change (each
-//!   change re-times the sinks: a short stutter), except while the RTT estimate is young.
+//! * With loss in the last [`LOSS_MEMORY_S`]: also at least
+//!   `SRTT + 2 × RTTVAR + 2 × jitter + 8 ms` and `peak RTT + 15 ms` ([`RttEstimator`]);
+//!   `jitter` is RFC 3550's interarrival jitter, for the wait before a loss shows. With a
+//!   repair hold that target is [`REPAIR_SPREAD_MS`] lower: video waits for repairs past it
+//!   ([`LatencyGovernor::repair_hold_ms`]), audio has redundancy.
+//! * Never above [`MAX_MS`]. Grows at once when the target is 3 % above the current value;
+//!   shrinks only to a target 30 % below it, and not within `SHRINK_HOLD_S` of the last change
+//!   (each change re-times the sinks: a short stutter), except while the RTT estimate is young.
+
+use super::adapter::{Action, Controller};
+use crate::stats::RawSample;
+use crate::stats::model::{MediumSample, SourceSample};
 
 /// The most the jitter buffer may wait.
 pub const MAX_MS: u32 = 400;
 /// What the jitter buffer waits (at least) until the first round-trip sample: room for one
-/// retransmission on most paths. Starting at the user's base left every loss of the first half
-/// second unrepairable: at 2 % loss those were most of the frames a 40 s call missed
-/// (docs/benchmarks-network.md). A clean path drops to the base at the first sample.
+/// retransmission on most paths, so the losses of the first half second can be repaired. A
+/// clean path drops to the base at the first sample.
 pub const PROVISIONAL_MS: u32 = 120;
 /// How long a loss counts as recent.
 pub const LOSS_MEMORY_S: f64 = 20.0;
-/// With a repair hold (`rtp::repair_hold`) and losses: the picture is shown this much before
-/// the time a repair needs (the lossy target below), and video waits for repairs this much
-/// after it. Measured at 5 % loss over 20–60 ms (docs/benchmarks-network.md, "Fifth
-/// round"): 30 ms each way took the p95 latency from 196–205 to 180–185 ms and rendered
-/// 99.1–99.7 %; 50 ms (and an 80 ms hold) gained p50 but not p95 (late repairs' frames are
-/// shown up to the sink's 20 ms late) and rendered 98.7–99.4 %.
+/// With a repair hold (`build::repair_hold`) and losses: the picture is shown this much before
+/// the time a repair needs, and video waits for repairs this much after it (decision 0009).
 pub const REPAIR_SPREAD_MS: u32 = 30;
 /// Added to the resend time and twice the jitter: the requests' way through rtpsession and
 /// the sender's answer.
@@ -43,26 +37,20 @@ const RESEND_MARGIN_MS: f64 = 8.0;
 /// Added to the slowest recent round trip.
 const PEAK_MARGIN_MS: f64 = 15.0;
 const SHRINK_HOLD_S: f64 = 10.0;
-/// While the round-trip estimate is young, the latency also shrinks to a target this far below
-/// it, at once: a slow first sample (the machine starting the pipeline) with a normal second
-/// made RTTVAR half their difference, and held one 5 % call's latency at 178 ms until the
-/// shrink hold had passed (12.5 s; p95 224 ms, docs/benchmarks-network.md "Fifth round").
+/// While the round-trip estimate is young, the latency also shrinks at once to a target this
+/// far below it: a slow first sample (the machine starting the pipeline) must not hold the
+/// buffer high until the shrink hold has passed.
 const YOUNG_SHRINK: f64 = 0.85;
-/// Half RFC 6298's gains (1/8 and 1/4): 1/16 of a new sample into SRTT, 1/8 of its deviation
-/// into RTTVAR. RTCP gives only about two samples a second, and with RFC 6298's gains the
-/// target swung by ±10 ms; since the buffer follows every rise (and falls only by 30 %), each
-/// call ended near its highest swing, 145–160 ms at 5 % loss, and the low ones lost up to ten
-/// times more packets than the high ones (docs/benchmarks-network.md).
+/// Half RFC 6298's gains (1/8 and 1/4). RTCP gives only about two samples a second, and the
+/// buffer follows every rise at once: with the full gains the target swung by ±10 ms and the
+/// buffer settled at its highest swing.
 const SRTT_GAIN: f64 = 1.0 / 16.0;
 const RTTVAR_GAIN: f64 = 1.0 / 8.0;
 
 /// RFC 6298's smoothed round trip and mean deviation. A sample equal to the previous one is the
 /// same RTCP report read again and is skipped. For the first [`YOUNG_SAMPLES`] samples SRTT and
-/// RTTVAR are the plain mean and mean deviation of the samples so far; then they follow
-/// RFC 6298's smoothing from there. Smoothing from the first sample (RTTVAR 0, or RFC 6298's
-/// R/2) took about ten seconds to reach the path's spread: the jitter buffer sat at 112–141 ms
-/// where 5 % loss over 20–60 ms needed ~160, and most frames a 40 s call lost were lost then
-/// (docs/benchmarks-network.md, "Fourth round").
+/// RTTVAR are the plain mean and mean deviation of the samples so far, so the path's spread is
+/// known within seconds; then RFC 6298's smoothing goes on from there.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct RttEstimator {
     srtt_ms: Option<f64>,
@@ -79,19 +67,16 @@ pub struct RttEstimator {
 
 /// A sample this many times SRTT is taken only when the next one is as slow: one stray reading
 /// would otherwise hold the jitter buffer near its maximum for minutes (the recent peak decays
-/// by [`PEAK_DECAY_MS`] a sample). One 5 % run here kept its buffer at the 400 ms maximum all
-/// call (cause not traced: its log was not kept); this guards that path.
+/// by [`PEAK_DECAY_MS`] a sample).
 const OUTLIER_FACTOR: f64 = 3.0;
 
 /// How many samples the estimator takes as plain statistics before it smooths (RTCP gives
 /// about two a second).
 pub const YOUNG_SAMPLES: usize = 16;
 
-/// How fast the recent peak round trip is forgotten, per sample (RTCP gives about two a
-/// second): 60 ms in about 10 s. At 1 ms a sample, one 145 ms reading on a 60–80 ms path
-/// (the machine, not the path) held a 2 % call's buffer at 130 ms for half a minute and its p95
-/// latency at 171 ms (docs/benchmarks-network.md, "Fifth round"); since the first samples set
-/// RTTVAR, the peak only has to bridge seconds.
+/// How fast the recent peak round trip is forgotten, per sample: 60 ms in about 10 s. The peak
+/// only bridges the first seconds, until RTTVAR has the path's spread; a slower decay let one
+/// slow reading (the machine, not the path) hold the buffer high for half a minute.
 const PEAK_DECAY_MS: f64 = 3.0;
 
 impl RttEstimator {
@@ -142,14 +127,13 @@ impl RttEstimator {
 
     /// The time a resend needs, with room for the path's variation: `SRTT + 2 × RTTVAR`
     /// (RFC 6298's RTO takes 4 × RTTVAR to be sure before resending; here the latency targets
-    /// bound the wait, and 3 × gave p95 latencies 4–5 ms over them at 2 % and 5 % loss).
+    /// bound the wait).
     pub fn resend_time_ms(&self) -> Option<f64> {
         self.srtt_ms.map(|srtt| srtt + 2.0 * self.rttvar_ms)
     }
 
-    /// The slowest recent round trip. RTTVAR starts at 0 and takes a few seconds of samples
-    /// to grow to the path's spread; until then this is the better bound (in one run at 5 %
-    /// loss and 20–60 ms each way, every frame lost to a late resend was in the first ~10 s).
+    /// The slowest recent round trip: the better bound while RTTVAR has not yet grown to the
+    /// path's spread.
     pub fn peak_ms(&self) -> Option<f64> {
         self.srtt_ms.map(|_| self.peak_ms)
     }
@@ -164,6 +148,29 @@ pub struct PathState {
     pub lost: u64,
 }
 
+impl PathState {
+    /// What a sample shows of the path: per medium, the sender that sent the most is the media
+    /// stream (not its RTX stream); the first round trip known, the worst jitter, all losses.
+    pub fn from_sample(sample: &RawSample) -> PathState {
+        fn main(m: &MediumSample) -> Option<&SourceSample> {
+            m.sources.iter().max_by_key(|s| s.packets_received)
+        }
+        let streams = [main(&sample.video), main(&sample.audio)];
+        streams.into_iter().flatten().fold(
+            PathState {
+                rtt_ms: None,
+                jitter_ms: 0.0,
+                lost: 0,
+            },
+            |p, s| PathState {
+                rtt_ms: p.rtt_ms.or(s.rtt_ms),
+                jitter_ms: p.jitter_ms.max(s.jitter_ms),
+                lost: p.lost + s.packets_lost.max(0) as u64,
+            },
+        )
+    }
+}
+
 /// The jitter buffer's latency between decisions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatencyGovernor {
@@ -175,16 +182,15 @@ pub struct LatencyGovernor {
     rtt: RttEstimator,
     /// Still at the starting value, before any round-trip sample.
     provisional: bool,
-    /// Video may wait for repairs longer than it waits to be shown (`rtp::repair_hold`).
+    /// Video may wait for repairs longer than it waits to be shown (`build::repair_hold`).
     repair_hold: bool,
 }
 
 impl LatencyGovernor {
     /// Starts at [`PROVISIONAL_MS`] (or the user's `base_ms`, `--jitter-buffer-ms`, if
-    /// larger); the base is the floor once the path is known.
-    /// With `repair_hold` the peer's video waits for repairs
-    /// [`repair_hold_ms`](Self::repair_hold_ms) longer than this latency, and the lossy target
-    /// is [`REPAIR_SPREAD_MS`] lower.
+    /// larger); the base is the floor once the path is known. With `repair_hold` the peer's
+    /// video waits for repairs [`repair_hold_ms`](Self::repair_hold_ms) longer than this
+    /// latency, and the lossy target is [`REPAIR_SPREAD_MS`] lower.
     pub fn new(base_ms: u32, repair_hold: bool) -> LatencyGovernor {
         LatencyGovernor {
             base_ms,
@@ -211,10 +217,9 @@ impl LatencyGovernor {
     /// How much longer than [`update`](Self::update)'s latency video waits for a repair:
     /// twice [`REPAIR_SPREAD_MS`] once the first round trip is known, on a clean path too, and
     /// none before (the first frame would wait for it) or without a repair hold. On a clean
-    /// path the latency is the base, far below a round trip: without the hold, the first loss
-    /// of a call whose first RTCP exchange was clean froze the picture until a key frame got
-    /// through whole (35 frames in one 2 % run); with it, a resend within the hold costs a
-    /// frame or two. Where nothing is missing, the hold never waits.
+    /// path the latency is the base, far below a round trip: the hold lets the first loss be
+    /// repaired instead of freezing the picture until a key frame. Where nothing is missing,
+    /// the hold never waits.
     pub fn repair_hold_ms(&self) -> u32 {
         if self.repair_hold && !self.provisional {
             2 * REPAIR_SPREAD_MS
@@ -269,6 +274,21 @@ impl LatencyGovernor {
             Some(target)
         } else {
             None
+        }
+    }
+}
+
+impl Controller for LatencyGovernor {
+    /// Lets the jitter buffer wait long enough for retransmissions once losses show up, and no
+    /// longer than needed after they stop.
+    fn tick(&mut self, sample: &RawSample, now: f64, actions: &mut Vec<Action>) {
+        let held_before = self.repair_hold_ms();
+        let changed = self.update(PathState::from_sample(sample), now);
+        let hold_ms = self.repair_hold_ms();
+        if changed.is_some() || hold_ms != held_before {
+            let ms = self.current_ms();
+            tracing::info!(ms, hold_ms, rtt = ?self.rtt(), "jitter buffer latency");
+            actions.push(Action::SetLatency { ms, hold_ms });
         }
     }
 }

@@ -1,11 +1,18 @@
-//! Decisions while the call runs: the jitter buffer's latency, the video's bit rate, redundant
-//! audio and the wrong-passphrase watch.
+//! Decisions while the call runs, as pure functions of what the pipeline showed: one
+//! [`Adapter`] takes each tick's `stats::RawSample` and returns [`Action`]s that `call`
+//! applies. Its controllers: the jitter buffer's latency (`latency`), the video's bit rate
+//! (`rate`, or `gcc` following `rtpgccbwe`), redundant audio (`red`) and the peer watch
+//! (`auth`: a wrong passphrase, an encrypting peer, the AAC format it sends). Nothing here
+//! touches GStreamer.
 
 pub mod adapter;
 pub mod auth;
-pub mod feedback;
 pub mod gcc;
 pub mod latency;
 pub mod rate;
+pub mod red;
+#[cfg(test)]
+mod traces;
 
+pub use adapter::{Action, AdaptSettings, Adapter, Controller, LatencySettings};
 pub use rate::{RateController, TICK_S};

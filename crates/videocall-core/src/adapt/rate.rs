@@ -1,27 +1,24 @@
 //! The send-side rate controller: a pure function of its state, the peer's latest receiver
 //! report and the time. Loss-based, in the spirit of the loss half of Google Congestion Control
 //! (draft-ietf-rmcat-gcc-02 §6), with two additions: one for links that drop instead of
-//! queueing, one for paths that lose packets at random.
+//! queueing, one for paths that lose packets at random. The measurements behind the numbers
+//! are in docs/decisions/0013-loss-based-rate-control.md.
 //!
-//! * Every `TICK` the loss ratio `p` over the window is computed from the cumulative counters of
-//!   the receiver reports (expected = extended highest sequence number, lost = cumulative lost).
-//!   Windows with fewer than `MIN_PACKETS` expected packets carry no decision.
+//! * Every [`TICK_S`] the loss ratio `p` over the window is computed from the cumulative
+//!   counters of the receiver reports (expected = extended highest sequence number, lost =
+//!   cumulative lost). Windows with fewer than `MIN_PACKETS` expected packets carry no decision.
 //! * Random loss is not congestion: the controller learns the path's loss floor (the loss of
 //!   windows that were neither congested nor near a known ceiling, smoothed) and judges the
 //!   excess `e` of `p` over the floor plus two standard deviations of the floor's own spread
-//!   in a window of that size. Without it, 5 % random loss that once crossed 10 % in one window
-//!   set a ceiling, and every later window (5 % ≥ 2 % near that ceiling) cut again: 2000 →
-//!   944 kbit/s in 40 s (docs/benchmarks-network.md, "Fourth round").
+//!   in a window of that size, so one unlucky window of random loss does not set a ceiling.
 //! * `e > 10 %`: congestion. What the link delivered over the report interval (the packets the
 //!   peer received, times our mean packet size, over the time between its two reports) becomes
 //!   the known ceiling, and the new rate is `DECREASE` of it, which leaves room for the
 //!   retransmissions and the key frame that follow a loss burst, and for the count's own
 //!   error: a short window reads up to ±10 % off (a policer's bucket refills whenever the
 //!   sender dips under it), so the congested windows within `EPISODE_S` of a cut keep the least
-//!   of their readings. The delivered rate counted by
-//!   the receiver replaced `sent × (1 − p)` from rtpsession's send-rate estimate, which lags
-//!   and includes key-frame bursts: it put one sender's ceiling at 1102 kbit/s on a 1000
-//!   kbit/s link, and the sender stayed over the cap with 27 % loss.
+//!   of their readings. The receiver's count is used rather than `sent × (1 − p)` from
+//!   rtpsession's send-rate estimate, which lags and includes key-frame bursts.
 //!   A report from before the decrease (the encoder drains its buffer at the old rate for a
 //!   while) counts the same link rate again and changes nothing. Only when the delivered rate
 //!   has to be estimated from our own send rate (`sent × (1 − p)`, before rtpsession knows our
@@ -32,19 +29,22 @@
 //! * `e < 2 %`: increase: 15 %/s far below a ceiling (or with none), `SLOW_GROWTH_PER_S` near
 //!   it, slow enough that a policer's bucket (250 ms in our relay) is not emptied again within
 //!   the next ~15 s. A rate `FORGET_ABOVE` the ceiling without loss means the link got better:
-//!   the ceiling is forgotten, as it is after `CEILING_MEMORY` without congestion, and the rate
-//!   climbs fast again.
+//!   the ceiling is forgotten, as it is after `CEILING_MEMORY_S` without congestion, and the
+//!   rate climbs fast again.
 //!
 //! Random loss of a few percent therefore never lowers the rate (RTX repairs it), a cap is found
 //! within a report or two, and after the cap is lifted the rate climbs back to the maximum.
 
+use super::adapter::{Action, Controller};
 use crate::plan::rate::RateLimits;
+use crate::stats::RawSample;
+use crate::stats::model::{Feedback, SentStats};
 
-/// How often the controller runs.
+/// How often the controllers run (`adapt::Adapter`).
 pub const TICK_S: f64 = 0.5;
 /// Fewer expected packets than this in a window say nothing about loss: with 5 % random loss a
-/// 150-packet window shows more than 10 % about once in several hundred windows; a 20-packet
-/// window did once in 13, and the rate fell on random loss.
+/// 150-packet window shows more than 10 % about once in several hundred windows, a 20-packet
+/// window once in 13.
 const MIN_PACKETS: u64 = 150;
 const CONGESTED_LOSS: f64 = 0.10;
 const CLEAN_LOSS: f64 = 0.02;
@@ -64,28 +64,6 @@ const NEAR_CEILING: f64 = 0.8;
 const FORGET_ABOVE: f64 = 1.05;
 /// How much of each calm window's loss goes into the loss floor (about eight windows).
 const FLOOR_GAIN: f64 = 1.0 / 8.0;
-
-/// What the peer's receiver reports say about our video stream, cumulative since it started.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Feedback {
-    /// Extended highest sequence number received (RFC 3550 §6.4.1): packets expected so far,
-    /// up to a constant.
-    pub highest_seq: u64,
-    /// Cumulative number of packets lost.
-    pub lost: i64,
-    /// When the report arrived (seconds on any clock shared by the reports of one call), for the
-    /// rate the peer received between two reports; `None` uses the ticks' spacing.
-    pub received_at_s: Option<f64>,
-}
-
-/// What we measured leaving us: the basis of the delivered-rate estimate.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SentStats {
-    /// rtpsession's estimate of our video bit rate (kbit/s).
-    pub kbps: f64,
-    /// Mean payload bytes per RTP packet so far.
-    pub mean_packet_bytes: Option<f64>,
-}
 
 /// The controller's state between ticks.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,8 +182,8 @@ impl RateController {
                 .last_decrease
                 .is_some_and(|t| now - t < DECREASE_HOLD_S);
         let new = if congested && !holding {
-            // Never above the current target: the estimate can lag, and a "decrease" from a
-            // lagging one once raised the target by half.
+            // Never above the current target: the estimate can lag, and a "decrease" must not
+            // raise the rate.
             let measured = delivered.min(rate / DECREASE);
             // One congestion brings several congested windows (the encoder drains at the old
             // rate for a while); each short window's count is off by up to ±10 % (report
@@ -238,6 +216,29 @@ impl RateController {
             f64::from(self.limits.max_kbps),
         );
         self.rate_kbps()
+    }
+}
+
+impl Controller for RateController {
+    /// Reads the peer's latest report about our video stream and what rtpsession measures of
+    /// it.
+    fn tick(&mut self, sample: &RawSample, now: f64, actions: &mut Vec<Action>) {
+        let video = &sample.video;
+        let before = self.rate_kbps();
+        if let Some(sent) = video.sent {
+            self.observe_sent(sent);
+        }
+        let after = self.update(video.our_feedback(), now);
+        if after != before {
+            tracing::info!(
+                before,
+                after,
+                loss_floor = self.loss_floor(),
+                window = ?self.last_window(),
+                "video bit rate"
+            );
+            actions.push(Action::SetVideoBitrate { kbps: after });
+        }
     }
 }
 
@@ -462,8 +463,8 @@ mod tests {
 
     /// A policer like the relay's (token bucket of 250 ms at the cap) in front of an encoder
     /// that follows its target with a 1 s lag and sends a key frame four times the size of the
-    /// others every 25 frames; receiver reports every 250 ms. The cap scenario: 1000
-    /// kbit/s from 3 s for 15 s.
+    /// others every 25 frames; receiver reports every 250 ms. The cap: 1000 kbit/s from
+    /// `cap_from` for 15 s.
     fn policed_call(cap_from: f64) -> (Option<f64>, f64, Option<f64>) {
         const FRAME_S: f64 = 0.04;
         const PACKET_KBIT: f64 = 1200.0 * 8.0 / 1000.0;

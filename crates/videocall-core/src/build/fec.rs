@@ -50,14 +50,6 @@ fn make_decoder(rtpbin: &gst::Element, plan: &FecPlan) -> AppResult<gst::Element
     Ok(decoder)
 }
 
-/// Lost packets of session `session` that `pipeline`'s FEC decoder rebuilt (zero when FEC is
-/// not in use, or before the decoder exists).
-pub fn recovered(pipeline: &gst::Pipeline, session: u32) -> u64 {
-    pipeline
-        .by_name(&format!("fec-dec-{session}"))
-        .map_or(0, |decoder| decoder.property::<u32>("recovered").into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,6 @@ pub mod one_sender;
 
 pub mod peer;
 pub mod probe;
-pub mod red;
 pub mod repair_hold;
 pub mod rtx;
 pub mod session;

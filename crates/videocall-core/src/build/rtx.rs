@@ -34,36 +34,6 @@ pub fn connect_request_timing(rtpbin: &gst::Element, session: u32, timing: Reque
     });
 }
 
-/// Retransmission counters of one session, from our receiver's point of view.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RtxCounts {
-    /// Packets we asked the peer to resend.
-    pub requested: u64,
-    /// Resent packets that arrived and matched a request (the repairs).
-    pub repaired: u64,
-}
-
-/// Reads the counters of session `session` from `pipeline` (zero when RTX is not in use).
-pub fn counts(pipeline: &gst::Pipeline, session: u32) -> RtxCounts {
-    if tracing::enabled!(tracing::Level::DEBUG)
-        && let Some(send) = pipeline.by_name(&format!("rtx-send-{session}"))
-    {
-        tracing::debug!(
-            session,
-            requests = send.property::<u32>("num-rtx-requests"),
-            resent = send.property::<u32>("num-rtx-packets"),
-            "rtx sender"
-        );
-    }
-    let Some(recv) = pipeline.by_name(&format!("rtx-recv-{session}")) else {
-        return RtxCounts::default();
-    };
-    RtxCounts {
-        requested: recv.property::<u32>("num-rtx-requests").into(),
-        repaired: recv.property::<u32>("num-rtx-assoc-packets").into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

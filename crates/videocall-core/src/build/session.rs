@@ -15,7 +15,6 @@ use crate::error::{AppError, AppResult};
 use crate::plan::ElementSpec;
 use crate::plan::names;
 use crate::plan::session::{MAX_STREAMS, RTCP_REPORT_INTERVAL, RtpBinSettings, SessionPlan};
-use crate::stats::plain_watch;
 
 /// The bin rtpbin's `request-aux-sender`/`request-aux-receiver` want: `sink_{session}` →
 /// `elements` in a chain → `src_{session}`.
@@ -250,9 +249,6 @@ pub fn add_session(
     if let (Some(_), Some(pt)) = (&aac_caps, planned_pt) {
         watch_aac_format(rtpbin, id, pt as u8, counters.aac_format.clone());
     }
-    if plan.security.srtp.is_none() {
-        counters.rtcp_kinds.install(&rtcp_src);
-    }
     let rtx_caps = parse_caps("RTX", plan.rtx.map(|r| r.rtx_caps()))?;
     let rtx_pt = plan.rtx.map(|r| u32::from(r.rtx_pt));
     let (also_rtx_pt, also_rtx_caps) = match plan.rtx.and_then(|r| r.also_rtx_caps()) {
@@ -357,7 +353,7 @@ pub fn add_session(
     Ok(counters)
 }
 
-/// What one session counts on its own, read by the stats collector and the monitor.
+/// What one session counts on its own, read by the stats collector.
 #[derive(Debug, Clone, Default)]
 pub struct SessionCounters {
     /// Datagrams the peer-only filter dropped (see `build::source_filter`).
@@ -366,8 +362,6 @@ pub struct SessionCounters {
     pub unplayable: RejectCounter,
     /// The AAC format the peer's packets showed last (audio without an SDP only).
     pub aac_format: AacFormatSeen,
-    /// Plain and SRTCP-looking datagrams on a plain session's RTCP socket.
-    pub rtcp_kinds: plain_watch::RtcpKinds,
 }
 
 /// The AAC format seen in the peer's packets, shared between the streaming threads that see

@@ -15,7 +15,7 @@ use crate::security::{SessionKeys, SrtpSuite};
 
 /// The name of session `id`'s decoder, for the monitor.
 pub fn decoder_name(id: u32) -> String {
-    names::srtp_decoder(id)
+    names::srtpdec(id)
 }
 
 /// Connects `rtpbin`'s encoder/decoder requests for session `id`. Must run before the session's
@@ -85,7 +85,7 @@ fn make_encoder(id: u32, keys: &SessionKeys) -> AppResult<gst::Element> {
     let suite = keys.suite;
     let enc = make_element(&ElementSpec {
         factory: "srtpenc",
-        name: names::srtp_encoder(id),
+        name: names::srtpenc(id),
         props: vec![
             ("rtp-cipher", suite.cipher().into()),
             ("rtp-auth", suite.auth().into()),

@@ -1,6 +1,7 @@
-//! Runs a call: the one owner of the GLib main loop. Peers are started, reports are printed
-//! from a timeout source, bus errors, the duration and Ctrl-C/SIGTERM end the loop, and the
-//! peers are stopped in reverse order.
+//! Runs a call: the one owner of the GLib main loop. Peers are started; every `adapt::TICK_S`
+//! each peer polls its pipeline once and applies what its adapter decides; reports are printed
+//! every stats interval from a fresh poll; bus errors, the duration and Ctrl-C/SIGTERM end the
+//! loop, and the peers are stopped in reverse order.
 
 pub mod peer;
 pub mod sdp_out;
@@ -9,6 +10,7 @@ mod throttle;
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,7 @@ pub use peer::Peer;
 use crate::config::{CallOptions, JsonTarget};
 use crate::error::{AppError, AppResult};
 use crate::stats::report::{json_line, text_report};
+use crate::stats::{RawSample, RecordedSample};
 
 /// Where reports go: text to stdout (or stderr when JSON takes stdout), JSON to its target.
 struct Reporter {
@@ -73,6 +76,43 @@ impl Reporter {
     }
 }
 
+/// `--record-samples`: one file per peer (the demo's peers add their label as the extension),
+/// one JSON line per tick.
+struct Recorder {
+    files: Vec<BufWriter<File>>,
+}
+
+impl Recorder {
+    fn open(path: &Path, peers: &[Peer]) -> AppResult<Recorder> {
+        let files = peers
+            .iter()
+            .map(|peer| {
+                let path = match &peer.label {
+                    Some(label) => path.with_extension(label),
+                    None => path.to_path_buf(),
+                };
+                File::create(&path).map(BufWriter::new).map_err(|e| {
+                    AppError::Input(format!(
+                        "--record-samples: cannot create {}: {e}",
+                        path.display()
+                    ))
+                })
+            })
+            .collect::<AppResult<_>>()?;
+        Ok(Recorder { files })
+    }
+
+    fn record(&mut self, peer: usize, now: f64, sample: RawSample) {
+        let Some(file) = self.files.get_mut(peer) else {
+            return;
+        };
+        let line = serde_json::to_string(&RecordedSample { now, sample })
+            .expect("a sample always serializes");
+        let _ = writeln!(file, "{line}");
+        let _ = file.flush();
+    }
+}
+
 /// A pipeline that runs beside the peers in the main loop (the lab's impairment relay): it
 /// starts before them and stops after them, so no packet of the call bypasses it, and its bus
 /// is watched like theirs.
@@ -98,6 +138,10 @@ pub fn run_with(
     let main_loop = glib::MainLoop::new(None, false);
     let failure: Rc<RefCell<Option<AppError>>> = Rc::default();
     let reporter = Rc::new(RefCell::new(Reporter::open(options.stats_json.as_ref())?));
+    let mut recorder = match &options.record_samples {
+        Some(path) => Some(Recorder::open(path, &peers)?),
+        None => None,
+    };
 
     let mut watches = Vec::new();
     let pipelines = peers
@@ -127,7 +171,7 @@ pub fn run_with(
                             }
                         }
                     }
-                    // The jitter buffer's latency changed (see rtp::latency): re-time the sinks.
+                    // The jitter buffer's latency changed (`adapt::latency`): re-time the sinks.
                     gst::MessageView::Latency(_) => {
                         if let Some(pipeline) = weak_pipeline.upgrade() {
                             let _ = pipeline.recalculate_latency();
@@ -165,38 +209,22 @@ pub fn run_with(
             glib::ControlFlow::Continue
         })
     };
-    // Decoder counters are read every second, so a wrong passphrase shows within seconds
-    // whatever the report interval.
-    let security_timer = {
+    // One poll per peer and tick feeds its adapter (rate, latency, redundancy, and the peer
+    // watch every `adapt::adapter::WATCH_S`).
+    let adapt_timer = {
         let peers = peers.clone();
-        glib::timeout_add_local(std::time::Duration::from_secs(1), move || {
-            for peer in peers.borrow_mut().iter_mut() {
-                let prefix = peer
-                    .label
-                    .as_deref()
-                    .map(|l| format!("[{l}] "))
-                    .unwrap_or_default();
-                for line in peer.security_alerts() {
-                    eprintln!("videocall: {prefix}{line}");
+        glib::timeout_add_local(Duration::from_secs_f64(crate::adapt::TICK_S), move || {
+            let now = started_at.elapsed().as_secs_f64();
+            for (i, peer) in peers.borrow_mut().iter_mut().enumerate() {
+                let sample = peer.tick(now);
+                if let Some(recorder) = &mut recorder {
+                    recorder.record(i, now, sample);
                 }
             }
             glib::ControlFlow::Continue
         })
     };
-    // Send rate and jitter buffer follow the network (src/rate, src/rtp/latency).
-    let adapt_timer = {
-        let peers = peers.clone();
-        glib::timeout_add_local(Duration::from_secs_f64(crate::adapt::TICK_S), move || {
-            let now = started_at.elapsed().as_secs_f64();
-            for peer in peers.borrow_mut().iter_mut() {
-                peer.adapt_rate(now);
-                peer.adapt_jitter_buffer(now);
-                peer.adapt_redundancy(now);
-            }
-            glib::ControlFlow::Continue
-        })
-    };
-    let mut sources = vec![stats_timer, security_timer, adapt_timer];
+    let mut sources = vec![stats_timer, adapt_timer];
     if let Some(duration) = options.duration {
         let main_loop = main_loop.clone();
         sources.push(glib::timeout_add_local_once(duration, move || {

@@ -1,42 +1,61 @@
-//! One side of a call: its pipeline (send and receive chains around one `rtpbin`) and the
-//! statistics read from it.
+//! One side of a call: its pipeline (send and receive chains around one `rtpbin`), the
+//! collector that reads it, the adapter that decides from what was read, and the appliers that
+//! carry the adapter's actions out on the pipeline's elements.
 
 use gst::prelude::*;
 
-use crate::adapt::adapter::RateAdapter;
-use crate::adapt::auth::PeerMonitor;
-use crate::adapt::latency::{LatencyGovernor, PathState};
+use crate::adapt::{Action, AdaptSettings, Adapter, LatencySettings};
 use crate::build::peer::{BuiltPeer, build_peer, describe_error};
-use crate::build::red::AudioRedundancy;
 use crate::build::repair_hold::RepairHold;
-use crate::config::Medium;
+use crate::config::{Medium, RateControl};
 use crate::error::{AppError, AppResult};
+use crate::plan::names;
 use crate::plan::peer::PeerPlan;
 use crate::plan::rate::video_rate_limits;
-use crate::stats::Snapshot;
-use crate::stats::collect::Collector;
+use crate::stats::collect::{Collector, Readings};
 use crate::stats::compute::StatsComputer;
-use crate::stats::model::MediumSample;
+use crate::stats::{RawSample, Snapshot};
 
 /// A built (not yet running) peer.
 pub struct Peer {
     pub label: Option<String>,
     pipeline: gst::Pipeline,
+    rtpbin: gst::Element,
     collector: Collector,
+    /// Folds the report polls into snapshots.
     computer: StatsComputer,
-    monitor: PeerMonitor,
-    rtx: bool,
-    /// Whether video FEC is on (its counters are reported).
-    fec: bool,
-    /// Send-side rate adaptation of the video, when on.
-    rate: Option<RateAdapter>,
-    /// The jitter buffer's latency, grown to let retransmissions arrive (with RTX only).
-    latency: Option<LatencyGovernor>,
+    adapter: Adapter,
     /// Video's longer wait for late repairs, with the adaptive latency only.
     repair_hold: Option<RepairHold>,
-    /// Redundant audio, switched on by the peer's loss reports.
-    redundancy: Option<AudioRedundancy>,
-    rtpbin: gst::Element,
+    /// The RED encoder's `distance` while redundancy is on.
+    red_distance: u32,
+}
+
+/// The controllers `plan` turns on.
+pub fn adapt_settings(plan: &PeerPlan) -> AdaptSettings {
+    let resilience = &plan.resilience;
+    AdaptSettings {
+        rate_control: resilience.rate_control,
+        limits: video_rate_limits(&plan.video),
+        latency: (resilience.rtx && resilience.adaptive_jitter_buffer).then_some(LatencySettings {
+            base_ms: plan.jitter_buffer.as_millis() as u32,
+            repair_hold: resilience.repair_hold,
+        }),
+        audio_red: plan.red_plan().is_some(),
+    }
+}
+
+/// What the collector reads beyond what every call has.
+fn readings(plan: &PeerPlan) -> Readings {
+    let plain = plan
+        .sessions()
+        .map(|session| session.security.srtp.is_none());
+    Readings {
+        rtx: plan.resilience.rtx,
+        video_fec: plan.resilience.fec_percent > 0,
+        send_target: plan.resilience.rate_control != RateControl::Off,
+        plain,
+    }
 }
 
 impl Peer {
@@ -53,37 +72,20 @@ impl Peer {
             counters,
             repair_hold,
         } = built;
-        let collector = Collector::attach(&pipeline, &rtpbin, counters.clone());
-        let latency = (plan.resilience.rtx && plan.resilience.adaptive_jitter_buffer).then(|| {
-            LatencyGovernor::new(
-                plan.jitter_buffer.as_millis() as u32,
-                plan.resilience.repair_hold,
-            )
-        });
-        if let Some(governor) = &latency {
-            rtpbin.set_property("latency", governor.initial_ms());
+        let collector = Collector::attach(&pipeline, &rtpbin, counters, readings(plan));
+        let adapter = Adapter::new(&adapt_settings(plan));
+        if let Some(ms) = adapter.start_latency_ms() {
+            rtpbin.set_property("latency", ms);
         }
-        let redundancy = plan
-            .red_plan()
-            .map(|red| AudioRedundancy::attach(&rtpbin, red));
         Peer {
             label: plan.label.clone(),
-            monitor: PeerMonitor::new(&pipeline, &counters),
             pipeline,
+            rtpbin,
             collector,
             computer: StatsComputer::default(),
-            rtx: plan.resilience.rtx,
-            fec: plan.resilience.fec_percent > 0,
-            rate: RateAdapter::attach(
-                plan.resilience.rate_control,
-                video_rate_limits(&plan.video),
-                &rtpbin,
-                Medium::Video.session_id(),
-            ),
-            latency,
+            adapter,
             repair_hold,
-            redundancy,
-            rtpbin,
+            red_distance: plan.red_plan().map_or(0, |red| red.distance),
         }
     }
 
@@ -112,94 +114,52 @@ impl Peer {
         Ok(())
     }
 
-    /// Polls the pipeline and returns the statistics `now` seconds into the call.
+    /// Polls the pipeline and returns the statistics `now` seconds into the call (a report).
     pub fn snapshot(&mut self, now: f64) -> Snapshot {
-        let mut snap = self.computer.update(&self.collector.poll(), now);
-        if self.rtx {
-            for (medium, stats) in [
-                (Medium::Video, &mut snap.video),
-                (Medium::Audio, &mut snap.audio),
-            ] {
-                let counts = crate::build::rtx::counts(&self.pipeline, medium.session_id());
-                stats.rtx_requested = Some(counts.requested);
-                stats.rtx_repaired = Some(counts.repaired);
-            }
-        }
-        if self.fec {
-            snap.video.fec_recovered = Some(crate::build::fec::recovered(
-                &self.pipeline,
-                Medium::Video.session_id(),
-            ));
-        }
-        snap.video.send_target_kbps = self.rate.as_ref().map(RateAdapter::target_kbps);
-        snap
+        self.computer.update(&self.collector.poll(), now)
     }
 
-    /// Lets the jitter buffer wait long enough for retransmissions once losses show up, and
-    /// no longer than needed after they stop. Called from the main loop with `adapt_rate`.
-    pub fn adapt_jitter_buffer(&mut self, now: f64) {
-        let Some(governor) = &mut self.latency else {
-            return;
-        };
+    /// One adaptation tick `now` seconds into the call (every `adapt::TICK_S`): polls the
+    /// pipeline once, lets the adapter decide and applies what it decided. Returns the sample
+    /// (for `--record-samples`).
+    pub fn tick(&mut self, now: f64) -> RawSample {
         let sample = self.collector.poll();
-        // Per medium, the sender that sent the most is the media stream (not its RTX stream).
-        let main = |m: &MediumSample| m.sources.iter().max_by_key(|s| s.packets_received).cloned();
-        let (video, audio) = (main(&sample.video), main(&sample.audio));
-        let streams = [video, audio].into_iter().flatten();
-        let path = streams.fold(
-            PathState {
-                rtt_ms: None,
-                jitter_ms: 0.0,
-                lost: 0,
-            },
-            |p, s| PathState {
-                rtt_ms: p.rtt_ms.or(s.rtt_ms),
-                jitter_ms: p.jitter_ms.max(s.jitter_ms),
-                lost: p.lost + s.packets_lost.max(0) as u64,
-            },
-        );
-        let held_before = governor.repair_hold_ms();
-        let changed = governor.update(path, now);
-        let hold_ms = governor.repair_hold_ms();
-        if changed.is_some() || hold_ms != held_before {
-            let ms = governor.current_ms();
-            tracing::info!(ms, hold_ms, rtt = ?governor.rtt(), "jitter buffer latency");
-            match &self.repair_hold {
+        for action in self.adapter.tick(&sample, now) {
+            self.apply(action);
+        }
+        sample
+    }
+
+    fn apply(&self, action: Action) {
+        match action {
+            Action::SetLatency { ms, hold_ms } => match &self.repair_hold {
                 Some(hold) => hold.apply(&self.rtpbin, ms, hold_ms),
                 None => self.rtpbin.set_property("latency", ms),
+            },
+            Action::SetVideoBitrate { kbps } => {
+                if let Some(encoder) = self.pipeline.by_name(names::VIDEO_ENCODER) {
+                    encoder.set_property("bitrate", kbps);
+                }
+            }
+            Action::SetRedundancy { on } => {
+                let encoder = self
+                    .pipeline
+                    .by_name(&names::red_enc(Medium::Audio.session_id()));
+                if let Some(encoder) = encoder {
+                    let distance = if on { self.red_distance } else { 0 };
+                    tracing::debug!(on, distance, "audio redundancy distance");
+                    encoder.set_property("distance", distance);
+                }
+            }
+            Action::Tell(line) => {
+                let prefix = self
+                    .label
+                    .as_deref()
+                    .map(|l| format!("[{l}] "))
+                    .unwrap_or_default();
+                eprintln!("videocall: {prefix}{line}");
             }
         }
-    }
-
-    /// Turns redundant audio on while the peer reports losses of our audio, off after.
-    /// Called from the main loop with `adapt_rate`.
-    pub fn adapt_redundancy(&mut self, now: f64) {
-        if let Some(redundancy) = &mut self.redundancy {
-            redundancy.tick(&self.pipeline, "audio-pay", now);
-        }
-    }
-
-    /// Lets the rate controller read its feedback and sets the video encoder's bit rate when
-    /// the target changed. Called from the main loop every `TICK_S`.
-    pub fn adapt_rate(&mut self, now: f64) {
-        let Some(rate) = &mut self.rate else {
-            return;
-        };
-        let before = rate.target_kbps();
-        let session = Medium::Video.session_id();
-        if let Some(after) = rate.tick(&self.pipeline, &self.rtpbin, session, now)
-            && let Some(encoder) = self.pipeline.by_name("video-enc")
-        {
-            let (loss_floor, window) = rate.loss_view().unzip();
-            tracing::info!(before, after, ?loss_floor, ?window, "video bit rate");
-            encoder.set_property("bitrate", after);
-        }
-    }
-
-    /// Lines for the user about the peer's packets (e.g. a wrong passphrase); polled from the
-    /// main loop.
-    pub fn security_alerts(&mut self) -> Vec<String> {
-        self.monitor.poll()
     }
 
     /// Stops everything; sockets are closed when this returns.

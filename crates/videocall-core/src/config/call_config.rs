@@ -79,6 +79,9 @@ impl CallConfig {
         if let Some(path) = &r.quality_log {
             args.value("--quality-log", path.display());
         }
+        if let Some(path) = &o.record_samples {
+            args.value("--record-samples", path.display());
+        }
         for (flag, path) in [
             ("--sdp", &self.sdp_out),
             ("--peer-sdp", &self.peer_sdp),
@@ -201,6 +204,7 @@ mod tests {
                 stats_interval: Duration::from_secs_f64(0.25),
                 stats_json: Some(JsonTarget::File("/tmp/a b.json".into())),
                 duration: Some(Duration::from_secs_f64(12.5)),
+                record_samples: Some("/tmp/samples.jsonl".into()),
                 resilience: Resilience {
                     rtx: false,
                     rate_control: RateControl::Gcc,

@@ -112,6 +112,11 @@ pub struct MediaArgs {
     /// End the call after this many seconds (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub duration: Option<Duration>,
+    /// Write what each adaptation tick read from the pipeline to FILE, one JSON line per tick
+    /// (`{"now": seconds, "sample": …}`), for replaying through the adapter; the demo writes
+    /// FILE.A and FILE.B.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub record_samples: Option<PathBuf>,
     #[command(flatten)]
     pub security: super::security_args::SecurityArgs,
     #[command(flatten)]
@@ -131,6 +136,7 @@ impl Default for MediaArgs {
             stats_interval: Duration::from_secs(2),
             stats_json: None,
             duration: None,
+            record_samples: None,
             security: Default::default(),
             resilience: Default::default(),
         }
@@ -160,6 +166,7 @@ impl MediaArgs {
                 path => JsonTarget::File(PathBuf::from(path)),
             }),
             duration: self.duration,
+            record_samples: self.record_samples.clone(),
             resilience: self.resilience.resilience(),
         })
     }

@@ -266,6 +266,8 @@ pub struct CallOptions {
     pub stats_interval: Duration,
     pub stats_json: Option<JsonTarget>,
     pub duration: Option<Duration>,
+    /// Where each adaptation tick's sample is written (`--record-samples`).
+    pub record_samples: Option<PathBuf>,
     /// Loss repair and adaptation switches.
     pub resilience: resilience::Resilience,
 }

@@ -44,7 +44,7 @@ impl FecPlan {
     pub fn encoder_spec(&self) -> ElementSpec {
         ElementSpec {
             factory: "rtpulpfecenc",
-            name: names::fec_encoder(self.session),
+            name: names::fec_enc(self.session),
             props: vec![
                 ("pt", self.pt.to_string()),
                 ("percentage", self.percent.to_string()),
@@ -59,7 +59,7 @@ impl FecPlan {
     pub fn decoder_spec(&self) -> ElementSpec {
         ElementSpec {
             factory: "rtpulpfecdec",
-            name: names::fec_decoder(self.session),
+            name: names::fec_dec(self.session),
             props: vec![("pt", self.pt.to_string())],
         }
     }

@@ -282,7 +282,7 @@ pub fn audio_depayloaders() -> Vec<Vec<ElementSpec>> {
 
 /// Joins the depayloaders' output, decodes, plays. Starts with the join, ends with the sink.
 pub fn audio_recv_chain(sink: AudioSink) -> Vec<ElementSpec> {
-    let mut chain = vec![ElementSpec::new("funnel", names::AUDIO_DEPAYLOADER_JOIN)];
+    let mut chain = vec![ElementSpec::new("funnel", names::AUDIO_DEPAY_JOIN)];
     chain.extend(audio_decode_chain());
     match sink {
         AudioSink::Speaker => {

@@ -43,7 +43,7 @@ impl RedPlan {
 
     /// The sender's encoder's element name.
     pub fn encoder_name(&self) -> String {
-        names::red_encoder(self.session)
+        names::red_enc(self.session)
     }
 
     /// The sender's encoder.
@@ -65,7 +65,7 @@ impl RedPlan {
     pub fn decoder_spec(&self) -> ElementSpec {
         ElementSpec {
             factory: "rtpreddec",
-            name: names::red_decoder(self.session),
+            name: names::red_dec(self.session),
             props: vec![("pt", self.pt.to_string())],
         }
     }
@@ -110,6 +110,7 @@ mod tests {
 
     #[test]
     fn the_tool_item_says_who_takes_red() {
+        // The TOOL we send is one a peer's adapter reads as taking RED.
         assert!(tool_takes_red(TOOL));
         assert!(tool_takes_red("videocall 0.2; rtx; red"));
         assert!(!tool_takes_red("videocall"));

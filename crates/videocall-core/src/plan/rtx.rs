@@ -106,7 +106,7 @@ impl RtxPlan {
 
     /// The sender's history, which resends what the peer asks for.
     pub fn sender_spec(&self) -> ElementSpec {
-        ElementSpec::new("rtprtxsend", names::rtx_sender(self.session))
+        ElementSpec::new("rtprtxsend", names::rtx_send(self.session))
             .prop("max-size-time", RTX_HISTORY_MS)
             // Bounded by time alone: a key frame is many packets.
             .prop("max-size-packets", 0)
@@ -115,7 +115,7 @@ impl RtxPlan {
 
     /// The receiver's restoration of resent packets.
     pub fn receiver_spec(&self) -> ElementSpec {
-        ElementSpec::new("rtprtxreceive", names::rtx_receiver(self.session))
+        ElementSpec::new("rtprtxreceive", names::rtx_recv(self.session))
             .prop("payload-type-map", self.payload_type_map())
     }
 }

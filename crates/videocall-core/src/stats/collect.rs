@@ -1,16 +1,22 @@
-//! Reads the raw counters from the running pipeline: rtpbin's sessions (RTCP/RTP source
-//! statistics), its jitter buffers and the sinks. Polled from the main loop; nothing here
-//! touches buffers.
+//! The one reader of a running pipeline: rtpbin's sessions (RTCP/RTP source statistics), its
+//! jitter buffers, the sinks, the payloaders, the encoder, the SRTP, RTX, FEC and GCC elements,
+//! the sessions' own counters and the taps on incoming RTCP. `poll` reads it all into one
+//! `RawSample`; nothing here touches buffers except the taps, attached once before the call
+//! runs.
 
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use gst::glib;
 use gst::prelude::*;
 
 use super::compute::{jitter_ms_from_units, rtt_ms_from_ntp_short};
+use super::feedback::FeedbackTap;
 use super::model::*;
+use super::plain_watch::RtcpKinds;
 use crate::build::session::SessionCounters;
 use crate::config::Medium;
+use crate::plan::names;
 
 /// A jitter buffer rtpbin created for one sender, with its last pushed count (kept after the
 /// buffer is gone, so totals survive a peer restart).
@@ -21,21 +27,46 @@ struct JitterBufferEntry {
     pushed: u64,
 }
 
-/// Polls one peer's pipeline for statistics.
+/// Which optional readings the call has: they are reported (as `Some`, zero while the element
+/// is not there yet) only when the call has the feature.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readings {
+    /// Retransmission counters (both media).
+    pub rtx: bool,
+    /// The video FEC decoder's recovered count.
+    pub video_fec: bool,
+    /// The video encoder's bit rate, which the rate adaptation sets.
+    pub send_target: bool,
+    /// Per session (video, audio): no SRTP, so the RTCP socket is watched for SRTCP.
+    pub plain: [bool; 2],
+}
+
+/// What is tracked of one session between polls.
+struct SessionTaps {
+    counters: SessionCounters,
+    feedback: FeedbackTap,
+    rtcp_kinds: RtcpKinds,
+}
+
+/// Polls one peer's pipeline.
 pub struct Collector {
     rtpbin: gst::Element,
     pipeline: gst::Pipeline,
+    readings: Readings,
     jitterbuffers: Arc<Mutex<Vec<JitterBufferEntry>>>,
-    /// The sessions' own counts, video then audio.
-    counters: [SessionCounters; 2],
+    /// Video then audio.
+    sessions: [SessionTaps; 2],
 }
 
 impl Collector {
-    /// Starts tracking the jitter buffers `rtpbin` creates. Call before the pipeline runs.
+    /// Starts tracking the jitter buffers `rtpbin` creates, the peer's RTCP on both sessions
+    /// and, on plain sessions, what arrives on the RTCP sockets. Call after the sessions exist
+    /// and before the pipeline runs.
     pub fn attach(
         pipeline: &gst::Pipeline,
         rtpbin: &gst::Element,
         counters: [SessionCounters; 2],
+        readings: Readings,
     ) -> Collector {
         let jitterbuffers: Arc<Mutex<Vec<JitterBufferEntry>>> = Arc::default();
         let registry = jitterbuffers.clone();
@@ -51,15 +82,34 @@ impl Collector {
             });
             None
         });
+        let origin = Instant::now();
+        let [video, audio] = counters;
+        let sessions =
+            [(Medium::Video, video), (Medium::Audio, audio)].map(|(medium, counters)| {
+                let id = medium.session_id();
+                let rtcp_kinds = RtcpKinds::default();
+                // After the peer-only filter, which `build` put on the socket first.
+                if readings.plain[id as usize]
+                    && let Some(udpsrc) = pipeline.by_name(&names::udpsrc_rtcp(id))
+                {
+                    rtcp_kinds.install(&udpsrc);
+                }
+                SessionTaps {
+                    counters,
+                    feedback: FeedbackTap::attach(rtpbin, id, origin),
+                    rtcp_kinds,
+                }
+            });
         Collector {
             rtpbin: rtpbin.clone(),
             pipeline: pipeline.clone(),
+            readings,
             jitterbuffers,
-            counters,
+            sessions,
         }
     }
 
-    /// Reads every counter once.
+    /// Reads everything once.
     pub fn poll(&self) -> RawSample {
         RawSample {
             video: self.poll_medium(Medium::Video),
@@ -68,27 +118,64 @@ impl Collector {
     }
 
     fn poll_medium(&self, medium: Medium) -> MediumSample {
+        let id = medium.session_id();
+        let taps = &self.sessions[id as usize];
+        let session_stats = self.session_stats(id);
+        let our_ssrc = self
+            .pipeline
+            .by_name(names::payloader(medium))
+            .and_then(|pay| {
+                pay.property::<gst::Structure>("stats")
+                    .get::<u32>("ssrc")
+                    .ok()
+            });
+        let sent = our_ssrc
+            .zip(session_stats.as_ref())
+            .and_then(|(ssrc, stats)| sent_stats(stats, ssrc));
+        let counters = &taps.counters;
         MediumSample {
-            sources: self.remote_sources(medium.session_id()),
-            pushed: self.pushed(medium.session_id()),
+            sources: session_stats
+                .as_ref()
+                .map(|stats| self.remote_sources(id, stats))
+                .unwrap_or_default(),
+            pushed: self.pushed(id),
             rendered: (medium == Medium::Video)
-                .then(|| self.rendered("video-sink"))
+                .then(|| self.rendered(names::VIDEO_SINK))
                 .flatten(),
             played: (medium == Medium::Audio)
-                .then(|| self.rendered("audio-sink"))
+                .then(|| self.rendered(names::AUDIO_SINK))
                 .flatten(),
-            rejected: self.counters[medium.session_id() as usize].rejected.get(),
-            unplayable: self.counters[medium.session_id() as usize].unplayable.get(),
+            rejected: counters.rejected.get(),
+            unplayable: counters.unplayable.get(),
+            our_ssrc,
+            sent,
+            feedback: taps.feedback.latest(),
+            peer_tool: taps.feedback.peer_tool(),
+            rtx: self.readings.rtx.then(|| self.rtx_counts(id)),
+            fec_recovered: (self.readings.video_fec && medium == Medium::Video)
+                .then(|| self.fec_recovered(id)),
+            send_target_kbps: (self.readings.send_target && medium == Medium::Video)
+                .then(|| self.pipeline.by_name(names::VIDEO_ENCODER))
+                .flatten()
+                .map(|encoder| encoder.property::<u32>("bitrate")),
+            gcc_estimate_bps: self
+                .pipeline
+                .by_name(&names::gcc_estimator(id))
+                .map(|estimator| estimator.property::<u32>("estimated-bitrate")),
+            srtp: self.srtp_counts(id),
+            rtcp_kinds: RtcpKindCounts {
+                plain: taps.rtcp_kinds.plain.get(),
+                encrypted: taps.rtcp_kinds.encrypted.get(),
+            },
+            aac_format: counters.aac_format.get(),
         }
     }
 
-    fn remote_sources(&self, session_id: u32) -> Vec<SourceSample> {
+    /// The internal session's `stats`.
+    fn session_stats(&self, session_id: u32) -> Option<gst::Structure> {
         let session = self
             .rtpbin
-            .emit_by_name::<Option<glib::Object>>("get-internal-session", &[&session_id]);
-        let Some(session) = session else {
-            return Vec::new();
-        };
+            .emit_by_name::<Option<glib::Object>>("get-internal-session", &[&session_id])?;
         let stats = session.property::<gst::Structure>("stats");
         if tracing::enabled!(tracing::Level::DEBUG) {
             let counters = ["rtx-drop-count", "sent-nack-count", "recv-nack-count"]
@@ -99,6 +186,10 @@ impl Collector {
                 "rtp session"
             );
         }
+        Some(stats)
+    }
+
+    fn remote_sources(&self, session_id: u32, stats: &gst::StructureRef) -> Vec<SourceSample> {
         let Ok(sources) = stats.get::<glib::ValueArray>("source-stats") else {
             return Vec::new();
         };
@@ -150,6 +241,45 @@ impl Collector {
             .get::<u64>("rendered")
             .ok()
     }
+
+    /// The session's retransmission counters (zero while its elements are not there).
+    fn rtx_counts(&self, session: u32) -> RtxCounts {
+        if tracing::enabled!(tracing::Level::DEBUG)
+            && let Some(send) = self.pipeline.by_name(&names::rtx_send(session))
+        {
+            tracing::debug!(
+                session,
+                requests = send.property::<u32>("num-rtx-requests"),
+                resent = send.property::<u32>("num-rtx-packets"),
+                "rtx sender"
+            );
+        }
+        let Some(recv) = self.pipeline.by_name(&names::rtx_recv(session)) else {
+            return RtxCounts::default();
+        };
+        RtxCounts {
+            requested: recv.property::<u32>("num-rtx-requests").into(),
+            repaired: recv.property::<u32>("num-rtx-assoc-packets").into(),
+        }
+    }
+
+    /// Lost packets the session's FEC decoder rebuilt (zero before the decoder exists).
+    fn fec_recovered(&self, session: u32) -> u64 {
+        self.pipeline
+            .by_name(&names::fec_dec(session))
+            .map_or(0, |decoder| decoder.property::<u32>("recovered").into())
+    }
+
+    /// The session's SRTP decoder's totals, once rtpbin has made it.
+    fn srtp_counts(&self, session: u32) -> Option<SrtpCounts> {
+        let decoder = self.pipeline.by_name(&names::srtpdec(session))?;
+        let stats = decoder.property::<gst::Structure>("stats");
+        let count = |field| u64::from(stats.get::<u32>(field).unwrap_or(0));
+        Some(SrtpCounts {
+            received: count("recv-count"),
+            dropped: count("recv-drop-count"),
+        })
+    }
 }
 
 /// One remote sender's counters from rtpbin's `source-stats`.
@@ -165,4 +295,24 @@ fn source_sample(s: &gst::StructureRef) -> Option<SourceSample> {
         packets_lost: s.get::<i32>("packets-lost").unwrap_or(0).into(),
         rtt_ms: (have_rb && round_trip > 0).then(|| rtt_ms_from_ntp_short(round_trip)),
     })
+}
+
+/// What rtpsession measures of our sender `ssrc` (in the session's `stats`): its bit rate and
+/// mean packet size.
+fn sent_stats(stats: &gst::StructureRef, ssrc: u32) -> Option<SentStats> {
+    let sources = stats.get::<glib::ValueArray>("source-stats").ok()?;
+    sources
+        .iter()
+        .filter_map(|v| v.get::<gst::Structure>().ok())
+        .find(|s| s.get::<u32>("ssrc").ok() == Some(ssrc))
+        .and_then(|s| {
+            let kbps = s.get::<u64>("bitrate").ok()? as f64 / 1000.0;
+            let octets = s.get::<u64>("octets-sent").ok();
+            let packets = s.get::<u64>("packets-sent").ok().filter(|n| *n > 0);
+            let mean_packet_bytes = octets.zip(packets).map(|(o, n)| o as f64 / n as f64);
+            Some(SentStats {
+                kbps,
+                mean_packet_bytes,
+            })
+        })
 }

@@ -1,4 +1,5 @@
 //! Pure statistics maths: turns successive raw polls into snapshots. Time is an argument.
+//! Repair counters and the send target are the poll's own readings, passed on as they are.
 //! Counters are kept per SSRC, so a peer that restarts (new SSRC) adds to the totals instead of
 //! resetting them, even after rtpbin forgets the old sender.
 
@@ -104,7 +105,10 @@ impl MediumState {
             frames_rendered: sample.rendered,
             frames_played: sample.played,
             fps,
-            ..Default::default()
+            rtx_requested: sample.rtx.map(|c| c.requested),
+            rtx_repaired: sample.rtx.map(|c| c.repaired),
+            fec_recovered: sample.fec_recovered,
+            send_target_kbps: sample.send_target_kbps,
         }
     }
 }
@@ -169,8 +173,7 @@ mod tests {
                 sources,
                 rendered: Some(rendered),
                 rejected: rendered / 5,
-                unplayable: 0,
-                played: None,
+                ..MediumSample::default()
             },
             audio: MediumSample::default(),
         }
@@ -200,6 +203,32 @@ mod tests {
         assert_eq!(end.video.bitrate_bps, 2_000_000.0);
         assert_eq!(end.video.fps, Some(25.0));
         assert_eq!(end.video.octets_received, 751_000);
+    }
+
+    #[test]
+    fn repair_counters_and_the_send_target_are_reported_when_the_call_has_them() {
+        let mut c = StatsComputer::default();
+        let plain = c.update(&video(vec![], 0), 1.0);
+        assert_eq!(
+            (plain.video.rtx_requested, plain.video.fec_recovered),
+            (None, None)
+        );
+        assert_eq!(plain.video.send_target_kbps, None);
+        let mut sample = video(vec![], 0);
+        sample.video.rtx = Some(RtxCounts {
+            requested: 5,
+            repaired: 4,
+        });
+        sample.video.fec_recovered = Some(2);
+        sample.video.send_target_kbps = Some(1500);
+        sample.audio.rtx = Some(RtxCounts::default());
+        let snap = c.update(&sample, 2.0);
+        assert_eq!(snap.video.rtx_requested, Some(5));
+        assert_eq!(snap.video.rtx_repaired, Some(4));
+        assert_eq!(snap.video.fec_recovered, Some(2));
+        assert_eq!(snap.video.send_target_kbps, Some(1500));
+        assert_eq!(snap.audio.rtx_requested, Some(0));
+        assert_eq!(snap.audio.send_target_kbps, None);
     }
 
     #[test]

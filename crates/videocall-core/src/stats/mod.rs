@@ -1,10 +1,12 @@
-//! Statistics: `collect` polls the pipeline, `compute` (pure) turns polls into a `Snapshot`,
-//! `report` renders snapshots as text or JSON lines.
+//! Statistics: `collect` is the only reader of the running pipeline (one `RawSample` per poll,
+//! with the RTCP taps of `feedback` and `plain_watch`), `compute` (pure) turns polls into a
+//! `Snapshot`, `report` renders snapshots as text or JSON lines.
 
 pub mod collect;
 pub mod compute;
+pub mod feedback;
 pub mod model;
 pub mod plain_watch;
 pub mod report;
 
-pub use model::Snapshot;
+pub use model::{RawSample, RecordedSample, Snapshot};

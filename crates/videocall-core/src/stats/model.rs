@@ -1,10 +1,13 @@
-//! Statistics as plain data: one snapshot per interval, rendered as text or JSON by `report`.
-//! Field names are the JSON schema documented in the README.
+//! Statistics as plain data: what one poll of the running pipeline read (`RawSample`, the
+//! adapter's input) and the snapshot computed from polls (`Snapshot`, rendered as text or JSON
+//! by `report`). Snapshot field names are the JSON schema documented in the README.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{AacPayload, Medium};
 
 /// One medium's receive statistics at one instant.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StreamStats {
     /// Received payload bit rate since the stream started.
     pub avg_bitrate_bps: f64,
@@ -50,7 +53,7 @@ pub struct StreamStats {
 }
 
 /// Both media at one instant of the call.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Seconds since the call started.
     pub elapsed_s: f64,
@@ -59,7 +62,7 @@ pub struct Snapshot {
 }
 
 /// What one poll read from one sender (SSRC) of one session.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceSample {
     pub ssrc: u32,
     pub packets_received: u64,
@@ -70,12 +73,63 @@ pub struct SourceSample {
     pub rtt_ms: Option<f64>,
 }
 
-/// What one poll read for one medium: the session's remote senders, the jitter buffers' pushed
-/// counts per SSRC, and the sink's rendered count.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What one report block of the peer's RTCP says about one of our streams, cumulative since
+/// the stream started.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Feedback {
+    /// Extended highest sequence number received (RFC 3550 §6.4.1): packets expected so far,
+    /// up to a constant.
+    pub highest_seq: u64,
+    /// Cumulative number of packets lost.
+    pub lost: i64,
+    /// When the report arrived (seconds on any clock shared by the reports of one call), for the
+    /// rate the peer received between two reports; `None` uses the ticks' spacing.
+    pub received_at_s: Option<f64>,
+}
+
+/// What rtpsession measures of our own sender.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SentStats {
+    /// rtpsession's estimate of the sender's bit rate (kbit/s).
+    pub kbps: f64,
+    /// Mean payload bytes per RTP packet so far.
+    pub mean_packet_bytes: Option<f64>,
+}
+
+/// Retransmission counters of one session, from our receiver's point of view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RtxCounts {
+    /// Packets we asked the peer to resend.
+    pub requested: u64,
+    /// Resent packets that arrived and matched a request (the repairs).
+    pub repaired: u64,
+}
+
+/// The SRTP decoder's totals (`srtpdec`'s `recv-count` and `recv-drop-count`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SrtpCounts {
+    pub received: u64,
+    pub dropped: u64,
+}
+
+/// Datagrams on a plain session's RTCP socket: whole plain RTCP compounds, and datagrams that
+/// look like SRTCP (`plain_watch`). Zero on an encrypted session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RtcpKindCounts {
+    pub plain: u64,
+    pub encrypted: u64,
+}
+
+/// What one poll read for one medium (one rtpbin session): the peer's senders and what became
+/// of their packets, what the peer reports about ours, and the counters of the elements that
+/// protect and repair the stream. `Option`s are `None` where the call does not have the thing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MediumSample {
+    /// The peer's senders in the session (media streams only, not their RTX streams).
     pub sources: Vec<SourceSample>,
+    /// The jitter buffers' pushed counts, per SSRC.
     pub pushed: Vec<(u32, u64)>,
+    /// The video sink's rendered count (video only).
     pub rendered: Option<u64>,
     /// Datagrams the peer-only filter dropped on this medium's two ports (a total).
     pub rejected: u64,
@@ -83,11 +137,123 @@ pub struct MediumSample {
     pub unplayable: u64,
     /// The audio sink's played count (audio only).
     pub played: Option<u64>,
+    /// The SSRC our payloader sends with.
+    pub our_ssrc: Option<u32>,
+    /// rtpsession's statistics of our sender `our_ssrc`.
+    pub sent: Option<SentStats>,
+    /// The latest report block the peer sent about each of our SSRCs (media and RTX), by SSRC.
+    pub feedback: Vec<(u32, Feedback)>,
+    /// The peer's latest SDES TOOL item in this session (what it says it takes).
+    pub peer_tool: Option<String>,
+    /// Retransmission counters, when the call resends lost packets.
+    pub rtx: Option<RtxCounts>,
+    /// Lost packets the FEC decoder rebuilt, when the call has FEC (video).
+    pub fec_recovered: Option<u64>,
+    /// The encoder's bit rate now (kbit/s), when the rate adapts (video).
+    pub send_target_kbps: Option<u32>,
+    /// `rtpgccbwe`'s estimate of the session's rate (bit/s), when GCC runs.
+    pub gcc_estimate_bps: Option<u32>,
+    /// The SRTP decoder's totals, once it exists (encrypted calls).
+    pub srtp: Option<SrtpCounts>,
+    /// What arrives on the RTCP socket of a plain session.
+    pub rtcp_kinds: RtcpKindCounts,
+    /// The AAC format the peer's sender settled on (audio received without an SDP).
+    #[serde(with = "aac_format")]
+    pub aac_format: Option<AacPayload>,
+}
+
+impl MediumSample {
+    /// The peer's latest report about `ssrc`.
+    pub fn feedback_about(&self, ssrc: u32) -> Option<Feedback> {
+        self.feedback
+            .iter()
+            .find(|(about, _)| *about == ssrc)
+            .map(|(_, fb)| *fb)
+    }
+
+    /// The peer's latest report about the stream our payloader sends.
+    pub fn our_feedback(&self) -> Option<Feedback> {
+        self.our_ssrc.and_then(|ssrc| self.feedback_about(ssrc))
+    }
 }
 
 /// One poll of both media.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RawSample {
     pub video: MediumSample,
     pub audio: MediumSample,
+}
+
+impl RawSample {
+    /// The sample of `medium`.
+    pub fn medium(&self, medium: Medium) -> &MediumSample {
+        match medium {
+            Medium::Video => &self.video,
+            Medium::Audio => &self.audio,
+        }
+    }
+}
+
+/// One line of a `--record-samples` trace: a poll and when it was taken (seconds since the
+/// call started).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedSample {
+    pub now: f64,
+    pub sample: RawSample,
+}
+
+/// The AAC format by its user-facing name (`generic`, `latm`).
+mod aac_format {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::config::AacPayload;
+
+    pub fn serialize<S: Serializer>(format: &Option<AacPayload>, s: S) -> Result<S::Ok, S::Error> {
+        match format {
+            Some(format) => s.serialize_some(format.name()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AacPayload>, D::Error> {
+        let Some(name) = Option::<String>::deserialize(d)? else {
+            return Ok(None);
+        };
+        AacPayload::ALL
+            .into_iter()
+            .find(|format| format.name() == name)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown AAC format {name}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sample_survives_a_json_round_trip() {
+        let mut sample = RawSample::default();
+        sample.audio.aac_format = Some(AacPayload::Latm);
+        sample.video.feedback = vec![(
+            7,
+            Feedback {
+                highest_seq: 70_000,
+                lost: -2,
+                received_at_s: Some(1.25),
+            },
+        )];
+        sample.video.our_ssrc = Some(7);
+        sample.video.rtx = Some(RtxCounts {
+            requested: 3,
+            repaired: 2,
+        });
+        let line = serde_json::to_string(&RecordedSample { now: 0.5, sample }).unwrap();
+        assert!(line.contains(r#""aac_format":"latm""#), "{line}");
+        let back: RecordedSample = serde_json::from_str(&line).unwrap();
+        assert_eq!(back.now, 0.5);
+        assert_eq!(back.sample.audio.aac_format, Some(AacPayload::Latm));
+        assert_eq!(back.sample.video.our_feedback().unwrap().lost, -2);
+        assert_eq!(back.sample.audio.our_feedback(), None);
+    }
 }

@@ -2,7 +2,8 @@
 //! headers in the clear, so the media looks like damaged packets; SRTCP shows itself, since its
 //! packets no longer add up as an RTCP compound (RFC 3711 §3.4: the first header in the clear,
 //! the rest encrypted, then the E flag and SRTCP index, then the tag). A probe on the plain
-//! RTCP socket counts each kind; the monitor turns the counts into one line.
+//! RTCP socket counts each kind (`collect` installs it); the adapter's peer watch turns the
+//! counts into one line.
 
 use gst::prelude::*;
 
@@ -65,7 +66,8 @@ pub struct RtcpKinds {
 }
 
 impl RtcpKinds {
-    /// Installs the counting probe on the RTCP `udpsrc` (after the peer-only filter).
+    /// Installs the counting probe on the RTCP `udpsrc` (after the peer-only filter, which is
+    /// installed first).
     pub fn install(&self, udpsrc: &gst::Element) {
         let Some(pad) = udpsrc.static_pad("src") else {
             return;

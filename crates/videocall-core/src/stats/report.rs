@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{Snapshot, StreamStats};
 
@@ -74,6 +74,15 @@ struct Labelled<'a> {
     peer: Option<&'a str>,
     #[serde(flatten)]
     snapshot: &'a Snapshot,
+}
+
+/// A line [`json_line`] wrote, read back (by the bench): the snapshot and the peer's label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportLine {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    #[serde(flatten)]
+    pub snapshot: Snapshot,
 }
 
 /// One JSON object (one line) per snapshot; `peer` is present only when labelled (the demo).
@@ -148,5 +157,25 @@ mod tests {
         let labelled: serde_json::Value =
             serde_json::from_str(&json_line(Some("B"), &snap())).unwrap();
         assert_eq!(labelled["peer"], "B");
+    }
+
+    #[test]
+    fn a_json_line_reads_back_as_the_snapshot_it_was() {
+        let mut full = snap();
+        full.video.rtx_requested = Some(7);
+        full.video.rtx_repaired = Some(6);
+        full.video.send_target_kbps = Some(1800);
+        full.audio.frames_played = Some(900);
+        for label in [None, Some("A")] {
+            let line = json_line(label, &full);
+            let back: ReportLine = serde_json::from_str(&line).unwrap();
+            assert_eq!(back.peer.as_deref(), label);
+            assert_eq!(back.snapshot, full);
+            assert_eq!(
+                serde_json::to_string(&back).unwrap(),
+                line,
+                "the same shape"
+            );
+        }
     }
 }

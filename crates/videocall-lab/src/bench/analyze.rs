@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::meters::click::PERIOD_MS;
 use crate::meters::pattern::Summary;
 use crate::meters::probe::Event;
+use videocall_core::stats::Snapshot;
 
 /// Length of a bit-rate window: the children report statistics at this interval.
 pub const WINDOW_S: f64 = 5.0;
@@ -21,13 +22,23 @@ pub struct Usage {
     pub max_rss_kib: u64,
 }
 
-/// One statistics line of a peer: received payload bit rates over the interval ending at
-/// `elapsed_s`.
+/// What the bench takes from one statistics line of a peer: received payload bit rates over
+/// the interval ending at `elapsed_s`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StatsLine {
     pub elapsed_s: f64,
     pub video_bps: f64,
     pub audio_bps: f64,
+}
+
+impl From<&Snapshot> for StatsLine {
+    fn from(snap: &Snapshot) -> StatsLine {
+        StatsLine {
+            elapsed_s: snap.elapsed_s,
+            video_bps: snap.video.bitrate_bps,
+            audio_bps: snap.audio.bitrate_bps,
+        }
+    }
 }
 
 /// Everything measured about one peer process.

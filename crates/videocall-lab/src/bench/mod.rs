@@ -30,6 +30,7 @@ use videocall_core::config::{
 use videocall_core::demo::free_port_block;
 use videocall_core::error::{AppError, AppResult};
 use videocall_core::security::passphrase::ENV_VAR;
+use videocall_core::stats::report::ReportLine;
 
 /// How long the bench waits beyond the call for a peer before killing it.
 const GRACE: Duration = Duration::from_secs(60);
@@ -330,17 +331,20 @@ fn read_events(path: &Path) -> AppResult<Vec<Event>> {
         .collect()
 }
 
-/// The received bit rates from a peer's `--stats-json` lines.
+/// The received bit rates from a peer's `--stats-json` lines (`stats::report::json_line`).
 fn read_stats(path: &Path) -> AppResult<Vec<StatsLine>> {
-    Ok(read_lines(path)?
+    read_lines(path)?
         .iter()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .map(|v| StatsLine {
-            elapsed_s: v["elapsed_s"].as_f64().unwrap_or(0.0),
-            video_bps: v["video"]["bitrate_bps"].as_f64().unwrap_or(0.0),
-            audio_bps: v["audio"]["bitrate_bps"].as_f64().unwrap_or(0.0),
+        .map(|l| {
+            let line: ReportLine = serde_json::from_str(l).map_err(|e| {
+                AppError::Media(format!(
+                    "bench: bad statistics line in {}: {e}",
+                    path.display()
+                ))
+            })?;
+            Ok(StatsLine::from(&line.snapshot))
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -423,5 +427,34 @@ mod tests {
         assert!(runner::through_relay(&a, &b, 30_008, &w.bench.network).is_err());
         let w = Wrap::try_parse_from(["x"]).unwrap();
         assert!(!w.bench.network.any());
+    }
+
+    #[test]
+    fn statistics_lines_are_read_as_the_peers_wrote_them() {
+        use videocall_core::stats::Snapshot;
+        use videocall_core::stats::report::json_line;
+        let mut snap = Snapshot {
+            elapsed_s: 5.0,
+            ..Snapshot::default()
+        };
+        snap.video.bitrate_bps = 1.9e6;
+        snap.video.fps = Some(25.0);
+        snap.audio.bitrate_bps = 64_000.0;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stats.jsonl");
+        let lines = [json_line(None, &snap), json_line(Some("A"), &snap)];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let read = read_stats(&path).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(
+            read[0],
+            StatsLine {
+                elapsed_s: 5.0,
+                video_bps: 1.9e6,
+                audio_bps: 64_000.0
+            }
+        );
+        std::fs::write(&path, r#"{"elapsed_s": 1.0}"#).unwrap();
+        assert!(read_stats(&path).is_err(), "a line of another shape");
     }
 }

@@ -94,8 +94,8 @@ impl Probe {
                 .static_pad("src")
                 .ok_or_else(|| AppError::Media(format!("bench probe: {name} has no src pad")))
         };
-        attach_video_writer(&src_pad("video-caps")?, log.clone());
-        attach_audio_writer(&src_pad("audio-caps")?, log.clone());
+        attach_video_writer(&src_pad(names::VIDEO_CAPS)?, log.clone());
+        attach_audio_writer(&src_pad(names::AUDIO_CAPS)?, log.clone());
         for sink in [names::VIDEO_SINK, names::AUDIO_SINK] {
             if element(sink)?.find_property("signal-handoffs").is_none() {
                 return Err(AppError::Input(

@@ -1,8 +1,8 @@
-//! Reads what the peer's RTCP receiver reports say about the video we send. rtpsession keeps
-//! only the last report block per remote participant, and with RTX the peer reports on two of
-//! our SSRCs, so we look at the reports ourselves: `on-receiving-rtcp` hands each incoming
-//! compound packet (tens per second, not per media buffer) to `report_blocks`, and the latest
-//! block per SSRC is kept for the rate controller's timer.
+//! Reads what the peer's RTCP says about the streams we send. rtpsession keeps only the last
+//! report block per remote participant, and with RTX the peer reports on two of our SSRCs, so
+//! the reports are read here: `on-receiving-rtcp` hands each incoming compound packet (tens per
+//! second, not per media buffer) to `report_blocks`, and the latest block per SSRC is kept
+//! until the next poll.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,7 +12,7 @@ use gst::glib;
 use gst::prelude::*;
 use rtcp_types::{Compound, Packet};
 
-use super::rate::{Feedback, SentStats};
+use super::model::Feedback;
 
 /// The report blocks (about which SSRC, what it says) in one compound RTCP packet.
 pub fn report_blocks(data: &[u8]) -> Vec<(u32, Feedback)> {
@@ -66,29 +66,20 @@ pub fn sdes_tools(data: &[u8]) -> Vec<String> {
 }
 
 /// Keeps the latest report block per SSRC from one session's incoming RTCP, stamped with its
-/// arrival (seconds since the tap was attached), and the peer's SDES TOOL (what it says it
-/// takes).
+/// arrival (seconds since `origin`), and the peer's SDES TOOL (what it says it takes).
 #[derive(Clone)]
 pub struct FeedbackTap {
     latest: Arc<Mutex<HashMap<u32, Feedback>>>,
-    attached: Instant,
     tool: Arc<Mutex<Option<String>>>,
-}
-
-impl Default for FeedbackTap {
-    fn default() -> FeedbackTap {
-        FeedbackTap {
-            latest: Arc::default(),
-            attached: Instant::now(),
-            tool: Arc::default(),
-        }
-    }
 }
 
 impl FeedbackTap {
     /// Listens to the incoming RTCP of `session` in `rtpbin` (call after the session exists).
-    pub fn attach(rtpbin: &gst::Element, session: u32) -> FeedbackTap {
-        let tap = FeedbackTap::default();
+    pub fn attach(rtpbin: &gst::Element, session: u32, origin: Instant) -> FeedbackTap {
+        let tap = FeedbackTap {
+            latest: Arc::default(),
+            tool: Arc::default(),
+        };
         let Some(internal) =
             rtpbin.emit_by_name::<Option<glib::Object>>("get-internal-session", &[&session])
         else {
@@ -96,11 +87,10 @@ impl FeedbackTap {
         };
         let latest = tap.latest.clone();
         let peer_tool = tap.tool.clone();
-        let attached = tap.attached;
         internal.connect("on-receiving-rtcp", false, move |args| {
             let buffer = args[1].get::<gst::Buffer>().ok()?;
             let map = buffer.map_readable().ok()?;
-            let at = attached.elapsed().as_secs_f64();
+            let at = origin.elapsed().as_secs_f64();
             let blocks = report_blocks(&map).into_iter().map(|(ssrc, fb)| {
                 let stamped = Feedback {
                     received_at_s: Some(at),
@@ -126,41 +116,15 @@ impl FeedbackTap {
         self.tool.lock().ok()?.clone()
     }
 
-    /// The latest report about `ssrc`.
-    pub fn latest(&self, ssrc: u32) -> Option<Feedback> {
-        self.latest.lock().ok()?.get(&ssrc).copied()
+    /// The latest report about each SSRC, by SSRC.
+    pub fn latest(&self) -> Vec<(u32, Feedback)> {
+        let Ok(latest) = self.latest.lock() else {
+            return Vec::new();
+        };
+        let mut all: Vec<(u32, Feedback)> = latest.iter().map(|(s, fb)| (*s, *fb)).collect();
+        all.sort_by_key(|(ssrc, _)| *ssrc);
+        all
     }
-}
-
-/// What rtpsession measures of our sender `ssrc` in `session`: its bit rate and mean packet
-/// size.
-pub fn sent_stats(rtpbin: &gst::Element, session: u32, ssrc: u32) -> Option<SentStats> {
-    let session =
-        rtpbin.emit_by_name::<Option<glib::Object>>("get-internal-session", &[&session])?;
-    let stats = session.property::<gst::Structure>("stats");
-    let sources = stats.get::<glib::ValueArray>("source-stats").ok()?;
-    sources
-        .iter()
-        .filter_map(|v| v.get::<gst::Structure>().ok())
-        .find(|s| s.get::<u32>("ssrc").ok() == Some(ssrc))
-        .and_then(|s| {
-            let kbps = s.get::<u64>("bitrate").ok()? as f64 / 1000.0;
-            let octets = s.get::<u64>("octets-sent").ok();
-            let packets = s.get::<u64>("packets-sent").ok().filter(|n| *n > 0);
-            let mean_packet_bytes = octets.zip(packets).map(|(o, n)| o as f64 / n as f64);
-            Some(SentStats {
-                kbps,
-                mean_packet_bytes,
-            })
-        })
-}
-
-/// The SSRC our video payloader sends with.
-pub fn sender_ssrc(payloader: &gst::Element) -> Option<u32> {
-    payloader
-        .property::<gst::Structure>("stats")
-        .get::<u32>("ssrc")
-        .ok()
 }
 
 #[cfg(test)]
