@@ -74,8 +74,12 @@ impl Peer {
         } = built;
         let collector = Collector::attach(&pipeline, &rtpbin, counters, readings(plan));
         let adapter = Adapter::new(&adapt_settings(plan));
+        // The repair hold reads the latency its jitter buffers start from: through it.
         if let Some(ms) = adapter.start_latency_ms() {
-            rtpbin.set_property("latency", ms);
+            match &repair_hold {
+                Some(hold) => hold.apply(&rtpbin, ms, 0),
+                None => rtpbin.set_property("latency", ms),
+            }
         }
         Peer {
             label: plan.label.clone(),
