@@ -358,16 +358,28 @@ fn datagrams_from_a_third_address_are_rejected_and_counted() {
     assert_media_flows_after(&snaps, 3.0, "B");
 }
 
-/// Waits for both peers, checks that B said nothing of a panic or a GStreamer CRITICAL, and
-/// returns B's snapshots.
+/// GStreamer 1.22's rtpsession emits `on-timeout` with its lock released while it walks its
+/// table of sources; a forged SSRC arriving in that moment changes the table and GLib warns
+/// (`g_hash_table_foreach: assertion 'version == hash_table->version' failed`). The walk stops
+/// early and resumes at the next RTCP interval; the call goes on. It takes a plain call and a
+/// flood of new SSRCs from the peer's own address, and the build before the redesign printed it
+/// as often (docs/security.md, "Known GStreamer behaviour").
+fn is_rtpsession_timeout_race(line: &str) -> bool {
+    line.contains("g_hash_table_foreach: assertion 'version == hash_table->version' failed")
+}
+
+/// Waits for both peers, checks that B said nothing of a panic or a GStreamer CRITICAL (but the
+/// one of [`is_rtpsession_timeout_race`]), and returns B's snapshots.
 fn finish_cleanly(a: Child, b: Child, jb: &Path) -> Vec<Value> {
     finish(a, "A");
     let out_b = finish(b, "B");
     let all = text(&out_b);
-    assert!(
-        !all.contains("panicked") && !all.contains("CRITICAL"),
-        "{all}"
-    );
+    assert!(!all.contains("panicked"), "{all}");
+    let criticals: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains("CRITICAL") && !is_rtpsession_timeout_race(l))
+        .collect();
+    assert!(criticals.is_empty(), "{all}");
     snapshots(jb)
 }
 
