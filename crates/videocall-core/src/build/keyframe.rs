@@ -20,14 +20,15 @@ pub fn due(last: Option<Instant>, now: Instant) -> bool {
     last.is_none_or(|last| now.duration_since(last) >= MIN_GAP)
 }
 
-/// Makes `encoder` emit a key frame (with SPS/PPS) when a new remote source appears in
-/// `rtpbin`'s video session, at most one per [`MIN_GAP`].
-pub fn key_frame_for_new_receivers(rtpbin: &gst::Element, encoder: &gst::Element) {
+/// Makes `encoder` emit a key frame (with SPS/PPS) when rtpbin's `signal` (`on-new-ssrc` or
+/// `on-ssrc-validated`, as the plan says) tells of a new remote source in the video session, at
+/// most one per [`MIN_GAP`].
+pub fn key_frame_for_new_receivers(rtpbin: &gst::Element, encoder: &gst::Element, signal: &str) {
     let Some(encoder_src) = encoder.static_pad("src") else {
         return;
     };
     let last_sent: Mutex<Option<Instant>> = Mutex::new(None);
-    rtpbin.connect("on-new-ssrc", false, move |args| {
+    rtpbin.connect(signal, false, move |args| {
         let session = args[1].get::<u32>().ok()?;
         let mut last = last_sent.lock().ok()?;
         let now = Instant::now();

@@ -79,7 +79,11 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
         crate::build::workarounds::stale_frames::release_before_each_input(&decoder);
     }
     if let Some(encoder) = pipeline.by_name(names::VIDEO_ENCODER) {
-        crate::build::keyframe::key_frame_for_new_receivers(&rtpbin, &encoder);
+        crate::build::keyframe::key_frame_for_new_receivers(
+            &rtpbin,
+            &encoder,
+            plan.key_frame_signal(),
+        );
     }
     let repair_hold = plan
         .repair_hold()

@@ -183,6 +183,17 @@ impl PeerPlan {
         self.resilience.rtx && self.resilience.adaptive_jitter_buffer && self.resilience.repair_hold
     }
 
+    /// The rtpbin signal on which a new receiver gets a key frame at once. In an encrypted call
+    /// only authenticated packets reach the session, so a new SSRC is a real sender. In a plain
+    /// call anyone can make one up with a single packet: the key frame waits until rtpsession
+    /// has validated the sender (packets in sequence).
+    pub fn key_frame_signal(&self) -> &'static str {
+        match self.security.srtp {
+            Some(_) => "on-new-ssrc",
+            None => "on-ssrc-validated",
+        }
+    }
+
     /// Every element factory this peer makes, sorted: checked before anything is built, so a
     /// missing plugin is one line naming them all.
     pub fn required_elements(&self) -> Vec<&'static str> {
@@ -431,6 +442,19 @@ mod tests {
             Some((AUDIO_RED_PT, RED_RTX_PT))
         );
         assert_eq!(video.security.only_from, Some(config.endpoints.remote_ip));
+    }
+
+    #[test]
+    fn plain_calls_send_key_frames_to_validated_senders_only() {
+        let plain = plan(None, &config(), found(PeerSecurity::default()));
+        assert_eq!(plain.key_frame_signal(), "on-ssrc-validated");
+        let keys = MasterSecret::from_passphrase("pw").unwrap();
+        let security = PeerSecurity {
+            srtp: Some((SrtpSuite::AesGcm128, keys)),
+            accept_any_source: false,
+        };
+        let encrypted = plan(None, &config(), found(security));
+        assert_eq!(encrypted.key_frame_signal(), "on-new-ssrc");
     }
 
     #[test]

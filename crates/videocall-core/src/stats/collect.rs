@@ -74,7 +74,13 @@ impl Collector {
             let element = args[1].get::<gst::Element>().ok()?;
             let session = args[2].get::<u32>().ok()?;
             let ssrc = args[3].get::<u32>().ok()?;
-            registry.lock().ok()?.push(JitterBufferEntry {
+            let mut registry = registry.lock().ok()?;
+            // Jitter buffers of senders that are gone stay listed for their counts; past the
+            // cap they go (`compute` keeps their last counts in its totals).
+            if registry.len() >= super::compute::MAX_TRACKED_SSRCS {
+                registry.retain(|e| e.element.upgrade().is_some());
+            }
+            registry.push(JitterBufferEntry {
                 session,
                 ssrc,
                 element: element.downgrade(),

@@ -7,11 +7,26 @@ use std::collections::BTreeMap;
 
 use super::model::*;
 
+/// Senders remembered one by one per medium. A call has a few (the peer's media and RTX, and
+/// again after a restart); past this many, the senders absent from the latest poll are folded
+/// into [`Retired`] totals, so a flood of made-up SSRCs cannot grow the state.
+pub const MAX_TRACKED_SSRCS: usize = 32;
+
+/// What the folded senders had received, still counted in the totals.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Retired {
+    packets: u64,
+    octets: u64,
+    lost: u64,
+    pushed: u64,
+}
+
 /// Running state of one medium between polls.
 #[derive(Debug, Default, Clone)]
 struct MediumState {
     sources: BTreeMap<u32, SourceSample>,
     pushed: BTreeMap<u32, u64>,
+    retired: Retired,
     /// The SSRC whose packet count grew most in the last poll (the sender now active, not a
     /// stream with a few stray packets): its jitter is the one reported.
     current: Option<u32>,
@@ -30,6 +45,36 @@ struct MediumState {
 const MIN_RATE_WINDOW_S: f64 = 0.1;
 
 impl MediumState {
+    /// Past [`MAX_TRACKED_SSRCS`], folds the senders the latest poll no longer shows (and that
+    /// are not the current one) into the retired totals.
+    fn retire_beyond_cap(&mut self, sample: &MediumSample) {
+        if self.sources.len().max(self.pushed.len()) <= MAX_TRACKED_SSRCS {
+            return;
+        }
+        let live = |ssrc: &u32| {
+            Some(*ssrc) == self.current
+                || sample.sources.iter().any(|s| s.ssrc == *ssrc)
+                || sample.pushed.iter().any(|(s, _)| s == ssrc)
+        };
+        let gone: Vec<u32> = self
+            .sources
+            .keys()
+            .chain(self.pushed.keys())
+            .copied()
+            .filter(|ssrc| !live(ssrc))
+            .collect();
+        for ssrc in gone {
+            if let Some(s) = self.sources.remove(&ssrc) {
+                self.retired.packets += s.packets_received;
+                self.retired.octets += s.octets_received;
+                self.retired.lost += s.packets_lost.max(0) as u64;
+            }
+            if let Some(pushed) = self.pushed.remove(&ssrc) {
+                self.retired.pushed += pushed;
+            }
+        }
+    }
+
     fn update(&mut self, sample: &MediumSample, now: f64, dt: Option<f64>) -> StreamStats {
         let growth = |s: &SourceSample, old: Option<&SourceSample>| {
             s.packets_received
@@ -53,13 +98,25 @@ impl MediumState {
         for (ssrc, pushed) in &sample.pushed {
             self.pushed.insert(*ssrc, *pushed);
         }
-        let packets_received = self.sources.values().map(|s| s.packets_received).sum();
-        let octets: u64 = self.sources.values().map(|s| s.octets_received).sum();
-        let packets_lost = self
-            .sources
-            .values()
-            .map(|s| s.packets_lost.max(0) as u64)
-            .sum();
+        self.retire_beyond_cap(sample);
+        let packets_received = self.retired.packets
+            + self
+                .sources
+                .values()
+                .map(|s| s.packets_received)
+                .sum::<u64>();
+        let octets: u64 = self.retired.octets
+            + self
+                .sources
+                .values()
+                .map(|s| s.octets_received)
+                .sum::<u64>();
+        let packets_lost = self.retired.lost
+            + self
+                .sources
+                .values()
+                .map(|s| s.packets_lost.max(0) as u64)
+                .sum::<u64>();
         let jitter_ms = self
             .current
             .and_then(|ssrc| self.sources.get(&ssrc))
@@ -97,7 +154,7 @@ impl MediumState {
             packets_received,
             octets_received: octets,
             jitter_ms,
-            packets_pushed: self.pushed.values().sum(),
+            packets_pushed: self.retired.pushed + self.pushed.values().sum::<u64>(),
             packets_lost,
             rtt_ms: self.last_rtt_ms,
             packets_rejected: sample.rejected,
@@ -244,6 +301,28 @@ mod tests {
             s.video.jitter_ms, 2.0,
             "jitter of the sender that is active now"
         );
+    }
+
+    #[test]
+    fn a_flood_of_senders_is_folded_into_the_totals_and_the_state_stays_bounded() {
+        let mut c = StatsComputer::default();
+        let mut expected = (0, 0);
+        // Made-up senders, each seen in one poll only, then the real one.
+        for i in 0..200u32 {
+            let s = c.update(&video(vec![source(1000 + i, 1, 10)], 0), f64::from(i) * 0.1);
+            expected = (expected.0 + 1, expected.1 + 10);
+            assert_eq!(
+                (s.video.packets_received, s.video.octets_received),
+                expected
+            );
+            assert_eq!(s.video.packets_pushed, expected.0);
+        }
+        assert!(c.video.sources.len() <= MAX_TRACKED_SSRCS + 1);
+        assert!(c.video.pushed.len() <= MAX_TRACKED_SSRCS + 1);
+        let s = c.update(&video(vec![source(1, 50, 500)], 0), 21.0);
+        assert_eq!(s.video.packets_received, 250);
+        assert_eq!(s.video.octets_received, 2500);
+        assert_eq!(s.video.jitter_ms, 1.0, "the real sender's jitter");
     }
 
     #[test]

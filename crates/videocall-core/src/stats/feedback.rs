@@ -67,6 +67,28 @@ pub fn sdes_tools(data: &[u8]) -> Vec<String> {
 
 /// Keeps the latest report block per SSRC from one session's incoming RTCP, stamped with its
 /// arrival (seconds since `origin`), and the peer's SDES TOOL (what it says it takes).
+/// Report blocks kept, by the SSRC they are about: ours are a handful (media, RTX, after a
+/// restart), and they are reported every RTCP interval; blocks about other SSRCs (forged RTCP)
+/// are the oldest and go first.
+pub const MAX_REPORTED_SSRCS: usize = 16;
+
+/// Drops the oldest reports until at most `cap` are left.
+fn keep_latest(latest: &mut HashMap<u32, Feedback>, cap: usize) {
+    while latest.len() > cap {
+        let oldest = latest
+            .iter()
+            .min_by(|a, b| {
+                let at = |fb: &Feedback| fb.received_at_s.unwrap_or(f64::MIN);
+                at(a.1).total_cmp(&at(b.1))
+            })
+            .map(|(ssrc, _)| *ssrc);
+        match oldest {
+            Some(ssrc) => latest.remove(&ssrc),
+            None => break,
+        };
+    }
+}
+
 #[derive(Clone)]
 pub struct FeedbackTap {
     latest: Arc<Mutex<HashMap<u32, Feedback>>>,
@@ -100,6 +122,7 @@ impl FeedbackTap {
             });
             if let Ok(mut latest) = latest.lock() {
                 latest.extend(blocks);
+                keep_latest(&mut latest, MAX_REPORTED_SSRCS);
             }
             if let Some(tool) = sdes_tools(&map).pop()
                 && let Ok(mut last) = peer_tool.lock()
@@ -130,6 +153,24 @@ impl FeedbackTap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forged_report_blocks_cannot_grow_the_map_or_push_out_fresh_ones() {
+        let mut latest = HashMap::new();
+        let at = |t: f64| Feedback {
+            highest_seq: 0,
+            lost: 0,
+            received_at_s: Some(t),
+        };
+        latest.insert(7, at(100.0));
+        for ssrc in 1000..1100u32 {
+            latest.insert(ssrc, at(f64::from(ssrc - 1000) / 10.0));
+            keep_latest(&mut latest, MAX_REPORTED_SSRCS);
+        }
+        assert_eq!(latest.len(), MAX_REPORTED_SSRCS);
+        assert!(latest.contains_key(&7), "the freshest report stays");
+        assert!(latest.contains_key(&1099) && !latest.contains_key(&1000));
+    }
     use rtcp_types::{ReceiverReport, ReportBlock, RtcpPacketWriterExt};
 
     #[test]
