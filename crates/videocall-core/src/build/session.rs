@@ -288,11 +288,8 @@ pub fn add_session(
     let mut funnels = Vec::new();
     for (i, depayloader) in depayloaders.iter().enumerate() {
         let funnel = make_element(&ElementSpec {
-            factory: "funnel",
-            name: match i {
-                0 => format!("{}-funnel", plan.medium.name()),
-                i => format!("{}-funnel-{i}", plan.medium.name()),
-            },
+            factory: names::factory::FUNNEL,
+            name: names::funnel(plan.medium, i),
             props: vec![],
         })?;
         pipeline.add(&funnel).map_err(|_| link_err("funnel"))?;

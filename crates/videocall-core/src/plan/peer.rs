@@ -88,14 +88,6 @@ pub enum VideoReceive {
 }
 
 impl VideoReceive {
-    /// The element the session feeds (the depayloader).
-    pub fn first(&self) -> &ElementSpec {
-        match self {
-            VideoReceive::ByProfile { depayloader, .. } => &depayloader[0],
-            VideoReceive::Fixed(chain) => &chain[0],
-        }
-    }
-
     fn specs(&self) -> Vec<&ElementSpec> {
         match self {
             VideoReceive::ByProfile {

@@ -4,11 +4,11 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::ElementSpec;
 use super::fec::FecPlan;
 use super::rate::GccSettings;
 use super::red::RedPlan;
 use super::rtx::RtxPlan;
+use super::{ElementSpec, names};
 use crate::config::{Medium, SessionSecurity, StreamPorts};
 
 /// Settings of the whole `rtpbin`, shared by both sessions.
@@ -98,18 +98,10 @@ impl SessionPlan {
             None => (socket_caps.clone(), None),
         };
         [
-            udpsrc(
-                format!("udpsrc-rtp-{id}"),
-                self.ports.recv_rtp,
-                Some(&rtp_caps),
-            ),
-            udpsrc(
-                format!("udpsrc-rtcp-{id}"),
-                self.ports.recv_rtcp(),
-                rtcp_caps,
-            ),
-            udpsink(format!("udpsink-rtp-{id}"), self.ports.dest_rtp),
-            udpsink(format!("udpsink-rtcp-{id}"), self.ports.dest_rtcp()),
+            udpsrc(names::udpsrc_rtp(id), self.ports.recv_rtp, Some(&rtp_caps)),
+            udpsrc(names::udpsrc_rtcp(id), self.ports.recv_rtcp(), rtcp_caps),
+            udpsink(names::udpsink_rtp(id), self.ports.dest_rtp),
+            udpsink(names::udpsink_rtcp(id), self.ports.dest_rtcp()),
         ]
     }
 }
