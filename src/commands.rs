@@ -214,7 +214,10 @@ fn describe_security(security: &PeerSecurity) -> String {
         "from the peer's address only"
     };
     match &security.srtp {
-        Some((suite, _)) => format!("SRTP {}, {who}", suite.name()),
+        Some((suite, _)) => format!(
+            "SRTP {} with fresh keys from a passphrase-authenticated exchange, {who}",
+            suite.name()
+        ),
         None => format!("plain RTP, {who}"),
     }
 }

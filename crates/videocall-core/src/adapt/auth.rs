@@ -92,12 +92,39 @@ pub fn describe_encrypted_peer(medium: Medium, event: AuthEvent) -> String {
 /// a peer reports every 250 ms, so a second has four.
 const MIN_ENCRYPTED_RTCP: u64 = 2;
 
-/// Watches one peer's decoders, its plain RTCP and the AAC format it sends.
+/// Packets with no key in one look, while no exchange answered, that make the "plain peer" line.
+const MIN_UNKEYED: u64 = 5;
+
+/// The line for keys agreed at `epoch` with `words`.
+pub fn describe_keys(epoch: u32, words: &str) -> String {
+    if epoch == 0 {
+        format!(
+            "keys agreed with the peer; words \"{words}\": read them to each other, the same \
+             words mean no one is in the middle"
+        )
+    } else {
+        format!("new keys agreed with the peer (epoch {epoch}); words \"{words}\"")
+    }
+}
+
+/// The line for a failed exchange.
+pub const WRONG_PASSPHRASE: &str = "the key exchange failed: the peer's passphrase differs (or \
+    its --srtp-suite); no media flows until both sides use the same";
+
+/// The line of an encrypted call whose peer sends media but no key exchange.
+pub const NO_EXCHANGE: &str = "the peer sends packets but runs no key exchange: it has no \
+    passphrase (plain RTP) or is an older videocall; give both sides the same passphrase";
+
+/// Watches one peer's key exchange, decoders, its plain RTCP and the AAC format it sends.
 #[derive(Debug, Clone)]
 pub struct PeerWatch {
     watches: [AuthWatch; 2],
     plain_watches: [AuthWatch; 2],
     aac_format: Option<AacPayload>,
+    /// The exchange's (failed count, epoch of the keys in use) last told.
+    exchange: (u64, Option<u32>),
+    /// Packets with no key so far, and whether the "no exchange" line was told.
+    unkeyed: (u64, bool),
 }
 
 impl Default for PeerWatch {
@@ -109,6 +136,8 @@ impl Default for PeerWatch {
                 AuthWatch::with_min_failures(MIN_ENCRYPTED_RTCP),
             ],
             aac_format: None,
+            exchange: (0, None),
+            unkeyed: (0, false),
         }
     }
 }
@@ -118,10 +147,31 @@ impl Controller for PeerWatch {
     fn tick(&mut self, sample: &RawSample, _now: f64, actions: &mut Vec<Action>) {
         let media = [Medium::Video, Medium::Audio];
         for (medium, watch) in media.into_iter().zip(&mut self.plain_watches) {
-            let kinds = sample.medium(medium).rtcp_kinds;
-            if let Some(event) = watch.update(kinds.plain + kinds.encrypted, kinds.encrypted) {
+            let m = sample.medium(medium);
+            let (kinds, stray) = (m.rtcp_kinds, m.stray_exchange);
+            // SRTCP, or key-exchange datagrams, at a plain session: the peer encrypts.
+            let encrypted = kinds.encrypted + stray;
+            if let Some(event) = watch.update(kinds.plain + encrypted, encrypted) {
                 actions.push(Action::Tell(describe_encrypted_peer(medium, event)));
             }
+        }
+        if let Some(x) = &sample.exchange {
+            if x.failed > self.exchange.0 {
+                actions.push(Action::Tell(WRONG_PASSPHRASE.into()));
+            }
+            if x.epoch != self.exchange.1
+                && let (Some(epoch), Some(words)) = (x.epoch, &x.sas)
+            {
+                actions.push(Action::Tell(describe_keys(epoch, words)));
+            }
+            self.exchange = (x.failed, x.epoch);
+            let unkeyed = sample.video.unkeyed + sample.audio.unkeyed;
+            let fresh = unkeyed.saturating_sub(self.unkeyed.0);
+            if x.state == "waiting" && fresh >= MIN_UNKEYED && !self.unkeyed.1 {
+                self.unkeyed.1 = true;
+                actions.push(Action::Tell(NO_EXCHANGE.into()));
+            }
+            self.unkeyed.0 = unkeyed;
         }
         let format = sample.audio.aac_format;
         if format.is_some() && format != self.aac_format {
@@ -203,6 +253,42 @@ mod tests {
         assert_eq!(lines[1], "the peer sends AAC as RFC 6416 MP4A-LATM");
         assert!(lines[2].starts_with("the peer's packets fail authentication"));
         assert!(look(&sample).is_empty(), "nothing new");
+    }
+
+    #[test]
+    fn the_exchange_is_told_once_per_change() {
+        use crate::security::exchange::ExchangeStatus;
+        let mut watch = PeerWatch::default();
+        let mut look = |sample: &RawSample| {
+            let mut actions = Vec::new();
+            watch.tick(sample, 0.0, &mut actions);
+            actions
+                .into_iter()
+                .map(|a| match a {
+                    Action::Tell(line) => line,
+                    other => panic!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut sample = RawSample {
+            exchange: Some(ExchangeStatus {
+                state: "waiting".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        sample.video.unkeyed = 50;
+        assert_eq!(look(&sample), vec![NO_EXCHANGE.to_string()]);
+        sample.video.unkeyed = 100;
+        assert!(look(&sample).is_empty(), "told once");
+        let x = sample.exchange.as_mut().unwrap();
+        (x.state, x.epoch, x.sas) = ("established".into(), Some(0), Some("apple zoo".into()));
+        let told = look(&sample);
+        assert_eq!(told.len(), 1);
+        assert!(told[0].contains("\"apple zoo\""), "{told:?}");
+        assert!(look(&sample).is_empty());
+        sample.exchange.as_mut().unwrap().failed = 1;
+        assert_eq!(look(&sample), vec![WRONG_PASSPHRASE.to_string()]);
     }
 
     #[test]

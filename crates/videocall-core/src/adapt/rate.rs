@@ -278,6 +278,7 @@ mod tests {
             c.observe_sent(SentStats {
                 kbps: rate,
                 mean_packet_bytes: Some(PACKET_BYTES),
+                packets: 0,
             });
             let sent = rate * TICK_S * 1000.0 / 8.0 / PACKET_BYTES;
             let over = cap.map_or(0.0, |cap| (1.0 - cap / rate).max(0.0));
@@ -311,6 +312,7 @@ mod tests {
         c.observe_sent(SentStats {
             kbps,
             mean_packet_bytes,
+            packets: 0,
         });
     }
 
@@ -516,6 +518,7 @@ mod tests {
                 c.observe_sent(SentStats {
                     kbps: encoder_kbps,
                     mean_packet_bytes: Some(1200.0),
+                    packets: 0,
                 });
                 targets.push((t, f64::from(c.update(report, t))));
             }

@@ -4,6 +4,7 @@ pub mod congestion;
 pub mod decoder_switch;
 pub mod element;
 pub mod fec;
+pub mod key_exchange;
 pub mod keyframe;
 pub mod one_sender;
 

@@ -5,8 +5,11 @@ use std::net::{IpAddr, UdpSocket};
 use gst::prelude::*;
 
 use crate::build::element::add_chain;
+use crate::build::key_exchange::{KeyExchange, SessionKeying};
 use crate::build::repair_hold::RepairHold;
 use crate::build::session::{self, SessionCounters};
+use crate::build::source_filter::SourceLock;
+use crate::build::srtp::KeySlot;
 use crate::config::{Endpoints, Medium, VideoDecoder};
 use crate::error::{AppError, AppResult};
 use crate::plan::ElementSpec;
@@ -23,6 +26,8 @@ pub struct BuiltPeer {
     pub counters: [SessionCounters; 2],
     /// Video's repair hold, when planned: it re-times the jitter buffers with the latency.
     pub repair_hold: Option<RepairHold>,
+    /// The key exchange of an encrypted call.
+    pub exchange: Option<KeyExchange>,
 }
 
 /// Checks the ports and builds the pipeline.
@@ -53,6 +58,19 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
     let audio_recv = add_chain(bin, &chains.audio_receive)?;
     let audio_depayloaders = add_depayloaders(bin, &chains.audio_depayloaders, &audio_recv)?;
     let video_depayloaders = vec![video_depayloader.clone()];
+    let exchange = plan.exchange().map(|x| {
+        let sessions = [Medium::Video, Medium::Audio]
+            .into_iter()
+            .map(|medium| SessionKeying {
+                medium,
+                slot: KeySlot::new(x.suite),
+                locks: x
+                    .lock_sources
+                    .then(|| (SourceLock::default(), SourceLock::default())),
+            })
+            .collect();
+        KeyExchange::new(x, sessions, &pipeline)
+    });
     let mut counters = Vec::new();
     for (session_plan, send, depayloaders) in plan
         .sessions()
@@ -70,6 +88,7 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
             session_plan,
             payloader,
             depayloaders,
+            exchange.as_ref(),
         )?);
     }
     let counters: [SessionCounters; 2] = counters.try_into().expect("one per medium");
@@ -93,6 +112,7 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
         rtpbin,
         counters,
         repair_hold,
+        exchange,
     })
 }
 

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use gst::prelude::*;
 
 use crate::build::element::make_element;
-use crate::build::source_filter::{self, RejectCounter};
+use crate::build::key_exchange::KeyExchange;
+use crate::build::source_filter::{self, FilterHooks, RejectCounter};
+use crate::build::srtp::DecoderHooks;
 use crate::build::{congestion, fec, rtx, srtp, workarounds};
 use crate::config::AacPayload;
 use crate::error::{AppError, AppResult};
@@ -161,6 +163,7 @@ pub fn add_session(
     plan: &SessionPlan,
     payloader: &gst::Element,
     depayloaders: &[gst::Element],
+    exchange: Option<&KeyExchange>,
 ) -> AppResult<SessionCounters> {
     let id = plan.medium.session_id();
     let link_err = |what: &str| AppError::Media(format!("cannot link {what} of session {id}"));
@@ -181,25 +184,61 @@ pub fn add_session(
         .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
         .map_err(|_| link_err("UDP elements"))?;
     // SRTP and the source filter go in before the pads are requested: rtpbin asks for the
-    // encoder and decoder then.
-    if let Some(keys) = &plan.security.srtp {
-        srtp::attach(rtpbin, id, keys);
+    // encoder and decoder then. Their keys come from the exchange.
+    let (rejected, unkeyed, stray_exchange) = (
+        RejectCounter::default(),
+        RejectCounter::default(),
+        RejectCounter::default(),
+    );
+    let keying = exchange.and_then(|x| x.session(plan.medium));
+    if let Some(keying) = keying {
+        let hooks = DecoderHooks {
+            locks: keying.locks.clone(),
+            unkeyed: unkeyed.clone(),
+        };
+        srtp::attach(rtpbin, id, &keying.slot, hooks);
     }
-    let rejected = RejectCounter::default();
-    for src in [&rtp_src, &rtcp_src] {
-        source_filter::install(src, plan.security.only_from, &rejected);
+    let locks = keying.and_then(|k| k.locks.clone());
+    let inbox = exchange
+        .filter(|x| x.carrier() == id)
+        .map(KeyExchange::inbox);
+    for (src, lock, inbox) in [
+        (&rtp_src, locks.as_ref().map(|l| l.0.clone()), inbox),
+        (&rtcp_src, locks.as_ref().map(|l| l.1.clone()), None),
+    ] {
+        let hooks = FilterHooks {
+            lock,
+            exchange: inbox,
+            stray_exchange: RejectCounter::clone(&stray_exchange),
+        };
+        source_filter::install(src, plan.security.only_from, &rejected, hooks);
     }
+    // Nothing leaves an encrypted session before the exchange gives keys.
+    let (rtp_out, rtcp_out) = match plan.send_gates() {
+        Some([rtp_gate, rtcp_gate]) => {
+            let (rtp_gate, rtcp_gate) = (make_element(&rtp_gate)?, make_element(&rtcp_gate)?);
+            pipeline
+                .add_many([&rtp_gate, &rtcp_gate])
+                .map_err(|_| link_err("send gates"))?;
+            rtp_gate.link(&rtp_sink).map_err(|_| link_err("RTP gate"))?;
+            rtcp_gate
+                .link(&rtcp_sink)
+                .map_err(|_| link_err("RTCP gate"))?;
+            (rtp_gate, rtcp_gate)
+        }
+        None => (rtp_sink.clone(), rtcp_sink.clone()),
+    };
 
     payloader
         .link_pads(Some("src"), rtpbin, Some(&format!("send_rtp_sink_{id}")))
         .map_err(|_| link_err("payloader"))?;
     rtpbin
-        .link_pads(Some(&format!("send_rtp_src_{id}")), &rtp_sink, Some("sink"))
+        .link_pads(Some(&format!("send_rtp_src_{id}")), &rtp_out, Some("sink"))
         .map_err(|_| link_err("RTP sender"))?;
     rtpbin
         .link_pads(
             Some(&format!("send_rtcp_src_{id}")),
-            &rtcp_sink,
+            &rtcp_out,
             Some("sink"),
         )
         .map_err(|_| link_err("RTCP sender"))?;
@@ -244,6 +283,8 @@ pub fn add_session(
     };
     let counters = SessionCounters {
         rejected,
+        unkeyed,
+        stray_exchange,
         ..SessionCounters::default()
     };
     if let (Some(_), Some(pt)) = (&aac_caps, planned_pt) {
@@ -355,6 +396,10 @@ pub fn add_session(
 pub struct SessionCounters {
     /// Datagrams the peer-only filter dropped (see `build::source_filter`).
     pub rejected: RejectCounter,
+    /// SRTP packets that found no key (before the exchange, or from a plain peer).
+    pub unkeyed: RejectCounter,
+    /// Key-exchange datagrams at a session without an exchange (a plain call).
+    pub stray_exchange: RejectCounter,
     /// RTP packets of senders whose format we cannot play, dropped.
     pub unplayable: RejectCounter,
     /// The AAC format the peer's packets showed last (audio without an SDP only).

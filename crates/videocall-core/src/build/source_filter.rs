@@ -2,13 +2,18 @@
 //! (udpsrc's `GstNetAddressMeta`) is not the configured peer address, and datagrams larger than
 //! any a peer sends, before they reach the RTP session, and counts them. (The RTP session keeps
 //! the packets of an unvalidated sender while it waits for the next one: 64 KiB garbage
-//! datagrams with made-up SSRCs would add up.) This is the one per-buffer Rust hook of the security feature:
-//! udpsrc cannot filter by sender itself, and a connected socket would need the peer's source
-//! port, which nobody agreed on.
+//! datagrams with made-up SSRCs would add up.) In an encrypted call the probe also hands the
+//! key exchange its datagrams (told apart by their first byte), and each socket locks to the
+//! (address, port) its authenticated packets came from ([`SourceLock`]). This is the one
+//! per-buffer Rust hook of the security feature: udpsrc cannot filter by sender itself, and a
+//! connected socket would need the peer's source port, which nobody agreed on.
 
-use std::net::IpAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::security::exchange::wire::is_exchange;
 
 use gst::prelude::*;
 use gst_net::gio;
@@ -38,9 +43,113 @@ pub fn is_from_peer(sender: Option<IpAddr>, peer: IpAddr) -> bool {
     sender.is_some_and(|s| s.to_canonical() == peer.to_canonical())
 }
 
-/// Makes `udpsrc` report senders and drops every buffer larger than [`MAX_DATAGRAM`] or, when
-/// `peer` is given, not from `peer`, counting it.
-pub fn install(udpsrc: &gst::Element, peer: Option<IpAddr>, counter: &RejectCounter) {
+/// Where the key exchange's datagrams go, with their sender.
+pub type ExchangeInbox = Arc<dyn Fn(&[u8], SocketAddr) + Send + Sync>;
+
+/// The sender of a datagram, from udpsrc's `GstNetAddressMeta` (kept through `srtpdec`).
+pub fn sender_of(buffer: &gst::BufferRef) -> Option<SocketAddr> {
+    let addr = buffer
+        .meta::<gst_net::NetAddressMeta>()?
+        .addr()
+        .downcast::<gio::InetSocketAddress>()
+        .ok()?;
+    Some(SocketAddr::new(IpAddr::from(addr.address()), addr.port()))
+}
+
+/// One socket's lock to the peer's (address, port): none until a packet authenticates, then
+/// that sender only; another sender of the peer's address gets a few datagrams a second
+/// through to the decoder, and the lock moves to it only if one of them authenticates (a
+/// peer whose port changed). The key exchange unlocks it when the peer restarts.
+#[derive(Debug, Clone, Default)]
+pub struct SourceLock(Arc<Mutex<LockState>>);
+
+/// The lock's state, as a pure function of time and senders.
+#[derive(Debug, Default)]
+pub struct LockState {
+    locked: Option<SocketAddr>,
+    tokens: f64,
+    tokens_at: Option<Instant>,
+}
+
+impl LockState {
+    /// Datagrams a second from other senders that may try to authenticate.
+    pub const CANDIDATES_PER_S: f64 = 5.0;
+
+    /// True when a datagram from `from` may reach the decoder at `now`.
+    pub fn admits(&mut self, from: SocketAddr, now: Instant) -> bool {
+        let Some(locked) = self.locked else {
+            return true;
+        };
+        if locked == from {
+            return true;
+        }
+        let since = self
+            .tokens_at
+            .map_or(Duration::from_secs(1), |t| now.saturating_duration_since(t));
+        self.tokens = (self.tokens + since.as_secs_f64() * Self::CANDIDATES_PER_S)
+            .min(Self::CANDIDATES_PER_S);
+        self.tokens_at = Some(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn authenticated(&mut self, from: SocketAddr) {
+        self.locked = Some(from);
+    }
+}
+
+impl SourceLock {
+    pub fn admits(&self, from: SocketAddr) -> bool {
+        self.0
+            .lock()
+            .map_or(true, |mut s| s.admits(from, Instant::now()))
+    }
+
+    /// A packet from `from` authenticated: lock (or move) to it.
+    pub fn authenticated(&self, from: SocketAddr) {
+        if let Ok(mut s) = self.0.lock()
+            && s.locked != Some(from)
+        {
+            s.authenticated(from);
+        }
+    }
+
+    /// Forget the sender (the peer restarted, as an authenticated exchange showed).
+    pub fn unlock(&self) {
+        if let Ok(mut s) = self.0.lock() {
+            s.locked = None;
+        }
+    }
+
+    pub fn locked(&self) -> Option<SocketAddr> {
+        self.0.lock().ok()?.locked
+    }
+}
+
+/// What a socket's probe does beyond the address check.
+#[derive(Clone, Default)]
+pub struct FilterHooks {
+    /// Lock to the authenticated sender (encrypted calls).
+    pub lock: Option<SourceLock>,
+    /// Hand exchange datagrams over (the socket that carries the exchange).
+    pub exchange: Option<ExchangeInbox>,
+    /// Counts exchange datagrams where there is no exchange (a plain call's encrypted peer).
+    pub stray_exchange: RejectCounter,
+}
+
+/// Makes `udpsrc` report senders and drops every buffer larger than [`MAX_DATAGRAM`], or, when
+/// `peer` is given, not from `peer`, or not admitted by the socket's lock, counting it.
+/// Exchange datagrams go to the inbox (or are counted as stray where there is none).
+pub fn install(
+    udpsrc: &gst::Element,
+    peer: Option<IpAddr>,
+    counter: &RejectCounter,
+    hooks: FilterHooks,
+) {
     if udpsrc.find_property("retrieve-sender-address").is_some() {
         udpsrc.set_property("retrieve-sender-address", true);
     }
@@ -52,14 +161,25 @@ pub fn install(udpsrc: &gst::Element, peer: Option<IpAddr>, counter: &RejectCoun
         let Some(buffer) = info.buffer() else {
             return gst::PadProbeReturn::Ok;
         };
-        let from_peer = || {
-            let sender = buffer
-                .meta::<gst_net::NetAddressMeta>()
-                .and_then(|meta| meta.addr().downcast::<gio::InetSocketAddress>().ok())
-                .map(|addr| IpAddr::from(addr.address()));
-            peer.is_none_or(|peer| is_from_peer(sender, peer))
+        let sender = sender_of(buffer);
+        let from_peer = peer.is_none_or(|peer| is_from_peer(sender.map(|s| s.ip()), peer));
+        if buffer.size() > MAX_DATAGRAM || !from_peer {
+            counter.fetch_add(1, Ordering::Relaxed);
+            return gst::PadProbeReturn::Drop;
+        }
+        let mut first = [0u8; 1];
+        if buffer.copy_to_slice(0, &mut first).is_ok() && is_exchange(&first) {
+            match (&hooks.exchange, sender, buffer.map_readable()) {
+                (Some(inbox), Some(from), Ok(map)) => inbox(map.as_slice(), from),
+                _ => hooks.stray_exchange.add(1),
+            }
+            return gst::PadProbeReturn::Drop;
+        }
+        let admitted = match (&hooks.lock, sender) {
+            (Some(lock), Some(from)) => lock.admits(from),
+            _ => true,
         };
-        if buffer.size() <= MAX_DATAGRAM && from_peer() {
+        if admitted {
             gst::PadProbeReturn::Ok
         } else {
             counter.fetch_add(1, Ordering::Relaxed);
@@ -85,6 +205,29 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_moves_only_on_authenticated_traffic() {
+        let t = Instant::now();
+        let peer: SocketAddr = "10.0.0.2:5000".parse().unwrap();
+        let other: SocketAddr = "10.0.0.2:6000".parse().unwrap();
+        let mut lock = LockState::default();
+        assert!(
+            lock.admits(other, t),
+            "unlocked: anyone of the peer's address"
+        );
+        lock.authenticated(peer);
+        assert!(lock.admits(peer, t));
+        let admitted = (0..100)
+            .filter(|i| lock.admits(other, t + Duration::from_millis(i * 10)))
+            .count();
+        assert!(
+            (5..=11).contains(&admitted),
+            "a few candidates a second, {admitted}"
+        );
+        lock.authenticated(other);
+        assert!(lock.admits(other, t + Duration::from_secs(2)));
+    }
+
+    #[test]
     fn a_real_udpsrc_drops_and_counts_strangers() {
         gst::init().unwrap();
         let pipeline = gst::parse::launch(
@@ -95,7 +238,12 @@ mod tests {
         .unwrap();
         let src = pipeline.by_name("src").unwrap();
         let counter = RejectCounter::default();
-        install(&src, Some("127.0.0.1".parse().unwrap()), &counter);
+        install(
+            &src,
+            Some("127.0.0.1".parse().unwrap()),
+            &counter,
+            FilterHooks::default(),
+        );
         pipeline.set_state(gst::State::Playing).unwrap();
         let port = loop {
             let p = src.property::<i32>("port");

@@ -1,38 +1,142 @@
 //! SRTP/SRTCP inside `rtpbin`: answers its `request-rtp-encoder`/`request-rtcp-encoder`/
 //! `request-rtp-decoder`/`request-rtcp-decoder` signals with one `srtpenc` and one `srtpdec` per
-//! session, keyed from the plan. GStreamer and libsrtp do the per-packet work.
+//! session. Their keys come from the key exchange while the call runs ([`KeySlot::install`]);
+//! until then the encoder holds a random key behind a closed gate and the decoder grants none.
+//! GStreamer and libsrtp do the per-packet work.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use gst::glib;
 use gst::prelude::*;
 
 use crate::build::element::make_element;
+use crate::build::source_filter::{RejectCounter, SourceLock, sender_of};
 use crate::error::{AppError, AppResult};
 use crate::plan::ElementSpec;
 use crate::plan::names;
-use crate::security::{SessionKeys, SrtpSuite};
+use crate::security::{SessionKeys, SrtpKey, SrtpSuite};
 
 /// The name of session `id`'s decoder, for the monitor.
 pub fn decoder_name(id: u32) -> String {
     names::srtpdec(id)
 }
 
+/// One session's keys, shared by the exchange (which installs them) and the session's
+/// `srtpenc`/`srtpdec` (which use them).
+#[derive(Clone)]
+pub struct KeySlot(Arc<Mutex<SlotState>>);
+
+struct SlotState {
+    suite: SrtpSuite,
+    keys: Option<SessionKeys>,
+    encoder: glib::WeakRef<gst::Element>,
+    decoder: glib::WeakRef<gst::Element>,
+    streams: StreamPolicy,
+}
+
+impl KeySlot {
+    pub fn new(suite: SrtpSuite) -> KeySlot {
+        KeySlot(Arc::new(Mutex::new(SlotState {
+            suite,
+            keys: None,
+            encoder: glib::WeakRef::new(),
+            decoder: glib::WeakRef::new(),
+            streams: StreamPolicy::default(),
+        })))
+    }
+
+    /// Puts new keys in use: the encoder's at once (libsrtp starts a new session with it), the
+    /// decoder's by dropping every stream, so each SSRC asks again and gets the new key.
+    pub fn install(&self, keys: SessionKeys) {
+        let Ok(mut state) = self.0.lock() else {
+            return;
+        };
+        if let Some(enc) = state.encoder.upgrade() {
+            enc.set_property("key", gst::Buffer::from_slice(keys.send.bytes().to_vec()));
+        }
+        state.keys = Some(keys);
+        state.streams = StreamPolicy::default();
+        let decoder = state.decoder.upgrade();
+        drop(state);
+        if let Some(dec) = decoder {
+            dec.emit_by_name::<()>("clear-keys", &[]);
+        }
+    }
+
+    /// The send key in use, if any (for `--sdp-crypto`).
+    pub fn send_key(&self) -> Option<SrtpKey> {
+        self.0.lock().ok()?.keys.as_ref().map(|k| k.send.clone())
+    }
+
+    /// Reads the decoder's per-SSRC counts and removes the streams that never authenticated
+    /// (garbage or replayed packets under made-up SSRCs). Runs on the main loop.
+    pub fn prune(&self) {
+        let Some(dec) = self.0.lock().ok().and_then(|s| s.decoder.upgrade()) else {
+            return;
+        };
+        let counts = stream_counts(&dec);
+        let failing = match self.0.lock() {
+            Ok(mut state) => state.streams.update(&counts),
+            Err(_) => return,
+        };
+        if failing.is_empty() {
+            return;
+        }
+        // srtpdec's remove-key does not take the element's lock itself: hold it, as its
+        // streaming threads do, so the stream table is not changed under them.
+        let _guard = dec.object_lock();
+        for ssrc in failing {
+            dec.emit_by_name::<()>("remove-key", &[&ssrc]);
+        }
+    }
+}
+
+/// srtpdec's `stats`: (ssrc, packets, packets that failed) per stream.
+fn stream_counts(dec: &gst::Element) -> Vec<(u32, u32, u32)> {
+    let Some(stats) = dec.property::<Option<gst::Structure>>("stats") else {
+        return vec![];
+    };
+    let Ok(streams) = stats.get::<gst::Array>("streams") else {
+        return vec![];
+    };
+    streams
+        .iter()
+        .filter_map(|v| v.get::<gst::Structure>().ok())
+        .filter_map(|s| {
+            Some((
+                s.get::<u32>("ssrc").ok()?,
+                s.get::<u32>("recv-count").ok()?,
+                s.get::<u32>("recv-drop-count").ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// What a session's sockets learn from authenticated packets, and where dropped ones count.
+#[derive(Clone, Default)]
+pub struct DecoderHooks {
+    /// The RTP and RTCP sockets' locks, taught by what leaves the decoder.
+    pub locks: Option<(SourceLock, SourceLock)>,
+    /// Packets with no key (before the exchange, or beyond the stream cap).
+    pub unkeyed: RejectCounter,
+}
+
 /// Connects `rtpbin`'s encoder/decoder requests for session `id`. Must run before the session's
 /// pads are requested (that is when rtpbin asks).
-pub fn attach(rtpbin: &gst::Element, id: u32, keys: &SessionKeys) {
+pub fn attach(rtpbin: &gst::Element, id: u32, slot: &KeySlot, hooks: DecoderHooks) {
     let encoder = Slot::default();
     for (signal, sink) in [
         ("request-rtp-encoder", "rtp"),
         ("request-rtcp-encoder", "rtcp"),
     ] {
-        let (slot, keys) = (encoder.clone(), keys.clone());
+        let (once, slot) = (encoder.clone(), slot.clone());
         rtpbin.connect(signal, false, move |args| {
             if args[1].get::<u32>().ok()? != id {
                 // Another session's request: "no element" (glib wants a typed NULL).
                 return Some(None::<gst::Element>.to_value());
             }
-            let Some(enc) = slot.get_or(|| make_encoder(id, &keys)) else {
+            let Some(enc) = once.get_or(|| make_encoder(id, &slot)) else {
                 return Some(None::<gst::Element>.to_value());
             };
             // rtpbin (1.22) looks for the encoder's src pad, which srtpenc only makes once its
@@ -46,13 +150,13 @@ pub fn attach(rtpbin: &gst::Element, id: u32, keys: &SessionKeys) {
     }
     let decoder = Slot::default();
     for signal in ["request-rtp-decoder", "request-rtcp-decoder"] {
-        let (slot, keys) = (decoder.clone(), keys.clone());
+        let (once, slot, hooks) = (decoder.clone(), slot.clone(), hooks.clone());
         rtpbin.connect(signal, false, move |args| {
             if args[1].get::<u32>().ok()? != id {
                 // Another session's request: "no element" (glib wants a typed NULL).
                 return Some(None::<gst::Element>.to_value());
             }
-            Some(slot.get_or(|| make_decoder(id, &keys)).to_value())
+            Some(once.get_or(|| make_decoder(id, &slot, &hooks)).to_value())
         });
     }
 }
@@ -81,8 +185,12 @@ impl Slot {
     }
 }
 
-fn make_encoder(id: u32, keys: &SessionKeys) -> AppResult<gst::Element> {
-    let suite = keys.suite;
+fn make_encoder(id: u32, slot: &KeySlot) -> AppResult<gst::Element> {
+    let mut state = slot
+        .0
+        .lock()
+        .map_err(|_| AppError::Media("key slot poisoned".into()))?;
+    let suite = state.suite;
     let enc = make_element(&ElementSpec {
         factory: "srtpenc",
         name: names::srtpenc(id),
@@ -93,17 +201,18 @@ fn make_encoder(id: u32, keys: &SessionKeys) -> AppResult<gst::Element> {
             ("rtcp-auth", suite.auth().into()),
         ],
     })?;
-    enc.set_property("key", gst::Buffer::from_slice(keys.send.bytes().to_vec()));
+    // Until the exchange gives the real key: a random one (the send gate is closed anyway).
+    let key = state
+        .keys
+        .as_ref()
+        .map_or_else(|| SrtpKey::random(suite), |k| k.send.clone());
+    enc.set_property("key", gst::Buffer::from_slice(key.bytes().to_vec()));
+    state.encoder = enc.downgrade();
     Ok(enc)
 }
 
-fn make_decoder(id: u32, keys: &SessionKeys) -> AppResult<gst::Element> {
-    let dec = make_element(&ElementSpec {
-        factory: "srtpdec",
-        name: decoder_name(id),
-        props: vec![],
-    })?;
-    let caps = gst::Caps::builder("application/x-srtp")
+fn decoder_caps(keys: &SessionKeys) -> gst::Caps {
+    gst::Caps::builder("application/x-srtp")
         .field(
             "srtp-key",
             gst::Buffer::from_slice(keys.recv.bytes().to_vec()),
@@ -112,61 +221,120 @@ fn make_decoder(id: u32, keys: &SessionKeys) -> AppResult<gst::Element> {
         .field("srtp-auth", keys.suite.auth())
         .field("srtcp-cipher", keys.suite.cipher())
         .field("srtcp-auth", keys.suite.auth())
-        .build();
-    // Every sender SSRC of this session gets the key of the peer's direction, but srtpdec asks
-    // before it authenticates anything, and keeps a libsrtp stream per SSRC it got a key for:
-    // garbage with made-up SSRCs would pile them up. New SSRCs are rationed.
-    let budget = Mutex::new(NewSsrcBudget::new(std::time::Instant::now()));
+        .build()
+}
+
+fn make_decoder(id: u32, slot: &KeySlot, hooks: &DecoderHooks) -> AppResult<gst::Element> {
+    let dec = make_element(&ElementSpec {
+        factory: "srtpdec",
+        name: decoder_name(id),
+        props: vec![],
+    })?;
+    if let Ok(mut state) = slot.0.lock() {
+        state.decoder = dec.downgrade();
+    }
+    // srtpdec asks for every SSRC it has no stream for, before it authenticates anything, and
+    // with its lock held: answer from the slot, evicting a never-authenticated stream when the
+    // cap is reached (remove-key takes no lock, so it is safe here).
+    let (state, unkeyed) = (slot.0.clone(), hooks.unkeyed.clone());
     dec.connect("request-key", false, move |args| {
+        let element = args[0].get::<gst::Element>().ok()?;
         let ssrc = args[1].get::<u32>().ok()?;
-        let granted = budget
-            .lock()
-            .is_ok_and(|mut b| b.grant(ssrc, std::time::Instant::now()));
-        Some(if granted { Some(&caps) } else { None }.to_value())
+        let mut state = state.lock().ok()?;
+        let caps = state.keys.as_ref().map(decoder_caps);
+        let grant = caps.is_some().then(|| state.streams.grant(ssrc));
+        drop(state);
+        match grant {
+            Some(Grant::Yes { evict }) => {
+                if let Some(victim) = evict {
+                    element.emit_by_name::<()>("remove-key", &[&victim]);
+                }
+                Some(caps.to_value())
+            }
+            _ => {
+                unkeyed.add(1);
+                Some(None::<gst::Caps>.to_value())
+            }
+        }
     });
+    // What leaves the decoder authenticated: its sender is the peer's, so the socket locks to
+    // it (and moves to it).
+    if let Some((rtp, rtcp)) = &hooks.locks {
+        for (pad, lock) in [("rtp_src", rtp.clone()), ("rtcp_src", rtcp.clone())] {
+            let Some(pad) = dec.static_pad(pad) else {
+                continue;
+            };
+            pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+                if let Some(from) = info.buffer().and_then(|b| sender_of(b)) {
+                    lock.authenticated(from);
+                }
+                gst::PadProbeReturn::Ok
+            });
+        }
+    }
     Ok(dec)
 }
 
-/// How many SSRCs may get a key: a few at once (the peer's stream, a restart, retransmissions),
-/// then one more every [`NewSsrcBudget::REFILL`]. An SSRC already granted is granted again free.
-#[derive(Debug)]
-pub struct NewSsrcBudget {
-    tokens: f64,
-    last: std::time::Instant,
-    granted: std::collections::VecDeque<u32>,
+/// Which SSRCs get a decoder stream: any new one, up to [`StreamPolicy::MAX_LIVE`] at once.
+/// At the cap a stream that has not authenticated (as of the last [`StreamPolicy::update`])
+/// makes room, the oldest first, so a flood of made-up SSRCs only pushes out its own kind and
+/// a restarted peer's or a first RTX stream still gets its key.
+#[derive(Debug, Default)]
+pub struct StreamPolicy {
+    granted: VecDeque<u32>,
+    authenticated: Vec<u32>,
 }
 
-impl NewSsrcBudget {
-    pub const CAPACITY: f64 = 8.0;
-    pub const REFILL: std::time::Duration = std::time::Duration::from_secs(2);
-    const REMEMBERED: usize = 32;
+/// The answer to a key request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// A key, after removing `evict`'s stream.
+    Yes {
+        evict: Option<u32>,
+    },
+    No,
+}
 
-    pub fn new(now: std::time::Instant) -> NewSsrcBudget {
-        NewSsrcBudget {
-            tokens: Self::CAPACITY,
-            last: now,
-            granted: Default::default(),
-        }
-    }
+impl StreamPolicy {
+    /// Live decoder streams at most (the peer's media and RTX streams, and a restart's).
+    pub const MAX_LIVE: usize = 16;
+    /// Failed packets after which a stream that never authenticated is removed.
+    pub const FAIL_AFTER: u32 = 3;
 
-    /// True when `ssrc` may have a key at `now`.
-    pub fn grant(&mut self, ssrc: u32, now: std::time::Instant) -> bool {
+    pub fn grant(&mut self, ssrc: u32) -> Grant {
         if self.granted.contains(&ssrc) {
-            return true;
+            return Grant::Yes { evict: None };
         }
-        let earned =
-            now.saturating_duration_since(self.last).as_secs_f64() / Self::REFILL.as_secs_f64();
-        self.tokens = (self.tokens + earned).min(Self::CAPACITY);
-        self.last = now;
-        if self.tokens < 1.0 {
-            return false;
-        }
-        self.tokens -= 1.0;
-        if self.granted.len() == Self::REMEMBERED {
-            self.granted.pop_front();
+        let mut evict = None;
+        if self.granted.len() >= Self::MAX_LIVE {
+            let Some(pos) = self
+                .granted
+                .iter()
+                .position(|s| !self.authenticated.contains(s))
+            else {
+                return Grant::No;
+            };
+            evict = self.granted.remove(pos);
         }
         self.granted.push_back(ssrc);
-        true
+        Grant::Yes { evict }
+    }
+
+    /// Takes the decoder's (ssrc, packets, failed) counts; returns the streams to remove:
+    /// those that failed [`Self::FAIL_AFTER`] packets and never authenticated one.
+    pub fn update(&mut self, counts: &[(u32, u32, u32)]) -> Vec<u32> {
+        self.authenticated = counts
+            .iter()
+            .filter(|(_, recv, dropped)| recv > dropped)
+            .map(|(ssrc, ..)| *ssrc)
+            .collect();
+        let failing: Vec<u32> = counts
+            .iter()
+            .filter(|(_, recv, dropped)| *dropped >= Self::FAIL_AFTER && recv == dropped)
+            .map(|(ssrc, ..)| *ssrc)
+            .collect();
+        self.granted.retain(|s| !failing.contains(s));
+        failing
     }
 }
 
@@ -217,23 +385,39 @@ pub fn check_suite(suite: SrtpSuite) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     #[test]
-    fn new_ssrcs_are_rationed_and_known_ones_are_free() {
-        let t0 = Instant::now();
-        let mut b = NewSsrcBudget::new(t0);
-        for ssrc in 0..8 {
-            assert!(b.grant(ssrc, t0));
-        }
-        assert!(!b.grant(100, t0), "a flood of new SSRCs is cut off");
-        assert!(b.grant(3, t0), "a granted SSRC keeps its key");
-        assert!(!b.grant(101, t0 + Duration::from_secs(1)));
+    fn a_flood_of_new_ssrcs_only_pushes_out_its_own_kind() {
+        let mut p = StreamPolicy::default();
+        assert_eq!(p.grant(1), Grant::Yes { evict: None });
         assert!(
-            b.grant(102, t0 + Duration::from_secs(3)),
-            "one more after the refill time"
+            p.update(&[(1, 50, 0)]).is_empty(),
+            "the peer's stream stays"
         );
-        assert!(!b.grant(103, t0 + Duration::from_secs(3)));
+        for flood in 100..115 {
+            assert_eq!(p.grant(flood), Grant::Yes { evict: None });
+        }
+        // Full: the oldest stream that never authenticated makes room, never the peer's.
+        assert_eq!(p.grant(500), Grant::Yes { evict: Some(100) });
+        assert_eq!(p.grant(501), Grant::Yes { evict: Some(101) });
+        assert_eq!(p.grant(1), Grant::Yes { evict: None });
+        // Streams that only failed are removed at the next update.
+        let removed = p.update(&[(1, 90, 0), (102, 3, 3), (103, 1, 1), (500, 4, 1)]);
+        assert_eq!(removed, vec![102]);
+        assert!(!p.granted.contains(&102));
+    }
+
+    #[test]
+    fn a_cap_of_authenticated_streams_refuses_more() {
+        let mut p = StreamPolicy::default();
+        let all: Vec<_> = (0..StreamPolicy::MAX_LIVE as u32)
+            .map(|s| (s, 10, 0))
+            .collect();
+        for (s, ..) in &all {
+            p.grant(*s);
+        }
+        p.update(&all);
+        assert_eq!(p.grant(999), Grant::No);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use gst::prelude::*;
 
 use crate::adapt::{Action, AdaptSettings, Adapter, LatencySettings};
+use crate::build::key_exchange::KeyExchange;
 use crate::build::peer::{BuiltPeer, build_peer, describe_error};
 use crate::build::repair_hold::RepairHold;
 use crate::config::{Medium, RateControl};
@@ -29,6 +30,8 @@ pub struct Peer {
     repair_hold: Option<RepairHold>,
     /// The RED encoder's `distance` while redundancy is on.
     red_distance: u32,
+    /// The key exchange of an encrypted call.
+    exchange: Option<KeyExchange>,
 }
 
 /// The controllers `plan` turns on.
@@ -71,8 +74,15 @@ impl Peer {
             rtpbin,
             counters,
             repair_hold,
+            exchange,
         } = built;
-        let collector = Collector::attach(&pipeline, &rtpbin, counters, readings(plan));
+        let collector = Collector::attach(
+            &pipeline,
+            &rtpbin,
+            counters,
+            readings(plan),
+            exchange.clone(),
+        );
         let adapter = Adapter::new(&adapt_settings(plan));
         // The repair hold reads the latency its jitter buffers start from: through it.
         if let Some(ms) = adapter.start_latency_ms() {
@@ -90,11 +100,17 @@ impl Peer {
             adapter,
             repair_hold,
             red_distance: plan.red_plan().map_or(0, |red| red.distance),
+            exchange,
         }
     }
 
     pub fn pipeline(&self) -> &gst::Pipeline {
         &self.pipeline
+    }
+
+    /// The key exchange of an encrypted call.
+    pub fn exchange(&self) -> Option<&KeyExchange> {
+        self.exchange.as_ref()
     }
 
     /// Starts capture, sending and receiving. A failure (e.g. a socket that cannot be bound)
@@ -115,6 +131,9 @@ impl Peer {
                 "the call could not start: {reason}"
             )));
         }
+        if let Some(exchange) = &self.exchange {
+            exchange.start();
+        }
         Ok(())
     }
 
@@ -128,6 +147,14 @@ impl Peer {
     /// (for `--record-samples`).
     pub fn tick(&mut self, now: f64) -> RawSample {
         let sample = self.collector.poll();
+        if let Some(exchange) = &self.exchange {
+            let sent = [&sample.video, &sample.audio]
+                .iter()
+                .filter_map(|m| m.sent.as_ref())
+                .map(|s| s.packets)
+                .sum();
+            exchange.tick(sent);
+        }
         for action in self.adapter.tick(&sample, now) {
             self.apply(action);
         }
@@ -168,6 +195,9 @@ impl Peer {
 
     /// Stops everything; sockets are closed when this returns.
     pub fn stop(&self) {
+        if let Some(exchange) = &self.exchange {
+            exchange.stop();
+        }
         let _ = self.pipeline.set_state(gst::State::Null);
     }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::cli::CallArgs;
-use super::security_args::ProtectionChoice;
+use super::security_args::{DEFAULT_REKEY_AFTER_PACKETS, ProtectionChoice};
 use super::{CallOptions, Endpoints, JsonTarget, Question};
 
 /// Where a call sends and receives, and every choice about it, validated. The passphrase is not
@@ -69,6 +69,10 @@ impl CallConfig {
         args.switch("--insecure", p.insecure);
         args.value("--srtp-suite", p.suite.name());
         args.switch("--accept-any-source", p.accept_any_source);
+        args.switch("--sdp-crypto", p.sdp_crypto);
+        if p.rekey_after_packets != DEFAULT_REKEY_AFTER_PACKETS {
+            args.value("--rekey-after-packets", p.rekey_after_packets);
+        }
         let r = &o.resilience;
         args.switch("--no-rtx", !r.rtx);
         args.value("--fec-percent", r.fec_percent);
@@ -220,6 +224,8 @@ mod tests {
                 insecure: false,
                 suite: SrtpSuite::AesCm128HmacSha1_80,
                 accept_any_source: true,
+                sdp_crypto: true,
+                rekey_after_packets: 500,
             },
             sdp_out: Some("/tmp/out.sdp".into()),
             peer_sdp: Some("/tmp/peer.sdp".into()),

@@ -80,6 +80,12 @@ pub fn srtpenc(session: u32) -> String {
     format!("srtpenc-{session}")
 }
 
+/// Session `session`'s gate before its RTP (`rtcp` false) or RTCP sender: closed until the key
+/// exchange gives keys, so nothing leaves under a key the peer cannot have.
+pub fn send_gate(session: u32, rtcp: bool) -> String {
+    format!("send-gate-{}-{session}", if rtcp { "rtcp" } else { "rtp" })
+}
+
 /// Session `session`'s SRTP decoder (its `stats` count received and dropped packets).
 pub fn srtpdec(session: u32) -> String {
     format!("srtpdec-{session}")

@@ -17,6 +17,7 @@ use crate::config::{
 use crate::plan::media::*;
 use crate::plan::rate::GccSettings;
 use crate::plan::rate::video_rate_limits;
+use crate::security::{CallPassword, SrtpSuite};
 
 /// What the machine and the user supply beyond the configuration: the devices found, the keys
 /// derived from the passphrase, the formats the peer's SDP announces.
@@ -63,6 +64,20 @@ pub struct PeerPlan {
     pub resilience: Resilience,
     /// What the peer's SDP says it sends, in place of our own formats.
     pub receive_caps: ReceiveCaps,
+}
+
+/// The key exchange as planned (`security::exchange`, `build::key_exchange`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExchangePlan {
+    pub suite: SrtpSuite,
+    pub password: CallPassword,
+    /// The session whose RTP socket carries the exchange.
+    pub session: u32,
+    /// Where the exchange's datagrams go: the peer's RTP reception port of that session.
+    pub peer: std::net::SocketAddr,
+    pub rekey_after_packets: u64,
+    /// Lock each socket to the peer's (address, port) seen in authenticated traffic.
+    pub lock_sources: bool,
 }
 
 /// RTP caps of what the peer sends, from its SDP (`--peer-sdp`); `None` takes our own format
@@ -175,6 +190,22 @@ impl PeerPlan {
         self.resilience.rtx && self.resilience.adaptive_jitter_buffer && self.resilience.repair_hold
     }
 
+    /// The key exchange of an encrypted call: on the video session's RTP ports.
+    pub fn exchange(&self) -> Option<ExchangePlan> {
+        let (suite, password) = self.security.srtp.clone()?;
+        Some(ExchangePlan {
+            suite,
+            password,
+            session: Medium::Video.session_id(),
+            peer: std::net::SocketAddr::new(
+                self.endpoints.remote_ip,
+                self.endpoints.video.dest_rtp,
+            ),
+            rekey_after_packets: self.security.rekey_after_packets,
+            lock_sources: !self.security.accept_any_source,
+        })
+    }
+
     /// The rtpbin signal on which a new receiver gets a key frame at once. In an encrypted call
     /// only authenticated packets reach the session, so a new SSRC is a real sender. In a plain
     /// call anyone can make one up with a single packet: the key frame waits until rtpsession
@@ -255,7 +286,7 @@ impl PeerPlan {
                 socket: audio_socket_caps(&self.audio),
             }),
             rtp_caps: from_sdp.unwrap_or(rtp_caps),
-            security: self.security.session(medium, &self.endpoints),
+            security: self.security.session(&self.endpoints),
             rtx: self.resilience.rtx.then_some(rtx),
             red,
             // Video only: an audio packet is a whole frame, and its loss is concealed.
@@ -297,7 +328,6 @@ mod tests {
     use crate::config::{
         AudioSink, AudioSource, ProtectionChoice, VideoSink, VideoSource, loopback_pair,
     };
-    use crate::security::{MasterSecret, SrtpSuite};
 
     fn config() -> CallConfig {
         CallConfig {
@@ -308,6 +338,8 @@ mod tests {
                 insecure: true,
                 suite: SrtpSuite::AesGcm128,
                 accept_any_source: false,
+                sdp_crypto: false,
+                rekey_after_packets: 1 << 30,
             },
             sdp_out: None,
             peer_sdp: None,
@@ -384,10 +416,10 @@ mod tests {
         (r.fec_percent, r.rate_control, r.audio_red) = (20, RateControl::Gcc, false);
         config.options.audio_payload = AacPayload::Latm;
         config.options.video_decoder = VideoDecoder::Libav;
-        let keys = MasterSecret::from_passphrase("pw").unwrap();
+        let keys = CallPassword::from_passphrase("pw").unwrap();
         let security = PeerSecurity {
             srtp: Some((SrtpSuite::AesGcm128, keys)),
-            accept_any_source: false,
+            ..Default::default()
         };
         let plan = plan(None, &config, found(security));
         for factory in [
@@ -440,13 +472,24 @@ mod tests {
     fn plain_calls_send_key_frames_to_validated_senders_only() {
         let plain = plan(None, &config(), found(PeerSecurity::default()));
         assert_eq!(plain.key_frame_signal(), "on-ssrc-validated");
-        let keys = MasterSecret::from_passphrase("pw").unwrap();
+        let keys = CallPassword::from_passphrase("pw").unwrap();
         let security = PeerSecurity {
             srtp: Some((SrtpSuite::AesGcm128, keys)),
-            accept_any_source: false,
+            ..Default::default()
         };
         let encrypted = plan(None, &config(), found(security));
         assert_eq!(encrypted.key_frame_signal(), "on-new-ssrc");
+        assert!(plain.exchange().is_none() && plain.sessions()[0].send_gates().is_none());
+        let exchange = encrypted
+            .exchange()
+            .expect("an encrypted call exchanges keys");
+        assert_eq!(exchange.session, Medium::Video.session_id());
+        assert_eq!(exchange.peer.port(), config().endpoints.video.dest_rtp);
+        assert!(exchange.lock_sources);
+        for session in encrypted.sessions() {
+            let gates = session.send_gates().expect("encrypted sessions are gated");
+            assert!(gates.iter().all(|g| g.factory == "valve"));
+        }
     }
 
     #[test]

@@ -165,9 +165,22 @@ impl SessionPlan {
             factories.push(fec.decoder_spec().factory);
         }
         if self.security.srtp.is_some() {
-            factories.extend(["srtpenc", "srtpdec"]);
+            factories.extend(["srtpenc", "srtpdec", "valve"]);
         }
         factories
+    }
+
+    /// An encrypted session's gates before its RTP and RTCP senders, closed until the key
+    /// exchange gives keys (`build::key_exchange` opens them).
+    pub fn send_gates(&self) -> Option<[ElementSpec; 2]> {
+        self.security.srtp?;
+        let id = self.medium.session_id();
+        let gate = |rtcp| ElementSpec {
+            factory: "valve",
+            name: names::send_gate(id, rtcp),
+            props: vec![("drop", "true".to_string())],
+        };
+        Some([gate(false), gate(true)])
     }
 }
 

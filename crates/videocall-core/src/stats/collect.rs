@@ -4,6 +4,7 @@
 //! `RawSample`; nothing here touches buffers except the taps, attached once before the call
 //! runs.
 
+use crate::build::key_exchange::KeyExchange;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -56,6 +57,7 @@ pub struct Collector {
     jitterbuffers: Arc<Mutex<Vec<JitterBufferEntry>>>,
     /// Video then audio.
     sessions: [SessionTaps; 2],
+    exchange: Option<KeyExchange>,
 }
 
 impl Collector {
@@ -67,6 +69,7 @@ impl Collector {
         rtpbin: &gst::Element,
         counters: [SessionCounters; 2],
         readings: Readings,
+        exchange: Option<KeyExchange>,
     ) -> Collector {
         let jitterbuffers: Arc<Mutex<Vec<JitterBufferEntry>>> = Arc::default();
         let registry = jitterbuffers.clone();
@@ -112,6 +115,7 @@ impl Collector {
             readings,
             jitterbuffers,
             sessions,
+            exchange,
         }
     }
 
@@ -120,6 +124,7 @@ impl Collector {
         RawSample {
             video: self.poll_medium(Medium::Video),
             audio: self.poll_medium(Medium::Audio),
+            exchange: self.exchange.as_ref().map(KeyExchange::status),
         }
     }
 
@@ -152,6 +157,8 @@ impl Collector {
                 .then(|| self.rendered(names::AUDIO_SINK))
                 .flatten(),
             rejected: counters.rejected.get(),
+            unkeyed: counters.unkeyed.get(),
+            stray_exchange: counters.stray_exchange.get(),
             unplayable: counters.unplayable.get(),
             our_ssrc,
             sent,
@@ -319,6 +326,7 @@ fn sent_stats(stats: &gst::StructureRef, ssrc: u32) -> Option<SentStats> {
             Some(SentStats {
                 kbps,
                 mean_packet_bytes,
+                packets: packets.unwrap_or(0),
             })
         })
 }

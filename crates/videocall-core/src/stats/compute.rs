@@ -157,7 +157,9 @@ impl MediumState {
             packets_pushed: self.retired.pushed + self.pushed.values().sum::<u64>(),
             packets_lost,
             rtt_ms: self.last_rtt_ms,
-            packets_rejected: sample.rejected,
+            packets_rejected: sample.rejected
+                + sample.unkeyed
+                + sample.srtp.map_or(0, |c| c.dropped),
             packets_unplayable: sample.unplayable,
             frames_rendered: sample.rendered,
             frames_played: sample.played,
@@ -188,6 +190,7 @@ impl StatsComputer {
             elapsed_s: now,
             video: self.video.update(&sample.video, now, dt),
             audio: self.audio.update(&sample.audio, now, dt),
+            key_exchange: sample.exchange.clone(),
         }
     }
 }
@@ -233,6 +236,7 @@ mod tests {
                 ..MediumSample::default()
             },
             audio: MediumSample::default(),
+            exchange: None,
         }
     }
 

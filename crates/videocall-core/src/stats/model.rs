@@ -2,6 +2,7 @@
 //! adapter's input) and the snapshot computed from polls (`Snapshot`, rendered as text or JSON
 //! by `report`). Snapshot field names are the JSON schema documented in the README.
 
+use crate::security::exchange::ExchangeStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AacPayload, Medium};
@@ -24,7 +25,8 @@ pub struct StreamStats {
     pub packets_lost: u64,
     /// Round-trip time from RTCP (LSR/DLSR), once known.
     pub rtt_ms: Option<f64>,
-    /// Datagrams on our ports dropped unread: from an address other than the peer's, or too big.
+    /// Datagrams on our ports dropped unread: from an address other than the peer's, too big,
+    /// or (encrypted) with no key or failing authentication.
     pub packets_rejected: u64,
     /// RTP packets dropped because their sender's format is one we cannot play (another
     /// payload type, a stream that is not ours).
@@ -59,6 +61,9 @@ pub struct Snapshot {
     pub elapsed_s: f64,
     pub video: StreamStats,
     pub audio: StreamStats,
+    /// The key exchange of an encrypted call: its state and the words to compare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_exchange: Option<ExchangeStatus>,
 }
 
 /// What one poll read from one sender (SSRC) of one session.
@@ -94,6 +99,9 @@ pub struct SentStats {
     pub kbps: f64,
     /// Mean payload bytes per RTP packet so far.
     pub mean_packet_bytes: Option<f64>,
+    /// RTP packets sent so far (the re-key counts them).
+    #[serde(default)]
+    pub packets: u64,
 }
 
 /// Retransmission counters of one session, from our receiver's point of view.
@@ -133,6 +141,12 @@ pub struct MediumSample {
     pub rendered: Option<u64>,
     /// Datagrams the peer-only filter dropped on this medium's two ports (a total).
     pub rejected: u64,
+    /// SRTP packets that found no key: before the exchange, or from a plain peer (a total).
+    #[serde(default)]
+    pub unkeyed: u64,
+    /// Key-exchange datagrams at a plain session: the peer encrypts (a total).
+    #[serde(default)]
+    pub stray_exchange: u64,
     /// RTP packets of senders whose format we cannot play, dropped (a total).
     pub unplayable: u64,
     /// The audio sink's played count (audio only).
@@ -182,6 +196,9 @@ impl MediumSample {
 pub struct RawSample {
     pub video: MediumSample,
     pub audio: MediumSample,
+    /// The key exchange, in an encrypted call.
+    #[serde(default)]
+    pub exchange: Option<ExchangeStatus>,
 }
 
 impl RawSample {

@@ -1,5 +1,6 @@
 //! Views of a `Snapshot`: a compact text report for people and JSON lines for scripts.
 
+use crate::security::exchange::ExchangeStatus;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -61,11 +62,31 @@ pub fn text_report(label: Option<&str>, snap: &Snapshot) -> String {
         Some(l) => format!("[{l} {:>6.1}s]", snap.elapsed_s),
         None => format!("[{:>6.1}s]", snap.elapsed_s),
     };
+    let keys = snap
+        .key_exchange
+        .as_ref()
+        .map(|x| format!("{prefix} {}\n", key_exchange_line(x)))
+        .unwrap_or_default();
     format!(
-        "{prefix} {}\n{prefix} {}",
+        "{keys}{prefix} {}\n{prefix} {}",
         stream_line("video", &snap.video),
         stream_line("audio", &snap.audio)
     )
+}
+
+/// The encrypted call's first line: whether keys are agreed, and the words to compare.
+pub fn key_exchange_line(x: &ExchangeStatus) -> String {
+    match (x.state.as_str(), &x.sas, x.epoch) {
+        ("established", Some(sas), Some(epoch)) => format!(
+            "keys: SRTP from the key exchange (epoch {epoch}) | words \"{sas}\": the peer must see the same"
+        ),
+        ("failed", ..) => format!(
+            "keys: none, the key exchange failed {} time(s): the peer's passphrase (or --srtp-suite) differs",
+            x.failed
+        ),
+        ("exchanging", ..) => "keys: exchanging with the peer".to_string(),
+        _ => "keys: waiting for the peer's key exchange".to_string(),
+    }
 }
 
 #[derive(Serialize)]
@@ -101,6 +122,7 @@ mod tests {
     fn snap() -> Snapshot {
         Snapshot {
             elapsed_s: 4.0,
+            key_exchange: None,
             video: StreamStats {
                 avg_bitrate_bps: 2_010_000.0,
                 bitrate_bps: 1_990_000.0,
