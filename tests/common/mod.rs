@@ -171,3 +171,110 @@ pub fn sigterm(child: &Child) {
     // SAFETY: kill(2) on our own child's pid.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
 }
+
+/// Offsets of a peer's four reception ports from its video RTP port: video RTP/RTCP, audio
+/// RTP/RTCP (as `endpoint_args` lays them out).
+pub const PORT_OFFSETS: [u16; 4] = [0, 1, 4, 5];
+
+/// One datagram a [`Tap`] saw: the port offset it came in on, when, and its bytes.
+#[derive(Debug, Clone)]
+pub struct Tapped {
+    pub offset: u16,
+    pub at: Duration,
+    pub bytes: Vec<u8>,
+}
+
+/// A recording forwarder on 127.0.0.1: listens on `listen + PORT_OFFSETS`, forwards each
+/// datagram to `forward + the same offset` (when given), and keeps them all.
+pub struct Tap {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: std::thread::JoinHandle<Vec<Tapped>>,
+}
+
+impl Tap {
+    pub fn start(listen: u16, forward: Option<u16>) -> Tap {
+        let sockets: Vec<(u16, UdpSocket)> = PORT_OFFSETS
+            .iter()
+            .map(|off| {
+                let s = UdpSocket::bind(("127.0.0.1", listen + off)).expect("tap port");
+                s.set_nonblocking(true).unwrap();
+                (*off, s)
+            })
+            .collect();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let t0 = std::time::Instant::now();
+            let mut seen = Vec::new();
+            let mut buf = vec![0u8; 65536];
+            while !flag.load(Ordering::Relaxed) {
+                let mut idle = true;
+                for (off, socket) in &sockets {
+                    while let Ok(n) = socket.recv(&mut buf) {
+                        idle = false;
+                        if let Some(fwd) = forward {
+                            let _ = socket.send_to(&buf[..n], ("127.0.0.1", fwd + off));
+                        }
+                        seen.push(Tapped {
+                            offset: *off,
+                            at: t0.elapsed(),
+                            bytes: buf[..n].to_vec(),
+                        });
+                    }
+                }
+                if idle {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            seen
+        });
+        Tap { stop, handle }
+    }
+
+    /// Stops and returns what went through.
+    pub fn finish(self) -> Vec<Tapped> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().expect("tap thread")
+    }
+}
+
+/// Flags of a peer on 127.0.0.1 receiving at `recv` (+4 for audio) and sending to `dest`
+/// (+4 for audio).
+pub fn ports_args(recv: u16, dest: u16) -> Vec<String> {
+    [
+        ("--video-dest-port", dest),
+        ("--video-recv-port", recv),
+        ("--audio-dest-port", dest + 4),
+        ("--audio-recv-port", recv + 4),
+    ]
+    .iter()
+    .flat_map(|(f, p)| [f.to_string(), p.to_string()])
+    .chain(["--local-ip", "127.0.0.1", "--remote-ip", "127.0.0.1"].map(String::from))
+    .collect()
+}
+
+/// One encrypted (`pass`) or plain peer receiving at `recv` and sending to `dest`.
+pub fn spawn_at(
+    recv: u16,
+    dest: u16,
+    json: &Path,
+    seconds: f64,
+    pass: Option<&str>,
+    extra: &[&str],
+) -> Child {
+    let mut cmd = Command::new(bin());
+    cmd.arg("call")
+        .arg("--no-prompt")
+        .args(ports_args(recv, dest))
+        .args(media_args(json, seconds))
+        .args(extra)
+        .env_remove("VIDEOCALL_PASSPHRASE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    match pass {
+        Some(p) => cmd.env("VIDEOCALL_PASSPHRASE", p),
+        None => cmd.arg("--insecure"),
+    };
+    cmd.spawn().expect("videocall starts")
+}

@@ -113,7 +113,7 @@ proptest! {
         let password = CallPassword::from_passphrase(&pass).unwrap();
         prop_assert_eq!(password, CallPassword::from_passphrase(&pass).unwrap());
         for suite in [SrtpSuite::AesGcm128, SrtpSuite::AesCm128HmacSha1_80] {
-            let keys = EpochSecret::new(&[3; 32], suite, 0, Role::Initiator).session_keys("audio");
+            let keys = EpochSecret::new(&[3; 32], suite, 0, Role::Initiator, None).session_keys("audio");
             prop_assert_eq!(keys.send.bytes().len(), suite.key_salt_len());
         }
     }

@@ -103,7 +103,9 @@ pub fn describe_keys(epoch: u32, words: &str) -> String {
              words mean no one is in the middle"
         )
     } else {
-        format!("new keys agreed with the peer (epoch {epoch}); words \"{words}\"")
+        format!(
+            "new keys agreed with the peer (epoch {epoch}), chained to the last; words still \"{words}\""
+        )
     }
 }
 

@@ -192,6 +192,7 @@ impl Inner {
                 epoch,
                 new_peer,
                 secret,
+                words,
                 ..
             }) => {
                 for session in &self.sessions {
@@ -204,7 +205,7 @@ impl Inner {
                     }
                 }
                 self.open_gates_and_send_a_key_frame();
-                tracing::info!("keys of epoch {epoch} in use; words: {}", secret.sas());
+                tracing::info!("keys of epoch {epoch} in use; words: {words}");
             }
             Some(Event::Failed { why, .. }) => match why {
                 Failure::WrongPassphrase => {

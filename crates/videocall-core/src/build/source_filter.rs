@@ -141,7 +141,8 @@ pub struct FilterHooks {
     pub stray_exchange: RejectCounter,
 }
 
-/// Makes `udpsrc` report senders and drops every buffer larger than [`MAX_DATAGRAM`], or, when
+/// Makes `udpsrc` report senders and drops every empty buffer or one larger than
+/// [`MAX_DATAGRAM`], or, when
 /// `peer` is given, not from `peer`, or not admitted by the socket's lock, counting it.
 /// Exchange datagrams go to the inbox (or are counted as stray where there is none).
 pub fn install(
@@ -163,12 +164,13 @@ pub fn install(
         };
         let sender = sender_of(buffer);
         let from_peer = peer.is_none_or(|peer| is_from_peer(sender.map(|s| s.ip()), peer));
-        if buffer.size() > MAX_DATAGRAM || !from_peer {
+        if buffer.size() == 0 || buffer.size() > MAX_DATAGRAM || !from_peer {
             counter.fetch_add(1, Ordering::Relaxed);
             return gst::PadProbeReturn::Drop;
         }
         let mut first = [0u8; 1];
-        if buffer.copy_to_slice(0, &mut first).is_ok() && is_exchange(&first) {
+        let exchange = buffer.copy_to_slice(0, &mut first).is_ok() && is_exchange(&first);
+        if exchange {
             match (&hooks.exchange, sender, buffer.map_readable()) {
                 (Some(inbox), Some(from), Ok(map)) => inbox(map.as_slice(), from),
                 _ => hooks.stray_exchange.add(1),
@@ -260,6 +262,7 @@ mod tests {
         friend
             .send_to(&[0u8; MAX_DATAGRAM + 1], ("127.0.0.1", port))
             .unwrap();
+        friend.send_to(b"", ("127.0.0.1", port)).unwrap();
         friend.send_to(b"hello", ("127.0.0.1", port)).unwrap();
         let sink = pipeline
             .by_name("sink")
@@ -271,7 +274,7 @@ mod tests {
             .expect("the peer's datagram");
         let map = sample.buffer().unwrap().map_readable().unwrap();
         assert_eq!(map.as_slice(), b"hello");
-        assert_eq!(counter.get(), 4);
+        assert_eq!(counter.get(), 5);
         pipeline.set_state(gst::State::Null).unwrap();
     }
 }

@@ -2,6 +2,8 @@
 //! damage, so a failing seed can be replayed.
 
 use rand::Rng;
+use videocall_core::security::exchange::wire::FIRST_BYTE as EXCHANGE_FIRST_BYTE;
+use videocall_core::security::exchange::{Kind, Message};
 
 /// One kind of damage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +27,12 @@ pub enum Case {
     /// Well-formed sequential packets of our payload types from a new SSRC every third packet
     /// (enough to pass rtpbin's probation), garbage payloads.
     NewSsrcs,
+    /// Datagrams with the key exchange's first byte: truncated, of unknown kinds, of wrong
+    /// lengths, random.
+    ExchangeGarbage,
+    /// Well-formed key-exchange messages of every kind from made-up instances, to us or to
+    /// anyone, at random epochs, with random bodies.
+    ExchangeForged,
 }
 
 impl Case {
@@ -46,6 +54,9 @@ impl Case {
 
     /// The stream cases, not in [`Case::ALL`]: chosen with `--only`.
     pub const STREAMS: [Case; 2] = [Case::GarbageStreams, Case::NewSsrcs];
+
+    /// The key-exchange cases, not in [`Case::ALL`]: chosen with `--only`.
+    pub const EXCHANGE: [Case; 2] = [Case::ExchangeGarbage, Case::ExchangeForged];
 }
 
 /// Payload types of the garbage streams: H.264, AAC, their RTX, FEC, RED, RED's RTX, and a
@@ -250,6 +261,66 @@ pub fn datagram(case: Case, target: Target, forgers: &mut Forgers, rng: &mut imp
             d.extend(random_bytes(rng, len));
             d
         }
+        Case::ExchangeGarbage => {
+            let valid = Message {
+                kind: Kind::Reveal,
+                from: rng.random::<u64>() | 1,
+                to: rng.random(),
+                epoch: rng.random(),
+                body: random_bytes(rng, 65),
+            }
+            .encode();
+            let mut d = match rng.random_range(0..4) {
+                // Truncated anywhere.
+                0 => valid[..rng.random_range(1..valid.len())].to_vec(),
+                // An unknown kind.
+                1 => {
+                    let mut d = valid;
+                    d[5] = rng.random_range(6..=255);
+                    d
+                }
+                // Too long.
+                2 => {
+                    let mut d = valid;
+                    let more = rng.random_range(1..1200);
+                    d.extend(random_bytes(rng, more));
+                    d
+                }
+                _ => {
+                    let len = rng.random_range(1..1400);
+                    random_bytes(rng, len)
+                }
+            };
+            d[0] = EXCHANGE_FIRST_BYTE;
+            d
+        }
+        Case::ExchangeForged => {
+            let kind = [
+                Kind::Hello,
+                Kind::Commit,
+                Kind::Share,
+                Kind::Reveal,
+                Kind::Confirm,
+            ][rng.random_range(0..5)];
+            let body_len = match kind {
+                Kind::Hello => 0,
+                Kind::Commit | Kind::Confirm => 32,
+                Kind::Share => 33,
+                Kind::Reveal => 65,
+            };
+            Message {
+                kind,
+                from: rng.random::<u64>() | 1,
+                to: if rng.random_bool(0.5) {
+                    0
+                } else {
+                    rng.random()
+                },
+                epoch: rng.random_range(0..4),
+                body: random_bytes(rng, body_len),
+            }
+            .encode()
+        }
         Case::BogusSdesBye => {
             let sdes = rng.random_bool(0.5);
             let mut d = vec![0x80 | 31, if sdes { 202 } else { 203 }, 0, 40];
@@ -277,7 +348,11 @@ mod tests {
             audio_pt: 97,
         };
         let mut forgers = Forgers::new(&mut rng);
-        for case in Case::ALL.into_iter().chain(Case::STREAMS) {
+        for case in Case::ALL
+            .into_iter()
+            .chain(Case::STREAMS)
+            .chain(Case::EXCHANGE)
+        {
             for _ in 0..50 {
                 let d = datagram(case, target, &mut forgers, &mut rng);
                 assert!(d.len() <= MAX_DATAGRAM, "{case:?}");
@@ -291,6 +366,11 @@ mod tests {
                     Case::BogusRtcp => assert!((192..=223).contains(&d[1])),
                     Case::GarbageStreams => assert!(STREAM_PTS.contains(&(d[1] & 0x7f))),
                     Case::NewSsrcs => assert!([96, 97].contains(&(d[1] & 0x7f))),
+                    Case::ExchangeGarbage => {
+                        assert_eq!(d[0], EXCHANGE_FIRST_BYTE);
+                        assert!(Message::decode(&d).is_none());
+                    }
+                    Case::ExchangeForged => assert!(Message::decode(&d).is_some()),
                     _ => {}
                 }
             }

@@ -44,12 +44,14 @@ fn parse_case(text: &str) -> Result<Case, String> {
     Case::ALL
         .into_iter()
         .chain(Case::STREAMS)
+        .chain(Case::EXCHANGE)
         .find(|c| format!("{c:?}").eq_ignore_ascii_case(text))
         .ok_or_else(|| {
             format!(
-                "'{text}': use one of {:?} or {:?}",
+                "'{text}': use one of {:?}, {:?} or {:?}",
                 Case::ALL,
-                Case::STREAMS
+                Case::STREAMS,
+                Case::EXCHANGE
             )
         })
 }

@@ -64,6 +64,9 @@ pub struct ExchangeStatus {
     pub sas: Option<String>,
     /// The epoch of the keys in use (0 first, +1 per re-key).
     pub epoch: Option<u32>,
+    /// Milliseconds from this side's start to its first keys.
+    #[serde(default)]
+    pub keyed_ms: Option<u64>,
     /// Exchanges confirmed, and those whose confirmation failed (a wrong passphrase).
     pub completed: u64,
     pub failed: u64,
@@ -90,6 +93,8 @@ pub enum Event {
     Established {
         peer: u64,
         epoch: u32,
+        /// The words to compare (a re-key keeps those of the keys it replaces).
+        words: String,
         /// A peer instance other than the one of the keys before (first keys, or a restart).
         new_peer: bool,
         secret: EpochSecret,
@@ -126,6 +131,8 @@ enum Step {
 struct Attempt {
     peer: u64,
     epoch: u32,
+    /// The keys this re-key replaces: their chain value and their words.
+    chain: Option<([u8; 32], String)>,
     step: Option<Step>,
     last: Message,
     created: Instant,
@@ -136,6 +143,7 @@ struct Established {
     peer: u64,
     epoch: u32,
     sas: String,
+    chain: [u8; 32],
     /// The responder's last confirmation, resent if the initiator asks again.
     confirm: Option<Message>,
 }
@@ -348,6 +356,14 @@ impl Exchange {
         Some(out)
     }
 
+    /// What an exchange with `peer` at `epoch` chains to: the keys in use, when it re-keys them.
+    fn chain_for(&self, peer: u64, epoch: u32) -> Option<([u8; 32], String)> {
+        self.established
+            .as_ref()
+            .filter(|e| e.peer == peer && e.epoch < epoch)
+            .map(|e| (e.chain, e.sas.clone()))
+    }
+
     fn take_token(&mut self, now: Instant) -> bool {
         let earned = now.saturating_duration_since(self.tokens_at).as_secs_f64() * NEW_PER_S;
         self.tokens = (self.tokens + earned).min(NEW_BURST);
@@ -376,9 +392,11 @@ impl Exchange {
             &identity(peer),
         );
         let commit = self.message(Kind::Commit, peer, epoch, commitment(&msg));
+        let chain = self.chain_for(peer, epoch);
         self.add_attempt(Attempt {
             peer,
             epoch,
+            chain,
             step: Some(Step::Committed { spake, msg }),
             last: commit.clone(),
             created: now,
@@ -442,9 +460,11 @@ impl Exchange {
                 if self.rekey_wanted.is_some_and(|e| e <= epoch) {
                     self.rekey_wanted = None;
                 }
+                let chain = self.chain_for(peer, epoch);
                 self.add_attempt(Attempt {
                     peer,
                     epoch,
+                    chain,
                     step: Some(Step::Shared {
                         spake,
                         commit: msg.body.clone(),
@@ -470,7 +490,8 @@ impl Exchange {
                                 .retain(|a| !(a.peer == peer && a.epoch == epoch));
                             return None;
                         };
-                        let secret = EpochSecret::new(&k, suite, epoch, Role::Initiator);
+                        let chain = attempt.chain.as_ref().map(|(c, _)| c);
+                        let secret = EpochSecret::new(&k, suite, epoch, Role::Initiator, chain);
                         let mut body = mine;
                         body.extend_from_slice(&secret.confirmation(Role::Initiator));
                         let reveal = Message {
@@ -502,10 +523,11 @@ impl Exchange {
                 };
                 let ok = secret.peer_confirms(&msg.body);
                 let secret = secret.clone();
+                let words = attempt.chain.as_ref().map(|(_, w)| w.clone());
                 self.attempts
                     .retain(|a| !(a.peer == peer && a.epoch == epoch));
                 Some(if ok {
-                    self.establish(peer, epoch, secret, None)
+                    self.establish(now, peer, epoch, secret, words, None)
                 } else {
                     self.fail(peer, epoch, Failure::WrongPassphrase, None)
                 })
@@ -539,6 +561,7 @@ impl Exchange {
         let Some(Step::Shared { spake, commit }) = attempt.step.take() else {
             return None;
         };
+        let chain = attempt.chain.clone();
         let (their_msg, their_confirm) = msg.body.split_at(wire::SPAKE2_MSG);
         self.attempts
             .retain(|a| !(a.peer == peer && a.epoch == epoch));
@@ -548,16 +571,22 @@ impl Exchange {
         let Ok(k) = spake.finish(their_msg) else {
             return Some(self.fail(peer, epoch, Failure::BrokenCommitment, None));
         };
-        let secret = EpochSecret::new(&k, suite, epoch, Role::Responder);
+        let secret = EpochSecret::new(
+            &k,
+            suite,
+            epoch,
+            Role::Responder,
+            chain.as_ref().map(|(c, _)| c),
+        );
+        let words = chain.map(|(_, w)| w);
         let confirm = self.message(
             Kind::Confirm,
             peer,
             epoch,
             secret.confirmation(Role::Responder).to_vec(),
         );
-        let _ = now;
         let mut out = if secret.peer_confirms(their_confirm) {
-            self.establish(peer, epoch, secret, Some(confirm.clone()))
+            self.establish(now, peer, epoch, secret, words, Some(confirm.clone()))
         } else {
             self.fail(peer, epoch, Failure::WrongPassphrase, Some(confirm.clone()))
         };
@@ -567,16 +596,23 @@ impl Exchange {
 
     fn establish(
         &mut self,
+        now: Instant,
         peer: u64,
         epoch: u32,
         secret: EpochSecret,
+        words: Option<String>,
         confirm: Option<Message>,
     ) -> Output {
+        if self.status.keyed_ms.is_none() {
+            let ms = now.saturating_duration_since(self.started).as_millis();
+            self.status.keyed_ms = Some(u64::try_from(ms).unwrap_or(u64::MAX));
+        }
         let new_peer = self.established.as_ref().is_none_or(|e| e.peer != peer);
         self.established = Some(Established {
             peer,
             epoch,
-            sas: secret.sas(),
+            sas: words.unwrap_or_else(|| secret.sas()),
+            chain: secret.chain(),
             confirm,
         });
         self.attempts.retain(|a| a.peer != peer || a.epoch > epoch);
@@ -589,6 +625,11 @@ impl Exchange {
             event: Some(Event::Established {
                 peer,
                 epoch,
+                words: self
+                    .established
+                    .as_ref()
+                    .map(|e| e.sas.clone())
+                    .unwrap_or_default(),
                 new_peer,
                 secret,
             }),

@@ -4,10 +4,13 @@
 //! ```text
 //! passphrase ──HKDF-SHA256(salt "videocall/pake/v3")──> SPAKE2 password
 //! SPAKE2(password, ids, initiator msg, responder msg) ──> K (32 bytes, fresh per exchange)
-//! PRK = HKDF-Extract(salt = "videocall/exchange/v3" | suite | epoch, K)
+//! PRK = HKDF-Extract(salt = "videocall/exchange/v3" | suite | epoch [| previous chain], K)
 //!   ├─ "confirm initiator" ─> 32 bytes   (in Reveal)
 //!   ├─ "confirm responder" ─> 32 bytes   (in Confirm)
-//!   ├─ "sas"               ─> 22 bits    (two words of the BIP-39 English list)
+//!   ├─ "sas"               ─> 22 bits    (two words of the BIP-39 English list; a re-key
+//!   │                                     keeps the words of the keys it replaces)
+//!   ├─ "chain"             ─> 32 bytes   (mixed into the next epoch's salt: a re-key needs
+//!   │                                     the keys it replaces)
 //!   └─ "srtp <suite> <medium> from initiator|responder" ─> master key + salt
 //! ```
 
@@ -95,10 +98,21 @@ impl fmt::Debug for EpochSecret {
 }
 
 impl EpochSecret {
-    /// From SPAKE2's output `k`, for `suite` at `epoch`, seen from `role`.
-    pub fn new(k: &[u8], suite: SrtpSuite, epoch: u32, role: Role) -> EpochSecret {
-        let salt = format!("videocall/exchange/v3 {} {epoch}", suite.name());
-        let (prk, _) = Hkdf::<Sha256>::extract(Some(salt.as_bytes()), k);
+    /// From SPAKE2's output `k`, for `suite` at `epoch`, seen from `role`; a re-key also mixes
+    /// in the `chain` value of the keys it replaces, so only a party that held those can take
+    /// part (a man in the middle who knows the passphrase cannot step in at a re-key).
+    pub fn new(
+        k: &[u8],
+        suite: SrtpSuite,
+        epoch: u32,
+        role: Role,
+        chain: Option<&[u8; 32]>,
+    ) -> EpochSecret {
+        let mut salt = format!("videocall/exchange/v3 {} {epoch}", suite.name()).into_bytes();
+        if let Some(chain) = chain {
+            salt.extend_from_slice(chain);
+        }
+        let (prk, _) = Hkdf::<Sha256>::extract(Some(&salt), k);
         EpochSecret {
             prk: prk.into(),
             suite,
@@ -117,6 +131,13 @@ impl EpochSecret {
     pub fn confirmation(&self, role: Role) -> [u8; 32] {
         let mut out = [0u8; 32];
         self.expand(&format!("confirm {}", role.name()), &mut out);
+        out
+    }
+
+    /// What the next epoch's keys are chained to.
+    pub fn chain(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        self.expand("chain", &mut out);
         out
     }
 
@@ -164,8 +185,8 @@ mod tests {
     #[test]
     fn both_roles_agree_and_every_key_differs() {
         let suite = SrtpSuite::AesGcm128;
-        let a = EpochSecret::new(&[7; 32], suite, 0, Role::Initiator);
-        let b = EpochSecret::new(&[7; 32], suite, 0, Role::Responder);
+        let a = EpochSecret::new(&[7; 32], suite, 0, Role::Initiator, None);
+        let b = EpochSecret::new(&[7; 32], suite, 0, Role::Responder, None);
         assert!(b.peer_confirms(&a.confirmation(Role::Initiator)));
         assert!(a.peer_confirms(&b.confirmation(Role::Responder)));
         assert!(!a.peer_confirms(&a.confirmation(Role::Initiator)));
@@ -177,11 +198,22 @@ mod tests {
         assert_ne!(av.send, av.recv);
         assert_ne!(av.send, a.session_keys("audio").send);
         assert_eq!(av.send.bytes().len(), 28);
-        let next = EpochSecret::new(&[7; 32], suite, 1, Role::Initiator);
+        let next = EpochSecret::new(&[7; 32], suite, 1, Role::Initiator, Some(&a.chain()));
         assert_ne!(next.session_keys("video").send, av.send);
-        let other = EpochSecret::new(&[8; 32], suite, 0, Role::Initiator);
+        let other = EpochSecret::new(&[8; 32], suite, 0, Role::Initiator, None);
+        let unchained = EpochSecret::new(&[7; 32], suite, 1, Role::Initiator, None);
+        assert_ne!(
+            unchained.session_keys("video").send,
+            next.session_keys("video").send
+        );
         assert_ne!(other.session_keys("video").send, av.send);
-        let cm = EpochSecret::new(&[7; 32], SrtpSuite::AesCm128HmacSha1_80, 0, Role::Initiator);
+        let cm = EpochSecret::new(
+            &[7; 32],
+            SrtpSuite::AesCm128HmacSha1_80,
+            0,
+            Role::Initiator,
+            None,
+        );
         assert_eq!(cm.session_keys("video").send.bytes().len(), 30);
     }
 
@@ -190,7 +222,7 @@ mod tests {
         let p = CallPassword::from_passphrase("hunter2").unwrap();
         assert_eq!(format!("{p:?}"), "CallPassword(<redacted>)");
         assert!(CallPassword::from_passphrase("").is_err());
-        let s = EpochSecret::new(&[1; 32], SrtpSuite::AesGcm128, 0, Role::Initiator);
+        let s = EpochSecret::new(&[1; 32], SrtpSuite::AesGcm128, 0, Role::Initiator, None);
         assert!(!format!("{s:?}").contains('1'));
         assert_eq!(
             format!("{:?}", s.session_keys("audio").send),

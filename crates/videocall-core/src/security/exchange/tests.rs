@@ -81,6 +81,7 @@ fn two_peers_agree_on_fresh_keys_and_words_whoever_starts() {
         assert_eq!(sa.session_keys("video").send, sb.session_keys("video").recv);
         assert_eq!(a.status().state, "established");
         assert_eq!(a.status().sas, b.status().sas);
+        assert!(a.status().keyed_ms.is_some_and(|ms| ms <= 10));
         // A second call with the same passphrase has other keys.
         let (mut c, mut d) = (peer("pw", ia, t), peer("pw", ib, t));
         let (ec, _) = run(&mut c, &mut d, t, 50, |_| true);
@@ -166,6 +167,7 @@ fn either_side_can_rekey_to_the_next_epoch() {
     let t = Instant::now();
     let (mut a, mut b) = (peer("pw", 1, t), peer("pw", 2, t));
     run(&mut a, &mut b, t, 50, |_| true);
+    let words = a.status().sas;
     for (who, epoch) in [(0, 1), (1, 2)] {
         let now = t + Duration::from_secs(u64::from(epoch));
         let (ea, eb) = if who == 0 {
@@ -192,6 +194,8 @@ fn either_side_can_rekey_to_the_next_epoch() {
             }
         }
         assert_eq!(a.status().epoch, Some(epoch));
+        assert_eq!(a.status().sas, b.status().sas, "a re-key keeps the words");
+        assert_eq!(a.status().sas, words);
     }
 }
 
@@ -270,4 +274,28 @@ fn garbage_and_floods_never_wedge_an_established_exchange() {
     let mut b2 = peer("pw", 300, t);
     let (ea, eb) = run(&mut a, &mut b2, t + Duration::from_secs(5), 200, |_| true);
     assert_eq!((ea.len(), eb.len()), (1, 1));
+}
+
+#[test]
+fn a_middleman_who_knows_the_passphrase_cannot_step_in_at_a_re_key() {
+    let t = Instant::now();
+    let (mut a, mut b) = (peer("pw", 1, t), peer("pw", 2, t));
+    run(&mut a, &mut b, t, 50, |_| true);
+    // Mallory knows the passphrase and plays b's instance, but never held the keys in use.
+    let mut mallory = peer("pw", 2, t);
+    let now = t + Duration::from_secs(1);
+    let first = a.rekey(now);
+    let (ea, em) = run_from(&mut a, &mut mallory, now, 300, |_| true, vec![], first);
+    assert!(
+        ea.iter().all(|e| matches!(
+            e,
+            Event::Failed {
+                why: Failure::WrongPassphrase,
+                ..
+            }
+        )),
+        "{ea:?} {em:?}"
+    );
+    assert!(!ea.is_empty());
+    assert_eq!(a.status().epoch, Some(0), "the keys in use stay");
 }
