@@ -402,10 +402,11 @@ fn garbage_reaching_the_parsers_leaves_a_plain_call_alive() {
     let _guard = media_lock();
     let last = fuzz_during_call(None, &["--accept-any-source"], "127.0.0.2");
     // Without the address filter only the oversized datagrams (one case in 13, 100 per port,
-    // nearly all above the 2 KiB cap) are dropped before the session.
+    // nearly all above the 2 KiB cap) and the empty ones (a twelfth of the truncated RTP, about
+    // 8 per port) are dropped before the session.
     for medium in ["video", "audio"] {
         let rejected = num(&last, medium, "packets_rejected");
-        assert!((180.0..=200.0).contains(&rejected), "{medium}: {last}");
+        assert!((185.0..=230.0).contains(&rejected), "{medium}: {last}");
     }
 }
 

@@ -90,8 +90,7 @@ pub fn relay_args(plan: &RelayPlan, network: &ImpairmentArgs, duration: Duration
 }
 
 /// The address of the bench's relay: a loopback address of its own, so that it can listen on
-/// the peers' port numbers (mirrored ports: the SRTP keys, named by the receiving port, match
-/// through it as in a direct call).
+/// the peers' port numbers (mirrored ports: each peer sends where it would in a direct call).
 pub const RELAY_IP: std::net::Ipv4Addr = std::net::Ipv4Addr::new(127, 0, 0, 2);
 
 /// The relay plan between two loopback peers, and the peers' endpoints changed to send to it.

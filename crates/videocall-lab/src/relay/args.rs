@@ -25,9 +25,8 @@ pub struct RelayArgs {
     #[arg(long, value_name = "PORT", default_value_t = 6000)]
     pub port: u16,
     /// Listen on the peers' own port numbers instead of --port's 8: each peer sends to the port
-    /// its peer receives on, as in a direct call, which an SRTP call needs (its keys are named
-    /// by the receiving port). --listen-ip must then be an address of the relay's own, e.g.
-    /// 127.0.0.2 with both peers on 127.0.0.1.
+    /// its peer receives on, as in a direct call. --listen-ip must then be an address of the
+    /// relay's own, e.g. 127.0.0.2 with both peers on 127.0.0.1.
     #[arg(long)]
     pub mirror_ports: bool,
     /// Peer A's address.

@@ -331,8 +331,8 @@ pub struct RelayPlan {
     /// to `base + 4`, audio to `base + 6` (RTCP on each + 1). Unused with `mirror_ports`.
     pub base: u16,
     /// Listen on the peers' own port numbers instead: a peer sends to the port its peer
-    /// receives on, as in a direct call, so an SRTP call's keys (named by the receiving port)
-    /// still match. Needs a listening address that is neither peer's.
+    /// receives on, as in a direct call (the bench's impaired runs look like direct calls to
+    /// the peers). Needs a listening address that is neither peer's.
     pub mirror_ports: bool,
     pub a: PeerAddress,
     pub b: PeerAddress,
