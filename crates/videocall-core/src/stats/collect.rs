@@ -162,7 +162,9 @@ impl Collector {
             unplayable: counters.unplayable.get(),
             our_ssrc,
             sent,
-            feedback: taps.feedback.latest(),
+            feedback: taps
+                .feedback
+                .latest_about(&session_stats.as_ref().map(our_ssrcs).unwrap_or_default()),
             peer_tool: taps.feedback.peer_tool(),
             rtx: self.readings.rtx.then(|| self.rtx_counts(id)),
             fec_recovered: (self.readings.video_fec && medium == Medium::Video)
@@ -308,6 +310,19 @@ fn source_sample(s: &gst::StructureRef) -> Option<SourceSample> {
         packets_lost: s.get::<i32>("packets-lost").unwrap_or(0).into(),
         rtt_ms: (have_rb && round_trip > 0).then(|| rtt_ms_from_ntp_short(round_trip)),
     })
+}
+
+/// Our own senders in a session (media and RTX): rtpsession's internal sources.
+fn our_ssrcs(stats: &gst::Structure) -> Vec<u32> {
+    let Ok(sources) = stats.get::<glib::ValueArray>("source-stats") else {
+        return Vec::new();
+    };
+    sources
+        .iter()
+        .filter_map(|v| v.get::<gst::Structure>().ok())
+        .filter(|s| s.get::<bool>("internal").unwrap_or(false))
+        .filter_map(|s| s.get::<u32>("ssrc").ok())
+        .collect()
 }
 
 /// What rtpsession measures of our sender `ssrc` (in the session's `stats`): its bit rate and

@@ -139,11 +139,13 @@ impl FeedbackTap {
         self.tool.lock().ok()?.clone()
     }
 
-    /// The latest report about each SSRC, by SSRC.
-    pub fn latest(&self) -> Vec<(u32, Feedback)> {
-        let Ok(latest) = self.latest.lock() else {
+    /// The latest report about each of `ours` (our senders, media and RTX), by SSRC; reports
+    /// about any other SSRC (forged RTCP) are dropped here.
+    pub fn latest_about(&self, ours: &[u32]) -> Vec<(u32, Feedback)> {
+        let Ok(mut latest) = self.latest.lock() else {
             return Vec::new();
         };
+        latest.retain(|ssrc, _| ours.contains(ssrc));
         let mut all: Vec<(u32, Feedback)> = latest.iter().map(|(s, fb)| (*s, *fb)).collect();
         all.sort_by_key(|(ssrc, _)| *ssrc);
         all
@@ -170,6 +172,13 @@ mod tests {
         assert_eq!(latest.len(), MAX_REPORTED_SSRCS);
         assert!(latest.contains_key(&7), "the freshest report stays");
         assert!(latest.contains_key(&1099) && !latest.contains_key(&1000));
+        let tap = FeedbackTap {
+            latest: Arc::new(Mutex::new(latest)),
+            tool: Arc::default(),
+        };
+        let kept = tap.latest_about(&[7, 5]);
+        assert_eq!(kept.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![7]);
+        assert_eq!(tap.latest.lock().unwrap().len(), 1, "only our own SSRCs stay");
     }
     use rtcp_types::{ReceiverReport, ReportBlock, RtcpPacketWriterExt};
 
