@@ -58,6 +58,7 @@ fn read_peer_sdp(
 
 fn run_call(args: &CallArgs) -> AppResult<()> {
     let options = args.media.options()?;
+    args.media.security.choice().check(args.sdp.is_some())?;
     let (peer_sdp, given) = read_peer_sdp(args)?;
     let stdin = std::io::stdin();
     let endpoints = config::prompt::collect_endpoints(
@@ -68,10 +69,11 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         &is_local_address,
     )?;
     let config = CallConfig::new(args, endpoints, options);
-    let security =
+    let mut security =
         config
             .protection
             .resolve(!args.no_prompt, &mut stdin.lock(), &mut std::io::stdout())?;
+    take_peer_keys(&mut security, peer_sdp.as_ref(), args)?;
     build::element::init_gstreamer()?;
     let receive_caps = match &peer_sdp {
         Some(peer_sdp) => ReceiveCaps {
@@ -89,7 +91,12 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
     check_elements(&plan)?;
     let peer = Peer::build(&plan)?;
     if let Some(path) = &config.sdp_out {
-        call::sdp_out::write_when_negotiated(peer.pipeline(), path.clone(), endpoints);
+        call::sdp_out::write_when_negotiated(
+            peer.pipeline(),
+            path.clone(),
+            endpoints,
+            plan.security.sdes.clone(),
+        );
     }
     let meters = attach_meters(&peer, &plan, &config.options, config.bench_probe.as_deref())?;
     eprintln!(
@@ -104,6 +111,7 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         endpoints.audio.recv_rtp
     );
     warn_if_plain(&plan.security);
+    warn_if_sdes(&plan.security, config.sdp_out.as_deref());
     let result = call::run(vec![peer], &config.options);
     meters.finish()?;
     result
@@ -112,6 +120,7 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
 fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
     let options = media_args.options()?;
     let protection = media_args.security.choice();
+    protection.check(false)?;
     let security = protection.resolve(false, &mut std::io::empty(), &mut std::io::sink())?;
     build::element::init_gstreamer()?;
     let media = probe_media(&options)?;
@@ -206,6 +215,76 @@ fn warn_if_plain(security: &PeerSecurity) {
     }
 }
 
+/// With `--sdp-crypto`: the peer's SDES keys from its SDP (`--peer-sdp`), which must be of our
+/// suite. Without it, an SDP with keys is refused: only SDES keying takes them.
+fn take_peer_keys(
+    security: &mut PeerSecurity,
+    peer_sdp: Option<&sdp::PeerSdp>,
+    args: &CallArgs,
+) -> AppResult<()> {
+    let Some(peer_sdp) = peer_sdp else {
+        return Ok(());
+    };
+    let path = args
+        .peer_sdp
+        .as_deref()
+        .unwrap_or(std::path::Path::new("-"));
+    let crypto = |m: &Option<sdp::IncomingMedia>| m.as_ref().and_then(|m| m.crypto.clone());
+    let offered = [
+        ("video", crypto(&peer_sdp.video)),
+        ("audio", crypto(&peer_sdp.audio)),
+    ];
+    let Some(keys) = security.sdes.as_mut() else {
+        if offered.iter().any(|(_, c)| c.is_some()) {
+            return Err(AppError::Input(format!(
+                "--peer-sdp {}: the peer's SDP keys its media with SDES a=crypto, which only \
+                 --sdp-crypto takes (with a passphrase and --sdp)",
+                path.display()
+            )));
+        }
+        return Ok(());
+    };
+    let suite = keys.suite;
+    for ((kind, crypto), session) in offered.into_iter().zip([&mut keys.video, &mut keys.audio]) {
+        let Some(crypto) = crypto else { continue };
+        if crypto.suite != suite {
+            return Err(AppError::Input(format!(
+                "--peer-sdp {}: the peer keys its {kind} with {} and --srtp-suite is {}: both \
+                 directions take one suite (--srtp-suite {})",
+                path.display(),
+                crypto.suite.sdes_name(),
+                suite.name(),
+                crypto.suite.name()
+            )));
+        }
+        session.recv = Some(crypto.key);
+    }
+    Ok(())
+}
+
+/// The lines of an SDES-keyed call (`--sdp-crypto`) once it is about to start: the SDP file
+/// holds our key, and which of the peer's streams we cannot decrypt.
+fn warn_if_sdes(security: &PeerSecurity, sdp_out: Option<&std::path::Path>) {
+    let Some(keys) = &security.sdes else {
+        return;
+    };
+    let file = sdp_out.map_or_else(|| "--sdp".into(), |p| p.display().to_string());
+    eprintln!(
+        "videocall: warning: --sdp-crypto: the SDP file {file} holds our sending key: anyone who reads it can decrypt what we send"
+    );
+    let missing: Vec<&str> = [("video", &keys.video), ("audio", &keys.audio)]
+        .into_iter()
+        .filter(|(_, session)| session.recv.is_none())
+        .map(|(kind, _)| kind)
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "videocall: warning: --sdp-crypto: no a=crypto key for the peer's {} (from --peer-sdp): its packets cannot be decrypted",
+            missing.join(" and ")
+        );
+    }
+}
+
 /// The banner's word on protection (never the passphrase or keys).
 fn describe_security(security: &PeerSecurity) -> String {
     let who = if security.accept_any_source {
@@ -214,6 +293,10 @@ fn describe_security(security: &PeerSecurity) -> String {
         "from the peer's address only"
     };
     match &security.srtp {
+        Some((suite, _)) if security.sdes.is_some() => format!(
+            "SRTP {} with SDES keys (ours fresh for this call, in the SDP file; no key exchange), {who}",
+            suite.name()
+        ),
         Some((suite, _)) => format!(
             "SRTP {} with fresh keys from a passphrase-authenticated exchange, {who}",
             suite.name()

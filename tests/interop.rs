@@ -459,6 +459,141 @@ fn ffmpeg_plays_our_stream_from_the_sdp_we_write() {
     assert!(!err.contains("concealing"), "{err}");
 }
 
+/// Runs `ffmpeg -i sdp`, keeping the first `frames` decoded video frames as `framecrc` lines,
+/// for at most `seconds`; returns how many it decoded and its stderr.
+fn ffmpeg_frames_from(sdp: &Path, frames: u32, seconds: f64) -> (usize, String) {
+    let mut ffmpeg = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error"])
+        .args(["-protocol_whitelist", "file,udp,rtp,srtp"])
+        .arg("-i")
+        .arg(sdp)
+        .args(["-map", "0:v", "-frames:v", &frames.to_string()])
+        .args(["-f", "framecrc", "-"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ffmpeg runs (scripts/setup.sh installs it)");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(seconds);
+    while ffmpeg.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        sleep(0.1);
+    }
+    let out = interrupt(ffmpeg);
+    let decoded = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("0,"))
+        .count();
+    (decoded, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn ffmpeg_decrypts_our_stream_with_the_sdes_key_in_the_sdp_we_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let sdp = path(&dir, "ours.sdp");
+    // Wrong uses are one line and exit 2, before anything starts.
+    let base = free_base();
+    let sdp_arg = sdp.to_str().unwrap();
+    for (flags, pass, needle) in [
+        (vec!["--sdp-crypto"], Some("pw"), "it needs --sdp FILE"),
+        (
+            vec!["--sdp-crypto", "--insecure", "--sdp", sdp_arg],
+            None,
+            "needs an encrypted call",
+        ),
+        (
+            vec!["--sdp-crypto", "--sdp", sdp_arg],
+            None,
+            "needs an encrypted call",
+        ),
+    ] {
+        let mut command = Command::new(bin());
+        command
+            .args(["call", "--no-prompt"])
+            .args(&flags)
+            .args(endpoint_args(base, false))
+            .env_remove("VIDEOCALL_PASSPHRASE");
+        if let Some(pass) = pass {
+            command.env("VIDEOCALL_PASSPHRASE", pass);
+        }
+        let out = command.stdin(Stdio::null()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{flags:?}: {err}");
+        assert!(err.contains(needle), "{flags:?}: {err}");
+    }
+    assert!(!sdp.exists());
+
+    let _guard = media_lock();
+    let json = path(&dir, "a.json");
+    let a = Command::new(bin())
+        .args(["call", "--no-prompt", "--sdp"])
+        .arg(&sdp)
+        .args(["--sdp-crypto", "--srtp-suite", "aes-128-cm-sha1-80"])
+        .args(endpoint_args(base, false))
+        .args(media_args(&json, 16.0))
+        .env("VIDEOCALL_PASSPHRASE", "sdes interop passphrase")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_file(&sdp);
+    let text = std::fs::read_to_string(&sdp).unwrap();
+    let mode = std::fs::metadata(&sdp).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the file holds a key");
+    let crypto: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("a=crypto:"))
+        .collect();
+    assert_eq!(crypto.len(), 2, "{text}");
+    assert!(
+        crypto
+            .iter()
+            .all(|l| l.starts_with("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:") && l.len() == 82),
+        "{text}"
+    );
+    assert_ne!(crypto[0], crypto[1], "video and audio have their own keys");
+    assert!(
+        text.contains(&format!("m=video {base} RTP/SAVPF 96")),
+        "{text}"
+    );
+    // Without the keys ffmpeg gets the same packets and decodes nothing: they are encrypted.
+    let keyless = path(&dir, "keyless.sdp");
+    let without: String = text
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("a=crypto:"))
+        .collect();
+    std::fs::write(&keyless, without).unwrap();
+    let (plain_frames, plain_err) = ffmpeg_frames_from(&keyless, 25, 4.0);
+    // With them: real frames.
+    let (frames, err) = ffmpeg_frames_from(&sdp, 25, 8.0);
+    sigterm(&a);
+    let out = finish(a, "videocall");
+    let ours = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        ours.contains(&format!(
+            "the SDP file {} holds our sending key: anyone who reads it can decrypt what we send",
+            sdp.display()
+        )),
+        "{ours}"
+    );
+    assert!(
+        ours.contains("no a=crypto key for the peer's video and audio"),
+        "{ours}"
+    );
+    // No exchange ran: none of its lines.
+    assert!(
+        !ours.contains("runs no key exchange") && !ours.contains("keys agreed"),
+        "{ours}"
+    );
+    assert_eq!(plain_frames, 0, "decoded without the key: {plain_err}");
+    assert!(
+        frames >= 25,
+        "{frames} frames decoded; SDP:\n{text}\nffmpeg: {err}\nvideocall: {ours}"
+    );
+}
+
 #[test]
 fn a_peer_sdp_we_cannot_receive_is_refused_in_one_line() {
     let dir = tempdir();

@@ -1,7 +1,7 @@
 //! Property tests: the project's own parsers and validators take any input without panicking,
 //! and keep their promises (what they accept is valid). Everything that reads text or bytes
 //! from outside: prompt answers and flags, the passphrase and its KDF, rtpbin pad names, the
-//! H.264 payload guard.
+//! H.264 payload guard, SDES `a=crypto` lines.
 
 use std::net::IpAddr;
 
@@ -116,6 +116,24 @@ proptest! {
             let keys = EpochSecret::new(&[3; 32], suite, 0, Role::Initiator, None).session_keys("audio");
             prop_assert_eq!(keys.send.bytes().len(), suite.key_salt_len());
         }
+    }
+
+    #[test]
+    fn any_crypto_line_parses_or_says_why_in_one_line(text in "\\PC{0,90}") {
+        use crate::sdp::SdesCrypto;
+        match SdesCrypto::parse(&text) {
+            Ok(c) => prop_assert_eq!(c.key.bytes().len(), c.suite.key_salt_len()),
+            Err(e) => prop_assert!(!e.contains('\n') && !e.is_empty()),
+        }
+    }
+
+    #[test]
+    fn any_sdes_key_round_trips(bytes in proptest::collection::vec(any::<u8>(), 30), tag in 0u32..1_000_000_000, gcm in any::<bool>()) {
+        use crate::sdp::SdesCrypto;
+        let suite = if gcm { SrtpSuite::AesGcm128 } else { SrtpSuite::AesCm128HmacSha1_80 };
+        let key = crate::security::SrtpKey::new(bytes[..suite.key_salt_len()].to_vec());
+        let crypto = SdesCrypto { tag, suite, key };
+        prop_assert_eq!(SdesCrypto::parse(&crypto.attribute()), Ok(crypto));
     }
 
     #[test]

@@ -3,12 +3,18 @@
 //! written by `ffmpeg -sdp_file` or by us) into the ports and RTP caps we receive with.
 //!
 //! The SDP text itself is written and parsed by GStreamer's SDP library; this module only picks
-//! what goes in and checks what comes out.
+//! what goes in and checks what comes out. SDES keys (RFC 4568 `a=crypto`, `--sdp-crypto`) are
+//! written and read here ([`SdesCrypto`]).
 
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use base64::Engine;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use gst_sdp::{SDPMedia, SDPMediaRef, SDPMessage};
+
+use crate::security::{SrtpKey, SrtpSuite};
 
 /// One stream we send: where the receiver listens and what our payloader produces.
 #[derive(Debug, Clone)]
@@ -18,6 +24,9 @@ pub struct OutgoingMedia {
     /// The payloader's src caps (`application/x-rtp`, with `payload`, `clock-rate`,
     /// `encoding-name` and the codec's fmtp fields).
     pub caps: gst::Caps,
+    /// The SDES key we encrypt this stream with (`--sdp-crypto`): written as `a=crypto`, and
+    /// the profile becomes RTP/SAVP (RTP/SAVPF with feedback).
+    pub crypto: Option<SdesCrypto>,
 }
 
 /// Everything [`outgoing_sdp`] needs to describe what we send.
@@ -47,6 +56,9 @@ pub struct IncomingMedia {
     /// `application/x-rtp` caps for rtpbin's `request-pt-map`, with the fmtp fields as the
     /// GStreamer depayloaders expect them.
     pub caps: String,
+    /// The SDES key the peer encrypts this stream with: the first `a=crypto` of the section
+    /// that we take.
+    pub crypto: Option<SdesCrypto>,
 }
 
 /// What the peer's SDP says about the streams it sends us.
@@ -113,10 +125,15 @@ pub fn outgoing_sdp(out: &Outgoing) -> Result<String, String> {
     );
     // No `add_time`: GStreamer then writes `t=0 0` (a permanent session) itself, while
     // `add_time("0", "0", &[])` makes `as_text` crash (gstreamer-sdp 0.25.3, GStreamer 1.22).
-    let proto = if out.feedback { "RTP/AVPF" } else { "RTP/AVP" };
     for (kind, media) in [("video", &out.video), ("audio", &out.audio)] {
         if let Some(media) = media {
             let feedback = out.feedback && kind == "video";
+            let proto = match (media.crypto.is_some(), out.feedback) {
+                (false, false) => "RTP/AVP",
+                (false, true) => "RTP/AVPF",
+                (true, false) => "RTP/SAVP",
+                (true, true) => "RTP/SAVPF",
+            };
             msg.add_media(outgoing_media(kind, media, proto, feedback)?);
         }
     }
@@ -209,8 +226,104 @@ fn outgoing_media(
         }
     }
     m.add_attribute("rtcp", Some(&(media.port + 1).to_string()));
+    if let Some(crypto) = &media.crypto {
+        m.add_attribute("crypto", Some(&crypto.attribute()));
+    }
     m.add_attribute("sendonly", None);
     Ok(m)
+}
+
+/// An SDES `a=crypto` attribute (RFC 4568 §9.1): the SRTP master key and salt a stream is
+/// encrypted with, in the clear. Never printed (the key's `Debug` is redacted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SdesCrypto {
+    pub tag: u32,
+    pub suite: SrtpSuite,
+    /// Master key || master salt, [`SrtpSuite::key_salt_len`] bytes.
+    pub key: SrtpKey,
+}
+
+/// Reads base64 with or without its padding (RFC 4568 asks for padding; not every writer pads).
+const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+impl SdesCrypto {
+    /// The attribute's value: `<tag> <suite> inline:<base64 key||salt>` (no lifetime, no MKI).
+    pub fn attribute(&self) -> String {
+        format!(
+            "{} {} inline:{}",
+            self.tag,
+            self.suite.sdes_name(),
+            STANDARD.encode(self.key.bytes())
+        )
+    }
+
+    /// Parses an attribute's value, `<tag> <suite> inline:<base64 key||salt>[|lifetime][|mki]
+    /// [session params]`: our two suites only, one key without MKI, a lifetime (ignored: the
+    /// key is used for the whole call) and no session parameters but `WSH` and `KDR=0`. The
+    /// error is a fragment of one line.
+    pub fn parse(value: &str) -> Result<SdesCrypto, String> {
+        let mut fields = value.split_whitespace();
+        let (Some(tag), Some(suite), Some(params)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err("a=crypto is not <tag> <suite> inline:<key>".into());
+        };
+        let tag = tag
+            .parse::<u32>()
+            .ok()
+            .filter(|_| tag.len() <= 9)
+            .ok_or_else(|| format!("a=crypto tag '{tag}' is not a number"))?;
+        let suite = SrtpSuite::from_sdes_name(suite).ok_or_else(|| {
+            format!(
+                "a=crypto suite {suite}: videocall takes {} or {} only",
+                SrtpSuite::AesCm128HmacSha1_80.sdes_name(),
+                SrtpSuite::AesGcm128.sdes_name()
+            )
+        })?;
+        if params.contains(';') {
+            return Err("a=crypto with several keys: videocall takes one".into());
+        }
+        let inline = params
+            .strip_prefix("inline:")
+            .ok_or_else(|| "a=crypto key is not inline:<key>".to_string())?;
+        let mut parts = inline.split('|');
+        let encoded = parts.next().unwrap_or_default();
+        for part in parts {
+            if part.contains(':') {
+                return Err("a=crypto key with an MKI: videocall takes keys without one".into());
+            }
+            let lifetime_ok = match part.strip_prefix("2^") {
+                Some(power) => power.parse::<u8>().is_ok(),
+                None => part.parse::<u64>().is_ok(),
+            };
+            if !lifetime_ok {
+                return Err(format!("a=crypto key lifetime '{part}' is not a number"));
+            }
+        }
+        if let Some(param) = fields.find(|p| !p.starts_with("WSH=") && *p != "KDR=0") {
+            return Err(format!(
+                "a=crypto session parameter {param}: videocall takes none"
+            ));
+        }
+        let bytes = LENIENT_BASE64
+            .decode(encoded)
+            .map_err(|_| "a=crypto key is not base64".to_string())?;
+        if bytes.len() != suite.key_salt_len() {
+            return Err(format!(
+                "a=crypto {} key is {} bytes: it must be {} (key and salt)",
+                suite.sdes_name(),
+                bytes.len(),
+                suite.key_salt_len()
+            ));
+        }
+        Ok(SdesCrypto {
+            tag,
+            suite,
+            key: SrtpKey::new(bytes),
+        })
+    }
 }
 
 /// Reads the peer's SDP: the ports it sends to and the caps to depayload its video (H.264) and
@@ -299,9 +412,18 @@ fn incoming_media(media: &SDPMediaRef) -> Result<IncomingMedia, String> {
     let port = u16::try_from(media.port())
         .map_err(|_| format!("the peer's SDP has {kind} port {}", media.port()))?;
     let proto = media.proto().unwrap_or_default();
-    if proto != "RTP/AVP" && proto != "RTP/AVPF" {
+    if !["RTP/AVP", "RTP/AVPF", "RTP/SAVP", "RTP/SAVPF"].contains(&proto) {
         return Err(format!(
-            "the peer's SDP offers {kind} over {proto}: videocall receives RTP/AVP or RTP/AVPF only"
+            "the peer's SDP offers {kind} over {proto}: videocall receives RTP/AVP, RTP/AVPF, \
+             or RTP/SAVP and RTP/SAVPF keyed by a=crypto, only"
+        ));
+    }
+    // ffmpeg writes RTP/AVP with its a=crypto: read the keys under any of the four.
+    let crypto = incoming_crypto(media)?;
+    if crypto.is_none() && proto.contains("SAVP") {
+        return Err(format!(
+            "the peer's SDP offers {kind} over {proto} without a=crypto: videocall takes SRTP \
+             keys from a=crypto only"
         ));
     }
     let mut offered = Vec::new();
@@ -321,6 +443,7 @@ fn incoming_media(media: &SDPMediaRef) -> Result<IncomingMedia, String> {
                     rtcp_port: rtcp_port(media, port)?,
                     pt,
                     caps: caps.to_string(),
+                    crypto,
                 });
             }
             Err(what) => offered.push(format!("{what} (payload {pt})")),
@@ -338,6 +461,28 @@ fn incoming_media(media: &SDPMediaRef) -> Result<IncomingMedia, String> {
     Err(format!(
         "the peer's SDP offers {kind} as {offered}: videocall receives {wanted}"
     ))
+}
+
+/// The first `a=crypto` of a media section that we can use, none without any, or a one-line
+/// refusal naming the first one when none is usable.
+fn incoming_crypto(media: &SDPMediaRef) -> Result<Option<SdesCrypto>, String> {
+    let kind = media.media().unwrap_or_default();
+    let mut refusal = None;
+    for attribute in media.attributes() {
+        if attribute.key() != "crypto" {
+            continue;
+        }
+        match SdesCrypto::parse(attribute.value().unwrap_or_default()) {
+            Ok(crypto) => return Ok(Some(crypto)),
+            Err(e) => {
+                refusal.get_or_insert(e);
+            }
+        }
+    }
+    match refusal {
+        Some(e) => Err(format!("the peer's SDP, {kind}: {e}")),
+        None => Ok(None),
+    }
 }
 
 /// Completes the caps from `caps_from_media` for rtpbin, or says what the payload type is when
@@ -491,10 +636,12 @@ mod tests {
             video: Some(OutgoingMedia {
                 port: 5000,
                 caps: caps(H264_PAY_CAPS),
+                crypto: None,
             }),
             audio: Some(OutgoingMedia {
                 port: 5004,
                 caps: caps(audio_caps),
+                crypto: None,
             }),
             feedback,
         }
@@ -739,8 +886,11 @@ mod tests {
         let srtp = FFMPEG_AAC_SDP.replace("RTP/AVP 96", "RTP/SAVP 96");
         assert_eq!(
             err(&srtp),
-            "the peer's SDP offers video over RTP/SAVP: videocall receives RTP/AVP or RTP/AVPF only"
+            "the peer's SDP offers video over RTP/SAVP without a=crypto: videocall takes SRTP \
+             keys from a=crypto only"
         );
+        let dtls = FFMPEG_AAC_SDP.replace("RTP/AVP 96", "UDP/TLS/RTP/SAVPF 96");
+        assert!(err(&dtls).contains("over UDP/TLS/RTP/SAVPF: videocall receives RTP/AVP"));
         let no_rtpmap = FFMPEG_AAC_SDP.replace("a=rtpmap:96 H264/90000\r\n", "");
         assert!(err(&no_rtpmap).contains("video as payload 96 without a=rtpmap"));
     }
@@ -839,6 +989,180 @@ mod tests {
         let junk_lines = format!("{FFMPEG_AAC_SDP}zzz\r\n=\r\nm=\r\na=rtpmap:\r\n");
         let peer = parse_peer_sdp(&junk_lines).unwrap();
         assert!(peer.video.is_some() && peer.audio.is_some());
+    }
+
+    const CM_KEY: &str = "zRdYtHJhS9cj/TMnPiI5Tz7kygiUPn69C3R8hHq1";
+
+    fn key(suite: SrtpSuite) -> SrtpKey {
+        SrtpKey::random(suite)
+    }
+
+    #[test]
+    fn crypto_lines_round_trip_for_both_suites() {
+        for (suite, name, len) in [
+            (
+                SrtpSuite::AesCm128HmacSha1_80,
+                "AES_CM_128_HMAC_SHA1_80",
+                30,
+            ),
+            (SrtpSuite::AesGcm128, "AEAD_AES_128_GCM", 28),
+        ] {
+            let crypto = SdesCrypto {
+                tag: 1,
+                suite,
+                key: key(suite),
+            };
+            let line = crypto.attribute();
+            let encoded = line
+                .strip_prefix(&format!("1 {name} inline:"))
+                .unwrap_or_else(|| panic!("{line}"));
+            // 30 and 28 bytes both take 40 base64 characters, GCM's with one '='.
+            assert_eq!(encoded.len(), 40, "{line}");
+            assert_eq!(encoded.ends_with('='), len == 28, "{line}");
+            assert_eq!(STANDARD.decode(encoded).unwrap().len(), len);
+            assert_eq!(SdesCrypto::parse(&line), Ok(crypto.clone()));
+            // Unpadded, with a lifetime, and with harmless session parameters: the same key.
+            let unpadded = line.trim_end_matches('=').to_string();
+            for variant in [
+                unpadded,
+                format!("{line}|2^31"),
+                format!("{line}|1048576 WSH=64 KDR=0"),
+            ] {
+                assert_eq!(SdesCrypto::parse(&variant), Ok(crypto.clone()), "{variant}");
+            }
+        }
+        let ffmpeg = SdesCrypto::parse(&format!("7 AES_CM_128_HMAC_SHA1_80 inline:{CM_KEY}"));
+        let ffmpeg = ffmpeg.unwrap();
+        assert_eq!((ffmpeg.tag, ffmpeg.key.bytes().len()), (7, 30));
+        assert_eq!(STANDARD.encode(ffmpeg.key.bytes()), CM_KEY);
+    }
+
+    #[test]
+    fn crypto_lines_we_cannot_use_are_refused_in_one_line() {
+        let gcm_key = STANDARD.encode(key(SrtpSuite::AesGcm128).bytes());
+        let short = STANDARD.encode([1u8; 16]);
+        for (value, needle) in [
+            (
+                format!("1 AES_CM_128_HMAC_SHA1_32 inline:{CM_KEY}"),
+                "suite AES_CM_128_HMAC_SHA1_32: videocall takes AES_CM_128_HMAC_SHA1_80 or \
+                 AEAD_AES_128_GCM only",
+            ),
+            (
+                format!("1 F8_128_HMAC_SHA1_80 inline:{CM_KEY}"),
+                "suite F8_128_HMAC_SHA1_80",
+            ),
+            (
+                format!("1 AES_CM_128_HMAC_SHA1_80 inline:{gcm_key}"),
+                "AES_CM_128_HMAC_SHA1_80 key is 28 bytes: it must be 30 (key and salt)",
+            ),
+            (
+                format!("1 AEAD_AES_128_GCM inline:{CM_KEY}"),
+                "AEAD_AES_128_GCM key is 30 bytes: it must be 28 (key and salt)",
+            ),
+            (
+                format!("1 AES_CM_128_HMAC_SHA1_80 inline:{short}"),
+                "key is 16 bytes",
+            ),
+            (
+                "1 AES_CM_128_HMAC_SHA1_80 inline:not*base64!".into(),
+                "not base64",
+            ),
+            (
+                format!("1 AES_CM_128_HMAC_SHA1_80 inline:{CM_KEY}|2^20|1:4"),
+                "MKI",
+            ),
+            (
+                format!("1 AES_CM_128_HMAC_SHA1_80 inline:{CM_KEY};inline:{CM_KEY}"),
+                "several keys",
+            ),
+            (
+                format!("1 AES_CM_128_HMAC_SHA1_80 inline:{CM_KEY} UNENCRYPTED_SRTP"),
+                "session parameter UNENCRYPTED_SRTP",
+            ),
+            (format!("1 AES_CM_128_HMAC_SHA1_80 {CM_KEY}"), "inline:"),
+            ("x AES_CM_128_HMAC_SHA1_80 inline:a".into(), "tag 'x'"),
+            ("1 AES_CM_128_HMAC_SHA1_80".into(), "is not <tag> <suite>"),
+        ] {
+            let e = SdesCrypto::parse(&value).unwrap_err();
+            assert!(e.contains(needle), "{value}: {e}");
+            assert!(!e.contains('\n') && !e.contains(CM_KEY), "{e}");
+        }
+    }
+
+    #[test]
+    fn writes_and_reads_back_sdes_keys() {
+        let mut out = outgoing(MP4G_PAY_CAPS, true);
+        let suite = SrtpSuite::AesCm128HmacSha1_80;
+        let keys = [key(suite), key(suite)];
+        for (media, key) in [out.video.as_mut(), out.audio.as_mut()]
+            .into_iter()
+            .zip(&keys)
+        {
+            media.unwrap().crypto = Some(SdesCrypto {
+                tag: 1,
+                suite,
+                key: key.clone(),
+            });
+        }
+        let sdp = outgoing_sdp(&out).unwrap();
+        assert!(sdp.contains("m=video 5000 RTP/SAVPF 96\r\n"), "{sdp}");
+        assert!(sdp.contains("m=audio 5004 RTP/SAVPF 97\r\n"), "{sdp}");
+        for key in &keys {
+            let line = format!(
+                "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{}\r\n",
+                STANDARD.encode(key.bytes())
+            );
+            assert!(sdp.contains(&line), "{sdp}");
+        }
+        out.feedback = false;
+        let plain_profile = outgoing_sdp(&out).unwrap();
+        assert!(plain_profile.contains("m=video 5000 RTP/SAVP 96\r\n"));
+        let peer = parse_peer_sdp(&sdp).unwrap();
+        assert_eq!(peer.video.unwrap().crypto.unwrap().key, keys[0]);
+        assert_eq!(peer.audio.unwrap().crypto.unwrap().key, keys[1]);
+        // Without keys: no crypto, the plain profiles.
+        let plain = outgoing_sdp(&outgoing(MP4G_PAY_CAPS, true)).unwrap();
+        assert!(!plain.contains("a=crypto") && !plain.contains("SAVP"));
+        assert_eq!(parse_peer_sdp(&plain).unwrap().video.unwrap().crypto, None);
+    }
+
+    #[test]
+    fn reads_ffmpegs_srtp_keys_under_rtp_avp() {
+        // ffmpeg 5.1 `-srtp_out_suite AES_CM_128_HMAC_SHA1_80 -sdp_file`: RTP/AVP with a=crypto.
+        let ffmpeg = FFMPEG_AAC_SDP.replace(
+            "a=fmtp:96 packetization-mode=1\r\n",
+            &format!(
+                "a=fmtp:96 packetization-mode=1\r\n\
+                 a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{CM_KEY}\r\n"
+            ),
+        );
+        let peer = parse_peer_sdp(&ffmpeg).unwrap();
+        let video = peer.video.unwrap();
+        assert_eq!(video.crypto.unwrap().suite, SrtpSuite::AesCm128HmacSha1_80);
+        assert!(!video.caps.contains("crypto"), "{}", video.caps);
+        assert_eq!(peer.audio.unwrap().crypto, None);
+        // The first line we can use wins; with none usable, the first refusal is told.
+        let two = ffmpeg.replace(
+            "a=crypto:1",
+            &format!("a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:{CM_KEY}\r\na=crypto:1"),
+        );
+        let video = parse_peer_sdp(&two).unwrap().video.unwrap();
+        assert_eq!(video.crypto.unwrap().tag, 1);
+        let unusable = ffmpeg.replace("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32");
+        assert_eq!(
+            err(&unusable),
+            "the peer's SDP, video: a=crypto suite AES_CM_128_HMAC_SHA1_32: videocall takes \
+             AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM only"
+        );
+        let savp = ffmpeg.replace("RTP/AVP 96", "RTP/SAVP 96");
+        assert!(
+            parse_peer_sdp(&savp)
+                .unwrap()
+                .video
+                .unwrap()
+                .crypto
+                .is_some()
+        );
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct BuiltPeer {
     pub repair_hold: Option<RepairHold>,
     /// The key exchange of an encrypted call.
     pub exchange: Option<KeyExchange>,
+    /// The key slots of an SDES-keyed call (`--sdp-crypto`): the running call prunes their
+    /// decoders' failing streams, as the exchange does its own.
+    pub sdes_slots: Vec<KeySlot>,
 }
 
 /// Checks the ports and builds the pipeline.
@@ -71,6 +74,21 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
             .collect();
         KeyExchange::new(x, sessions, &pipeline)
     });
+    // SDES keying: each session's slot holds its keys from the start, and nothing is gated.
+    let sdes: Vec<SessionKeying> = plan
+        .sessions()
+        .iter()
+        .filter_map(|session| {
+            let security = &session.security;
+            Some(SessionKeying {
+                medium: session.medium,
+                slot: KeySlot::keyed(security.srtp?, security.sdes.as_ref()?),
+                locks: security
+                    .only_from
+                    .map(|_| (SourceLock::default(), SourceLock::default())),
+            })
+        })
+        .collect();
     let mut counters = Vec::new();
     for (session_plan, send, depayloaders) in plan
         .sessions()
@@ -82,12 +100,18 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
         .map(|(s, (send, depay))| (s, send, depay))
     {
         let payloader = send.last().expect("a send chain ends with its payloader");
+        let medium = session_plan.medium;
+        let keying = match &exchange {
+            Some(x) => x.session(medium),
+            None => sdes.iter().find(|k| k.medium == medium),
+        };
         counters.push(session::add_session(
             &pipeline,
             &rtpbin,
             session_plan,
             payloader,
             depayloaders,
+            keying,
             exchange.as_ref(),
         )?);
     }
@@ -113,6 +137,7 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
         counters,
         repair_hold,
         exchange,
+        sdes_slots: sdes.into_iter().map(|k| k.slot).collect(),
     })
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use gst::prelude::*;
 
 use crate::build::element::make_element;
-use crate::build::key_exchange::KeyExchange;
+use crate::build::key_exchange::{KeyExchange, SessionKeying};
 use crate::build::source_filter::{self, FilterHooks, RejectCounter};
 use crate::build::srtp::DecoderHooks;
 use crate::build::{congestion, fec, rtx, srtp, workarounds};
@@ -163,6 +163,7 @@ pub fn add_session(
     plan: &SessionPlan,
     payloader: &gst::Element,
     depayloaders: &[gst::Element],
+    keying: Option<&SessionKeying>,
     exchange: Option<&KeyExchange>,
 ) -> AppResult<SessionCounters> {
     let id = plan.medium.session_id();
@@ -184,13 +185,13 @@ pub fn add_session(
         .add_many([&rtp_src, &rtcp_src, &rtp_sink, &rtcp_sink])
         .map_err(|_| link_err("UDP elements"))?;
     // SRTP and the source filter go in before the pads are requested: rtpbin asks for the
-    // encoder and decoder then. Their keys come from the exchange.
+    // encoder and decoder then. Their keys come from the exchange (`keying`'s slot), or are in
+    // the slot from the start (SDES).
     let (rejected, unkeyed, stray_exchange) = (
         RejectCounter::default(),
         RejectCounter::default(),
         RejectCounter::default(),
     );
-    let keying = exchange.and_then(|x| x.session(plan.medium));
     if let Some(keying) = keying {
         let hooks = DecoderHooks {
             locks: keying.locks.clone(),
@@ -213,7 +214,7 @@ pub fn add_session(
         };
         source_filter::install(src, plan.security.only_from, &rejected, hooks);
     }
-    // Nothing leaves an encrypted session before the exchange gives keys.
+    // Nothing leaves an encrypted session before the exchange gives keys (SDES: no gates).
     let (rtp_out, rtcp_out) = match plan.send_gates() {
         Some([rtp_gate, rtcp_gate]) => {
             let (rtp_gate, rtcp_gate) = (make_element(&rtp_gate)?, make_element(&rtcp_gate)?);

@@ -2,6 +2,7 @@
 //! `request-rtp-decoder`/`request-rtcp-decoder` signals with one `srtpenc` and one `srtpdec` per
 //! session. Their keys come from the key exchange while the call runs ([`KeySlot::install`]);
 //! until then the encoder holds a random key behind a closed gate and the decoder grants none.
+//! With SDES keying (`--sdp-crypto`) the slot holds its keys from the start ([`KeySlot::keyed`]).
 //! GStreamer and libsrtp do the per-packet work.
 
 use std::collections::VecDeque;
@@ -15,7 +16,7 @@ use crate::build::source_filter::{RejectCounter, SourceLock, sender_of};
 use crate::error::{AppError, AppResult};
 use crate::plan::ElementSpec;
 use crate::plan::names;
-use crate::security::{SessionKeys, SrtpKey, SrtpSuite};
+use crate::security::{SdesSession, SessionKeys, SrtpKey, SrtpSuite};
 
 /// The name of session `id`'s decoder, for the monitor.
 pub fn decoder_name(id: u32) -> String {
@@ -29,7 +30,10 @@ pub struct KeySlot(Arc<Mutex<SlotState>>);
 
 struct SlotState {
     suite: SrtpSuite,
-    keys: Option<SessionKeys>,
+    /// What we encrypt with.
+    send: Option<SrtpKey>,
+    /// What the peer encrypts with; none: its packets get no decoder stream.
+    recv: Option<SrtpKey>,
     encoder: glib::WeakRef<gst::Element>,
     decoder: glib::WeakRef<gst::Element>,
     streams: StreamPolicy,
@@ -39,11 +43,23 @@ impl KeySlot {
     pub fn new(suite: SrtpSuite) -> KeySlot {
         KeySlot(Arc::new(Mutex::new(SlotState {
             suite,
-            keys: None,
+            send: None,
+            recv: None,
             encoder: glib::WeakRef::new(),
             decoder: glib::WeakRef::new(),
             streams: StreamPolicy::default(),
         })))
+    }
+
+    /// A slot keyed from the start, for the whole call (SDES): the encoder is made with `send`,
+    /// the decoder grants `recv` when the peer's SDP gave it, and nothing otherwise.
+    pub fn keyed(suite: SrtpSuite, keys: &SdesSession) -> KeySlot {
+        let slot = KeySlot::new(suite);
+        if let Ok(mut state) = slot.0.lock() {
+            state.send = Some(keys.send.clone());
+            state.recv = keys.recv.clone();
+        }
+        slot
     }
 
     /// Puts new keys in use: the encoder's at once (libsrtp starts a new session with it), the
@@ -55,7 +71,8 @@ impl KeySlot {
         if let Some(enc) = state.encoder.upgrade() {
             enc.set_property("key", gst::Buffer::from_slice(keys.send.bytes().to_vec()));
         }
-        state.keys = Some(keys);
+        state.send = Some(keys.send.clone());
+        state.recv = Some(keys.recv.clone());
         state.streams = StreamPolicy::default();
         let decoder = state.decoder.upgrade();
         drop(state);
@@ -64,9 +81,9 @@ impl KeySlot {
         }
     }
 
-    /// The send key in use, if any (for `--sdp-crypto`).
+    /// The send key in use, if any.
     pub fn send_key(&self) -> Option<SrtpKey> {
-        self.0.lock().ok()?.keys.as_ref().map(|k| k.send.clone())
+        self.0.lock().ok()?.send.clone()
     }
 
     /// Reads the decoder's per-SSRC counts and removes the streams that never authenticated
@@ -202,25 +219,19 @@ fn make_encoder(id: u32, slot: &KeySlot) -> AppResult<gst::Element> {
         ],
     })?;
     // Until the exchange gives the real key: a random one (the send gate is closed anyway).
-    let key = state
-        .keys
-        .as_ref()
-        .map_or_else(|| SrtpKey::random(suite), |k| k.send.clone());
+    let key = state.send.clone().unwrap_or_else(|| SrtpKey::random(suite));
     enc.set_property("key", gst::Buffer::from_slice(key.bytes().to_vec()));
     state.encoder = enc.downgrade();
     Ok(enc)
 }
 
-fn decoder_caps(keys: &SessionKeys) -> gst::Caps {
+fn decoder_caps(suite: SrtpSuite, recv: &SrtpKey) -> gst::Caps {
     gst::Caps::builder("application/x-srtp")
-        .field(
-            "srtp-key",
-            gst::Buffer::from_slice(keys.recv.bytes().to_vec()),
-        )
-        .field("srtp-cipher", keys.suite.cipher())
-        .field("srtp-auth", keys.suite.auth())
-        .field("srtcp-cipher", keys.suite.cipher())
-        .field("srtcp-auth", keys.suite.auth())
+        .field("srtp-key", gst::Buffer::from_slice(recv.bytes().to_vec()))
+        .field("srtp-cipher", suite.cipher())
+        .field("srtp-auth", suite.auth())
+        .field("srtcp-cipher", suite.cipher())
+        .field("srtcp-auth", suite.auth())
         .build()
 }
 
@@ -241,7 +252,10 @@ fn make_decoder(id: u32, slot: &KeySlot, hooks: &DecoderHooks) -> AppResult<gst:
         let element = args[0].get::<gst::Element>().ok()?;
         let ssrc = args[1].get::<u32>().ok()?;
         let mut state = state.lock().ok()?;
-        let caps = state.keys.as_ref().map(decoder_caps);
+        let caps = state
+            .recv
+            .as_ref()
+            .map(|recv| decoder_caps(state.suite, recv));
         let grant = caps.is_some().then(|| state.streams.grant(ssrc));
         drop(state);
         match grant {

@@ -8,6 +8,7 @@ use crate::adapt::{Action, AdaptSettings, Adapter, LatencySettings};
 use crate::build::key_exchange::KeyExchange;
 use crate::build::peer::{BuiltPeer, build_peer, describe_error};
 use crate::build::repair_hold::RepairHold;
+use crate::build::srtp::KeySlot;
 use crate::config::{Medium, RateControl};
 use crate::error::{AppError, AppResult};
 use crate::plan::names;
@@ -32,6 +33,8 @@ pub struct Peer {
     red_distance: u32,
     /// The key exchange of an encrypted call.
     exchange: Option<KeyExchange>,
+    /// The key slots of an SDES-keyed call (no exchange to prune them).
+    sdes_slots: Vec<KeySlot>,
 }
 
 /// The controllers `plan` turns on.
@@ -75,6 +78,7 @@ impl Peer {
             counters,
             repair_hold,
             exchange,
+            sdes_slots,
         } = built;
         let collector = Collector::attach(
             &pipeline,
@@ -101,6 +105,7 @@ impl Peer {
             repair_hold,
             red_distance: plan.red_plan().map_or(0, |red| red.distance),
             exchange,
+            sdes_slots,
         }
     }
 
@@ -154,6 +159,9 @@ impl Peer {
                 .map(|s| s.packets)
                 .sum();
             exchange.tick(sent);
+        }
+        for slot in &self.sdes_slots {
+            slot.prune();
         }
         for action in self.adapter.tick(&sample, now) {
             self.apply(action);

@@ -8,7 +8,7 @@ use clap::Args;
 use super::PeerSecurity;
 use crate::error::AppError;
 use crate::security::passphrase::{self, Passphrase, Sources};
-use crate::security::{CallPassword, SrtpSuite};
+use crate::security::{CallPassword, SdesKeys, SrtpSuite};
 
 /// Encryption and who may send to us. The passphrase never goes on the command line (it would
 /// show in the process list): a file, the environment, or the prompt.
@@ -28,9 +28,12 @@ pub struct SecurityArgs {
     /// Accept datagrams from any address, not only the peer's (for testing; see docs/security.md).
     #[arg(long, hide = true)]
     pub accept_any_source: bool,
-    /// With --sdp on an encrypted call, put our sending key in the file as SDES `a=crypto`
-    /// (RFC 4568), so ffplay or GStreamer can decrypt what we send. The file then holds a key:
-    /// it is rewritten at every re-key.
+    /// With --sdp on an encrypted call: key the call the SDES way (RFC 4568) instead of by the
+    /// key exchange, so that a receive-only player (ffplay, ffmpeg) can decrypt what we send.
+    /// Our sending key is fresh random material for this call, written into the SDP as
+    /// `a=crypto` (the file, mode 0600, then holds a key: whoever reads it can decrypt what we
+    /// send); the peer's key comes from --peer-sdp's `a=crypto`, if any. The passphrase is
+    /// still required (it marks the call as encrypted) but makes no keys; no re-key.
     #[arg(long)]
     pub sdp_crypto: bool,
     /// Re-key after this many RTP packets sent under one key (RFC 3711 §9.2 limits; small
@@ -84,6 +87,20 @@ pub struct ProtectionChoice {
 }
 
 impl ProtectionChoice {
+    /// Checks the flags that only make sense together, before anything is asked: `--sdp-crypto`
+    /// needs `--sdp` (`sdp_out`) and an encrypted call.
+    pub fn check(&self, sdp_out: bool) -> Result<(), AppError> {
+        if self.sdp_crypto && !sdp_out {
+            return Err(AppError::Input(
+                "--sdp-crypto puts our key in the SDP file: it needs --sdp FILE".into(),
+            ));
+        }
+        if self.sdp_crypto && self.insecure {
+            return Err(AppError::Input(NOT_ENCRYPTED.into()));
+        }
+        Ok(())
+    }
+
     /// Decides the peer's protection: finds the passphrase (asking when `may_ask`) and hashes
     /// it into the exchange's password (the caller warns when the call is plain RTP).
     pub fn resolve(
@@ -117,13 +134,81 @@ impl ProtectionChoice {
                     CallPassword::from_passphrase(pass.expose()).map_err(AppError::Input)?;
                 Some((suite, password))
             }
+            None if self.sdp_crypto => return Err(AppError::Input(NOT_ENCRYPTED.into())),
             None => None,
         };
+        // SDES: fresh sending keys for this call; the peer's come from its SDP (the caller's).
+        let sdes = self
+            .sdp_crypto
+            .then(|| SdesKeys::fresh(self.suite, None, None));
         Ok(PeerSecurity {
             srtp,
             accept_any_source: self.accept_any_source,
-            sdp_crypto: self.sdp_crypto,
+            sdes,
             rekey_after_packets: self.rekey_after_packets,
         })
+    }
+}
+
+/// `--sdp-crypto` on a plain call.
+const NOT_ENCRYPTED: &str = "--sdp-crypto needs an encrypted call: give a passphrase \
+    (--passphrase-file or $VIDEOCALL_PASSPHRASE), not --insecure";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(sdp_crypto: bool, insecure: bool) -> ProtectionChoice {
+        ProtectionChoice {
+            insecure,
+            sdp_crypto,
+            suite: SrtpSuite::AesCm128HmacSha1_80,
+            ..SecurityArgs::default().choice()
+        }
+    }
+
+    #[test]
+    fn sdp_crypto_needs_the_sdp_file_and_a_passphrase() {
+        assert!(choice(false, true).check(false).is_ok());
+        assert!(choice(true, false).check(true).is_ok());
+        let no_file = choice(true, false).check(false).unwrap_err().to_string();
+        assert!(no_file.contains("needs --sdp FILE"), "{no_file}");
+        let plain = choice(true, true).check(true).unwrap_err().to_string();
+        assert!(plain.contains("needs an encrypted call"), "{plain}");
+        let no_passphrase = choice(true, false).protection(None).unwrap_err();
+        assert_eq!(no_passphrase.to_string(), plain);
+        assert!(!plain.contains('\n'));
+    }
+
+    #[test]
+    fn sdp_crypto_makes_fresh_sending_keys_and_no_others() {
+        let pass = || {
+            let sources = Sources {
+                env: Some("correct horse".into()),
+                ..Sources::default()
+            };
+            passphrase::resolve(sources, &mut std::io::empty(), &mut std::io::sink(), None).unwrap()
+        };
+        let sdes = choice(true, false)
+            .protection(pass())
+            .unwrap()
+            .sdes
+            .unwrap();
+        assert_eq!(sdes.suite, SrtpSuite::AesCm128HmacSha1_80);
+        assert_eq!(sdes.video.send.bytes().len(), 30);
+        assert!(sdes.video.recv.is_none() && sdes.audio.recv.is_none());
+        let again = choice(true, false)
+            .protection(pass())
+            .unwrap()
+            .sdes
+            .unwrap();
+        assert_ne!(sdes.video.send, again.video.send, "fresh for every call");
+        assert!(
+            choice(false, false)
+                .protection(pass())
+                .unwrap()
+                .sdes
+                .is_none()
+        );
     }
 }

@@ -19,8 +19,8 @@ use crate::plan::rate::GccSettings;
 use crate::plan::rate::video_rate_limits;
 use crate::security::{CallPassword, SrtpSuite};
 
-/// What the machine and the user supply beyond the configuration: the devices found, the keys
-/// derived from the passphrase, the formats the peer's SDP announces.
+/// What the machine and the user supply beyond the configuration: the devices found, the
+/// exchange's password (or the SDES keys), the formats the peer's SDP announces.
 #[derive(Debug, Clone)]
 pub struct Found {
     pub media: ResolvedMedia,
@@ -190,8 +190,12 @@ impl PeerPlan {
         self.resilience.rtx && self.resilience.adaptive_jitter_buffer && self.resilience.repair_hold
     }
 
-    /// The key exchange of an encrypted call: on the video session's RTP ports.
+    /// The key exchange of an encrypted call: on the video session's RTP ports. None with
+    /// SDES keying (`--sdp-crypto`): the keys are in the plan from the start.
     pub fn exchange(&self) -> Option<ExchangePlan> {
+        if self.security.sdes.is_some() {
+            return None;
+        }
         let (suite, password) = self.security.srtp.clone()?;
         Some(ExchangePlan {
             suite,
@@ -286,7 +290,7 @@ impl PeerPlan {
                 socket: audio_socket_caps(&self.audio),
             }),
             rtp_caps: from_sdp.unwrap_or(rtp_caps),
-            security: self.security.session(&self.endpoints),
+            security: self.security.session(medium, &self.endpoints),
             rtx: self.resilience.rtx.then_some(rtx),
             red,
             // Video only: an audio packet is a whole frame, and its loss is concealed.
@@ -490,6 +494,29 @@ mod tests {
             let gates = session.send_gates().expect("encrypted sessions are gated");
             assert!(gates.iter().all(|g| g.factory == "valve"));
         }
+    }
+
+    #[test]
+    fn sdes_keying_runs_no_exchange_and_sends_at_once() {
+        let suite = SrtpSuite::AesCm128HmacSha1_80;
+        let peer_video = crate::security::SrtpKey::random(suite);
+        let keys = crate::security::SdesKeys::fresh(suite, Some(peer_video.clone()), None);
+        let security = PeerSecurity {
+            srtp: Some((suite, CallPassword::from_passphrase("pw").unwrap())),
+            sdes: Some(keys.clone()),
+            ..Default::default()
+        };
+        let sdes = plan(None, &config(), found(security));
+        assert!(sdes.exchange().is_none(), "no exchange with SDES keys");
+        assert_eq!(sdes.key_frame_signal(), "on-new-ssrc");
+        let [video, audio] = sdes.sessions();
+        assert!(video.send_gates().is_none() && audio.send_gates().is_none());
+        assert_eq!(video.security.srtp, Some(suite));
+        assert_eq!(video.security.sdes.as_ref(), Some(&keys.video));
+        assert_eq!(video.security.sdes.unwrap().recv, Some(peer_video));
+        assert_eq!(audio.security.sdes, Some(keys.audio));
+        assert!(has(&sdes, "srtpenc") && has(&sdes, "srtpdec"));
+        assert!(!has(&sdes, "valve"), "nothing is gated");
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub struct SessionPlan {
     pub rtp_caps: String,
     /// Audio without an SDP: the caps of either AAC format, chosen by what the peer sends.
     pub aac_formats: Option<AacFormats>,
-    /// SRTP keys and the peer-only filter (see `security`).
+    /// SRTP (suite, SDES keys) and the peer-only filter (see `security`).
     pub security: SessionSecurity,
     /// Retransmission of lost packets (RFC 4588), both ways, when set.
     pub rtx: Option<RtxPlan>,
@@ -165,15 +165,22 @@ impl SessionPlan {
             factories.push(fec.decoder_spec().factory);
         }
         if self.security.srtp.is_some() {
-            factories.extend(["srtpenc", "srtpdec", "valve"]);
+            factories.extend(["srtpenc", "srtpdec"]);
+        }
+        if let Some(gates) = self.send_gates() {
+            factories.extend(gates.map(|g| g.factory));
         }
         factories
     }
 
     /// An encrypted session's gates before its RTP and RTCP senders, closed until the key
-    /// exchange gives keys (`build::key_exchange` opens them).
+    /// exchange gives keys (`build::key_exchange` opens them). None with SDES keys, which are
+    /// there from the start.
     pub fn send_gates(&self) -> Option<[ElementSpec; 2]> {
         self.security.srtp?;
+        if self.security.sdes.is_some() {
+            return None;
+        }
         let id = self.medium.session_id();
         let gate = |rtcp| ElementSpec {
             factory: "valve",

@@ -50,6 +50,22 @@ impl SrtpSuite {
         }
     }
 
+    /// The SDES crypto-suite name (`a=crypto`): RFC 4568 §6.2.1 for AES-CM, RFC 7714 §12 for
+    /// GCM.
+    pub fn sdes_name(self) -> &'static str {
+        match self {
+            SrtpSuite::AesGcm128 => "AEAD_AES_128_GCM",
+            SrtpSuite::AesCm128HmacSha1_80 => "AES_CM_128_HMAC_SHA1_80",
+        }
+    }
+
+    /// The suite of an SDES crypto-suite name, if it is one of ours.
+    pub fn from_sdes_name(text: &str) -> Option<SrtpSuite> {
+        [SrtpSuite::AesGcm128, SrtpSuite::AesCm128HmacSha1_80]
+            .into_iter()
+            .find(|s| s.sdes_name() == text)
+    }
+
     /// Parses a suite name as shown by [`SrtpSuite::name`].
     pub fn parse(text: &str) -> Result<SrtpSuite, String> {
         [SrtpSuite::AesGcm128, SrtpSuite::AesCm128HmacSha1_80]
@@ -61,7 +77,7 @@ impl SrtpSuite {
 
 /// One direction's SRTP master key and salt, in the layout `srtpenc`'s `key` wants. Never
 /// printed; wiped when dropped.
-#[derive(Clone, PartialEq, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct SrtpKey(Vec<u8>);
 
 impl SrtpKey {
@@ -70,7 +86,8 @@ impl SrtpKey {
         SrtpKey(bytes)
     }
 
-    /// A random key: what an encoder holds before the exchange gives the real one.
+    /// A random key: what an encoder holds before the exchange gives the real one, and our
+    /// sending key of an SDES-keyed call (`--sdp-crypto`).
     pub fn random(suite: SrtpSuite) -> SrtpKey {
         let mut bytes = vec![0u8; suite.key_salt_len()];
         rand::fill(&mut bytes[..]);
@@ -100,5 +117,9 @@ mod tests {
         assert_eq!(k.bytes().len(), 30);
         assert_ne!(k, SrtpKey::random(SrtpSuite::AesCm128HmacSha1_80));
         assert_eq!(format!("{k:?}"), "SrtpKey(<30 bytes redacted>)");
+        for suite in [SrtpSuite::AesGcm128, SrtpSuite::AesCm128HmacSha1_80] {
+            assert_eq!(SrtpSuite::from_sdes_name(suite.sdes_name()), Some(suite));
+        }
+        assert_eq!(SrtpSuite::from_sdes_name("AES_CM_128_HMAC_SHA1_32"), None);
     }
 }
