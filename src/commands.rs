@@ -58,7 +58,12 @@ fn read_peer_sdp(
 
 fn run_call(args: &CallArgs) -> AppResult<()> {
     let options = args.media.options()?;
-    args.media.security.choice().check(args.sdp.is_some())?;
+    let choice = args.media.security.choice();
+    choice.check(args.sdp.is_some())?;
+    build::element::init_gstreamer()?;
+    // Unless the call is surely plain, load SRTP now, beside the prompts, probes and planning.
+    let suite_check =
+        (!choice.insecure).then(|| build::srtp::check_suite_in_background(choice.suite));
     let (peer_sdp, given) = read_peer_sdp(args)?;
     let stdin = std::io::stdin();
     let endpoints = config::prompt::collect_endpoints(
@@ -74,7 +79,6 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
             .protection
             .resolve(!args.no_prompt, &mut stdin.lock(), &mut std::io::stdout())?;
     take_peer_keys(&mut security, peer_sdp.as_ref(), args)?;
-    build::element::init_gstreamer()?;
     let receive_caps = match &peer_sdp {
         Some(peer_sdp) => ReceiveCaps {
             video: peer_sdp.video.as_ref().map(|m| m.caps.clone()),
@@ -88,7 +92,7 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         receive_caps,
     };
     let plan = plan(None, &config, found);
-    check_elements(&plan)?;
+    check_elements(&plan, suite_check)?;
     let peer = Peer::build(&plan)?;
     if let Some(path) = &config.sdp_out {
         call::sdp_out::write_when_negotiated(
@@ -123,6 +127,10 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
     protection.check(false)?;
     let security = protection.resolve(false, &mut std::io::empty(), &mut std::io::sink())?;
     build::element::init_gstreamer()?;
+    let suite_check = security
+        .srtp
+        .as_ref()
+        .map(|(suite, _)| build::srtp::check_suite_in_background(*suite));
     let media = probe_media(&options)?;
     let base = demo::free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 8)?;
     let (a, b) = config::loopback_pair(base);
@@ -142,7 +150,7 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
         };
         plan(Some(label), &config, found)
     });
-    check_elements(&plans[0])?;
+    check_elements(&plans[0], suite_check)?;
     eprintln!(
         "videocall demo: peers A and B on 127.0.0.1, ports {base}-{}; {}; {}; Ctrl-C ends it",
         base + 7,
@@ -176,11 +184,20 @@ fn probe_media(options: &CallOptions) -> AppResult<config::ResolvedMedia> {
     )
 }
 
-/// Checks the plugins the plan needs, and the SRTP suite when the call is encrypted.
-fn check_elements(plan: &PeerPlan) -> AppResult<()> {
+/// Checks the plugins the plan needs, and the SRTP suite when the call is encrypted (with the
+/// check started earlier, if given).
+fn check_elements(
+    plan: &PeerPlan,
+    suite_check: Option<std::thread::JoinHandle<AppResult<()>>>,
+) -> AppResult<()> {
     build::element::init_and_check(&plan.required_elements())?;
     if let Some((suite, _)) = &plan.security.srtp {
-        build::srtp::check_suite(*suite)?;
+        match suite_check {
+            Some(started) => started
+                .join()
+                .map_err(|_| AppError::Media("the SRTP check stopped unexpectedly".into()))??,
+            None => build::srtp::check_suite(*suite)?,
+        }
         if std::env::var_os("GST_DEBUG").is_some() {
             eprintln!(
                 "videocall: warning: GST_DEBUG is set: GStreamer's debug log can print the derived SRTP keys (never the passphrase); do not share it"

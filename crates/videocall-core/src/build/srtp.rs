@@ -352,6 +352,16 @@ impl StreamPolicy {
     }
 }
 
+/// [`check_suite`] on a thread of its own, started early: loading the SRTP plugin (libsrtp runs
+/// its crypto self-tests) takes about 45 ms, which then overlaps the rest of the start-up.
+/// GStreamer must be initialised.
+pub fn check_suite_in_background(suite: SrtpSuite) -> std::thread::JoinHandle<AppResult<()>> {
+    std::thread::spawn(move || {
+        crate::build::workarounds::nss_once::initialise();
+        check_suite(suite)
+    })
+}
+
 /// Checks that libsrtp accepts `suite` by pushing one RTP packet through an `srtpenc`: a libsrtp
 /// built without a crypto library has no AES-GCM.
 pub fn check_suite(suite: SrtpSuite) -> AppResult<()> {

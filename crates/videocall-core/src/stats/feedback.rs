@@ -178,7 +178,11 @@ mod tests {
         };
         let kept = tap.latest_about(&[7, 5]);
         assert_eq!(kept.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![7]);
-        assert_eq!(tap.latest.lock().unwrap().len(), 1, "only our own SSRCs stay");
+        assert_eq!(
+            tap.latest.lock().unwrap().len(),
+            1,
+            "only our own SSRCs stay"
+        );
     }
     use rtcp_types::{ReceiverReport, ReportBlock, RtcpPacketWriterExt};
 
