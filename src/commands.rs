@@ -62,8 +62,7 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
     choice.check(args.sdp.is_some())?;
     build::element::init_gstreamer()?;
     // Unless the call is surely plain, load SRTP now, beside the prompts, probes and planning.
-    let suite_check =
-        (!choice.insecure).then(|| build::srtp::check_suite_in_background(choice.suite));
+    let suite_check = (!choice.insecure).then(|| build::srtp::SuiteCheck::start(choice.suite));
     let (peer_sdp, given) = read_peer_sdp(args)?;
     let stdin = std::io::stdin();
     let endpoints = config::prompt::collect_endpoints(
@@ -130,7 +129,7 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
     let suite_check = security
         .srtp
         .as_ref()
-        .map(|(suite, _)| build::srtp::check_suite_in_background(*suite));
+        .map(|(suite, _)| build::srtp::SuiteCheck::start(*suite));
     let media = probe_media(&options)?;
     let base = demo::free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 8)?;
     let (a, b) = config::loopback_pair(base);
@@ -186,16 +185,11 @@ fn probe_media(options: &CallOptions) -> AppResult<config::ResolvedMedia> {
 
 /// Checks the plugins the plan needs, and the SRTP suite when the call is encrypted (with the
 /// check started earlier, if given).
-fn check_elements(
-    plan: &PeerPlan,
-    suite_check: Option<std::thread::JoinHandle<AppResult<()>>>,
-) -> AppResult<()> {
+fn check_elements(plan: &PeerPlan, suite_check: Option<build::srtp::SuiteCheck>) -> AppResult<()> {
     build::element::init_and_check(&plan.required_elements())?;
     if let Some((suite, _)) = &plan.security.srtp {
         match suite_check {
-            Some(started) => started
-                .join()
-                .map_err(|_| AppError::Media("the SRTP check stopped unexpectedly".into()))??,
+            Some(started) => started.result()?,
             None => build::srtp::check_suite(*suite)?,
         }
         if std::env::var_os("GST_DEBUG").is_some() {

@@ -123,8 +123,8 @@ pub struct PeerWatch {
     watches: [AuthWatch; 2],
     plain_watches: [AuthWatch; 2],
     aac_format: Option<AacPayload>,
-    /// The exchange's (failed count, epoch of the keys in use) last told.
-    exchange: (u64, Option<u32>),
+    /// The exchange's failed count, and the epoch and words of the keys in use, last told.
+    exchange: (u64, Option<(u32, String)>),
     /// Packets with no key so far, and whether the "no exchange" line was told.
     unkeyed: (u64, bool),
 }
@@ -150,7 +150,13 @@ impl Controller for PeerWatch {
         let media = [Medium::Video, Medium::Audio];
         for (medium, watch) in media.into_iter().zip(&mut self.plain_watches) {
             let m = sample.medium(medium);
-            let (kinds, stray) = (m.rtcp_kinds, m.stray_exchange);
+            // Exchange datagrams off the exchange's socket of an encrypted call are not a sign.
+            let stray = if sample.exchange.is_none() {
+                m.stray_exchange
+            } else {
+                0
+            };
+            let kinds = m.rtcp_kinds;
             // SRTCP, or key-exchange datagrams, at a plain session: the peer encrypts.
             let encrypted = kinds.encrypted + stray;
             if let Some(event) = watch.update(kinds.plain + encrypted, encrypted) {
@@ -161,12 +167,13 @@ impl Controller for PeerWatch {
             if x.failed > self.exchange.0 {
                 actions.push(Action::Tell(WRONG_PASSPHRASE.into()));
             }
-            if x.epoch != self.exchange.1
-                && let (Some(epoch), Some(words)) = (x.epoch, &x.sas)
+            let keys = x.epoch.zip(x.sas.clone());
+            if keys != self.exchange.1
+                && let Some((epoch, words)) = &keys
             {
-                actions.push(Action::Tell(describe_keys(epoch, words)));
+                actions.push(Action::Tell(describe_keys(*epoch, words)));
             }
-            self.exchange = (x.failed, x.epoch);
+            self.exchange = (x.failed, keys);
             let unkeyed = sample.video.unkeyed + sample.audio.unkeyed;
             let fresh = unkeyed.saturating_sub(self.unkeyed.0);
             if x.state == "waiting" && fresh >= MIN_UNKEYED && !self.unkeyed.1 {
@@ -289,6 +296,9 @@ mod tests {
         assert_eq!(told.len(), 1);
         assert!(told[0].contains("\"apple zoo\""), "{told:?}");
         assert!(look(&sample).is_empty());
+        // A restarted peer: epoch 0 again, new words, told again.
+        sample.exchange.as_mut().unwrap().sas = Some("zoo apple".into());
+        assert_eq!(look(&sample).len(), 1);
         sample.exchange.as_mut().unwrap().failed = 1;
         assert_eq!(look(&sample), vec![WRONG_PASSPHRASE.to_string()]);
     }

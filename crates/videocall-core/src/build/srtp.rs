@@ -353,13 +353,38 @@ impl StreamPolicy {
 }
 
 /// [`check_suite`] on a thread of its own, started early: loading the SRTP plugin (libsrtp runs
-/// its crypto self-tests) takes about 45 ms, which then overlaps the rest of the start-up.
-/// GStreamer must be initialised.
-pub fn check_suite_in_background(suite: SrtpSuite) -> std::thread::JoinHandle<AppResult<()>> {
-    std::thread::spawn(move || {
-        crate::build::workarounds::nss_once::initialise();
-        check_suite(suite)
-    })
+/// its crypto self-tests) takes a while, which then overlaps the rest of the start-up.
+/// Dropping it waits for the thread: a process that exits (on a bad answer, say) while NSS is
+/// being set up on another thread aborts in its exit handlers.
+pub struct SuiteCheck(Option<std::thread::JoinHandle<AppResult<()>>>);
+
+impl SuiteCheck {
+    /// Starts the check. GStreamer must be initialised.
+    pub fn start(suite: SrtpSuite) -> SuiteCheck {
+        SuiteCheck(Some(std::thread::spawn(move || {
+            crate::build::workarounds::nss_once::initialise();
+            check_suite(suite)
+        })))
+    }
+
+    /// Waits for the check's answer.
+    pub fn result(mut self) -> AppResult<()> {
+        match self.0.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(AppError::Media(
+                "the SRTP check stopped unexpectedly".into(),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for SuiteCheck {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Checks that libsrtp accepts `suite` by pushing one RTP packet through an `srtpenc`: a libsrtp

@@ -75,6 +75,10 @@ pub struct ExchangeStatus {
     pub received: u64,
     pub malformed: u64,
     pub ignored: u64,
+    /// Exchanges started and never finished (given up after 10 s): a peer that left midway, a
+    /// forged start, or a middleman who retries.
+    #[serde(default)]
+    pub abandoned: u64,
 }
 
 /// Why an exchange failed.
@@ -249,8 +253,10 @@ impl Exchange {
     /// What the timer sends at `now`: a Hello while no peer answered, a wanted re-key's
     /// Hello, and the last message of every unfinished exchange whose resend time came.
     pub fn poll(&mut self, now: Instant) -> Vec<Message> {
+        let before = self.attempts.len();
         self.attempts
             .retain(|a| now.saturating_duration_since(a.created) < ATTEMPT_TTL);
+        self.status.abandoned += (before - self.attempts.len()) as u64;
         let gap = |since: Instant| {
             if now.saturating_duration_since(since) < FAST_FOR {
                 RESEND_FAST

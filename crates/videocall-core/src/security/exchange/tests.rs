@@ -299,3 +299,38 @@ fn a_middleman_who_knows_the_passphrase_cannot_step_in_at_a_re_key() {
     assert!(!ea.is_empty());
     assert_eq!(a.status().epoch, Some(0), "the keys in use stay");
 }
+
+#[test]
+fn a_middleman_who_knows_the_passphrase_shows_in_the_words() {
+    let t = Instant::now();
+    let mut differ = 0;
+    for round in 0..20u64 {
+        // A talks to M1, B to M2; M1 and M2 are one middleman with the passphrase.
+        let (mut a, mut m1) = (peer("pw", 100 + round, t), peer("pw", 5000 + round, t));
+        let (mut b, mut m2) = (peer("pw", 200 + round, t), peer("pw", 6000 + round, t));
+        let (ea, _) = run(&mut a, &mut m1, t, 50, |_| true);
+        let (eb, _) = run(&mut b, &mut m2, t, 50, |_| true);
+        assert_eq!((ea.len(), eb.len()), (1, 1));
+        if a.status().sas != b.status().sas {
+            differ += 1;
+        }
+    }
+    assert_eq!(differ, 20, "22-bit words collide once in four million");
+}
+
+#[test]
+fn an_exchange_left_midway_is_counted_as_abandoned() {
+    let t = Instant::now();
+    let mut a = peer("pw", 1, t);
+    let hello = Message {
+        kind: Kind::Hello,
+        from: 99,
+        to: 0,
+        epoch: 0,
+        body: vec![],
+    };
+    let out = a.receive(t, &hello.encode());
+    assert_eq!(out.send.len(), 1, "a commit to the stranger");
+    let _ = a.poll(t + Duration::from_secs(11));
+    assert_eq!(a.status().abandoned, 1);
+}
