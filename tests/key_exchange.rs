@@ -34,12 +34,7 @@ fn frames_between(snaps: &[Value], from: f64, to: f64) -> f64 {
 
 /// A direct encrypted call's peer: A receives at base + 2, B at base.
 fn peer(base: u16, side_b: bool, json: &std::path::Path, secs: f64, extra: &[&str]) -> Child {
-    let (recv, dest) = if side_b {
-        (base, base + 2)
-    } else {
-        (base + 2, base)
-    };
-    spawn_at(recv, dest, json, secs, Some("correct horse"), extra)
+    spawn_side(base, side_b, json, secs, Some("correct horse"), extra)
 }
 
 fn fuzz(ports: &str, only: &str, count: u32, rate: u32) -> Child {

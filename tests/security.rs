@@ -13,34 +13,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::Value;
 
-const PASS_ENV: &str = "VIDEOCALL_PASSPHRASE";
-
-/// One side of a loopback call, with `extra` flags and an optional passphrase (by environment).
-fn spawn(
-    base: u16,
-    side_b: bool,
-    json: &Path,
-    seconds: f64,
-    pass: Option<&str>,
-    extra: &[&str],
-) -> Child {
-    let mut cmd = Command::new(bin());
-    cmd.arg("call")
-        .arg("--no-prompt")
-        .args(endpoint_args(base, side_b))
-        .args(media_args(json, seconds))
-        .args(extra)
-        .env_remove(PASS_ENV)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    match pass {
-        Some(p) => cmd.env(PASS_ENV, p),
-        None => cmd.arg("--insecure"),
-    };
-    cmd.spawn().expect("videocall starts")
-}
-
 /// Waits (up to 10 s) until a peer's JSON shows video arriving, so what the test sends next
 /// meets a running call.
 fn wait_for_media(json: &Path) {
@@ -91,8 +63,8 @@ fn an_encrypted_call_works_and_never_shows_the_passphrase() {
     let base = free_base();
     let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
     let pass = "correct horse battery staple";
-    let a = spawn(base, false, &ja, 6.0, Some(pass), &[]);
-    let b = spawn(base, true, &jb, 6.0, Some(pass), &[]);
+    let a = spawn_side(base, false, &ja, 6.0, Some(pass), &[]);
+    let b = spawn_side(base, true, &jb, 6.0, Some(pass), &[]);
     let (out_a, out_b) = (finish(a, "A"), finish(b, "B"));
     for (out, json, side) in [(&out_a, &ja, "A"), (&out_b, &jb, "B")] {
         let all = text(out);
@@ -115,8 +87,8 @@ fn the_cm_sha1_suite_also_works() {
     let base = free_base();
     let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
     let suite = ["--srtp-suite", "aes-128-cm-sha1-80"];
-    let a = spawn(base, false, &ja, 4.0, Some("pw"), &suite);
-    let b = spawn(base, true, &jb, 4.0, Some("pw"), &suite);
+    let a = spawn_side(base, false, &ja, 4.0, Some("pw"), &suite);
+    let b = spawn_side(base, true, &jb, 4.0, Some("pw"), &suite);
     let out_a = finish(a, "A");
     finish(b, "B");
     assert!(text(&out_a).contains("SRTP aes-128-cm-sha1-80"));
@@ -250,8 +222,8 @@ fn a_wrong_passphrase_is_reported_within_seconds() {
     let dir = tempdir();
     let base = free_base();
     let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
-    let a = spawn(base, false, &ja, 4.0, Some("alpha"), &[]);
-    let b = spawn(base, true, &jb, 4.0, Some("bravo"), &[]);
+    let a = spawn_side(base, false, &ja, 4.0, Some("alpha"), &[]);
+    let b = spawn_side(base, true, &jb, 4.0, Some("bravo"), &[]);
     for (out, side) in [(finish(a, "A"), "A"), (finish(b, "B"), "B")] {
         let err = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(
@@ -275,8 +247,8 @@ fn a_wrong_passphrase_is_reported_within_seconds() {
         } else {
             (None, Some("alpha"))
         };
-        let a = spawn(base, false, &ja, 4.0, pass_a, &[]);
-        let b = spawn(base, true, &jb, 4.0, pass_b, &[]);
+        let a = spawn_side(base, false, &ja, 4.0, pass_a, &[]);
+        let b = spawn_side(base, true, &jb, 4.0, pass_b, &[]);
         let (out_a, out_b) = (finish(a, "A"), finish(b, "B"));
         let (encrypted, plain) = if plain_is_b {
             (out_a, out_b)
@@ -303,8 +275,8 @@ fn datagrams_from_a_third_address_are_rejected_and_counted() {
     let dir = tempdir();
     let base = free_base();
     let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
-    let a = spawn(base, false, &ja, 5.0, None, &[]);
-    let b = spawn(base, true, &jb, 6.0, None, &[]);
+    let a = spawn_side(base, false, &ja, 5.0, None, &[]);
+    let b = spawn_side(base, true, &jb, 6.0, None, &[]);
     wait_for_media(&jb);
     // B receives on base/base + 1 (video) and base + 4/5 (audio). Well-formed RTP with B's
     // payload types from 127.0.0.2: only the filter can keep it out.
@@ -369,9 +341,9 @@ fn fuzz_during_call(pass: Option<&str>, b_extra: &[&str], from: &str) -> Value {
     let dir = tempdir();
     let base = free_base();
     let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
-    let a = spawn(base, false, &ja, 9.0, pass, &[]);
+    let a = spawn_side(base, false, &ja, 9.0, pass, &[]);
     let b_started = Instant::now();
-    let b = spawn(base, true, &jb, 9.0, pass, b_extra);
+    let b = spawn_side(base, true, &jb, 9.0, pass, b_extra);
     wait_for_media(&jb);
     let ports = format!("{},{},{},{}", base, base + 1, base + 4, base + 5);
     let fuzz = Command::new(bin())
@@ -432,9 +404,9 @@ fn sustained_garbage_streams(pass: Option<&str>) {
     let dir = tempdir();
     let base = free_base();
     let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
-    let a = spawn(base, false, &ja, 12.0, pass, &[]);
+    let a = spawn_side(base, false, &ja, 12.0, pass, &[]);
     let b_started = Instant::now();
-    let b = spawn(base, true, &jb, 12.0, pass, &[]);
+    let b = spawn_side(base, true, &jb, 12.0, pass, &[]);
     wait_for_media(&jb);
     let ports = format!("{},{},{},{}", base, base + 1, base + 4, base + 5);
     let fuzz = Command::new(bin())

@@ -278,3 +278,21 @@ pub fn spawn_at(
     };
     cmd.spawn().expect("videocall starts")
 }
+
+/// One side of a loopback call at `base` laid out as `endpoint_args` does (A receives at
+/// base + 2, B at base), encrypted with `pass` or plain.
+pub fn spawn_side(
+    base: u16,
+    side_b: bool,
+    json: &Path,
+    seconds: f64,
+    pass: Option<&str>,
+    extra: &[&str],
+) -> Child {
+    let (recv, dest) = if side_b {
+        (base, base + 2)
+    } else {
+        (base + 2, base)
+    };
+    spawn_at(recv, dest, json, seconds, pass, extra)
+}

@@ -267,7 +267,7 @@ pub fn datagram(case: Case, target: Target, forgers: &mut Forgers, rng: &mut imp
                 from: rng.random::<u64>() | 1,
                 to: rng.random(),
                 epoch: rng.random(),
-                body: random_bytes(rng, 65),
+                body: random_bytes(rng, Kind::Reveal.body_len()),
             }
             .encode();
             let mut d = match rng.random_range(0..4) {
@@ -295,19 +295,8 @@ pub fn datagram(case: Case, target: Target, forgers: &mut Forgers, rng: &mut imp
             d
         }
         Case::ExchangeForged => {
-            let kind = [
-                Kind::Hello,
-                Kind::Commit,
-                Kind::Share,
-                Kind::Reveal,
-                Kind::Confirm,
-            ][rng.random_range(0..5)];
-            let body_len = match kind {
-                Kind::Hello => 0,
-                Kind::Commit | Kind::Confirm => 32,
-                Kind::Share => 33,
-                Kind::Reveal => 65,
-            };
+            let kind = Kind::ALL[rng.random_range(0..Kind::ALL.len())];
+            let body_len = kind.body_len();
             Message {
                 kind,
                 from: rng.random::<u64>() | 1,

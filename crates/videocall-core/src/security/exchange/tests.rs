@@ -245,19 +245,8 @@ fn garbage_and_floods_never_wedge_an_established_exchange() {
         }
         let _ = a.receive(t, &d);
         // Well-formed messages from made-up instances, every kind.
-        let kind = [
-            Kind::Hello,
-            Kind::Commit,
-            Kind::Share,
-            Kind::Reveal,
-            Kind::Confirm,
-        ][(i % 5) as usize];
-        let body_len = match kind {
-            Kind::Hello => 0,
-            Kind::Commit | Kind::Confirm => 32,
-            Kind::Share => 33,
-            Kind::Reveal => 65,
-        };
+        let kind = Kind::ALL[(i % 5) as usize];
+        let body_len = kind.body_len();
         let forged = Message {
             kind,
             from: x | 1,

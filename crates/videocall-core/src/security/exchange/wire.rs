@@ -40,19 +40,21 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in protocol order.
+    pub const ALL: [Kind; 5] = [
+        Kind::Hello,
+        Kind::Commit,
+        Kind::Share,
+        Kind::Reveal,
+        Kind::Confirm,
+    ];
+
     fn from_byte(b: u8) -> Option<Kind> {
-        [
-            Kind::Hello,
-            Kind::Commit,
-            Kind::Share,
-            Kind::Reveal,
-            Kind::Confirm,
-        ]
-        .into_iter()
-        .find(|k| *k as u8 == b)
+        Kind::ALL.into_iter().find(|k| *k as u8 == b)
     }
 
-    fn body_len(self) -> usize {
+    /// The exact body length of this kind.
+    pub fn body_len(self) -> usize {
         match self {
             Kind::Hello => 0,
             Kind::Commit | Kind::Confirm => DIGEST,
@@ -132,13 +134,7 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips_and_is_told_from_rtp() {
-        for kind in [
-            Kind::Hello,
-            Kind::Commit,
-            Kind::Share,
-            Kind::Reveal,
-            Kind::Confirm,
-        ] {
+        for kind in Kind::ALL {
             let m = sample(kind);
             let bytes = m.encode();
             assert!(is_exchange(&bytes));
