@@ -187,15 +187,11 @@ pub fn add_session(
     // SRTP and the source filter go in before the pads are requested: rtpbin asks for the
     // encoder and decoder then. Their keys come from the exchange (`keying`'s slot), or are in
     // the slot from the start (SDES).
-    let (rejected, unkeyed, stray_exchange) = (
-        RejectCounter::default(),
-        RejectCounter::default(),
-        RejectCounter::default(),
-    );
+    let counters = SessionCounters::default();
     if let Some(keying) = keying {
         let hooks = DecoderHooks {
             locks: keying.locks.clone(),
-            unkeyed: unkeyed.clone(),
+            unkeyed: counters.unkeyed.clone(),
         };
         srtp::attach(rtpbin, id, &keying.slot, hooks);
     }
@@ -210,9 +206,9 @@ pub fn add_session(
         let hooks = FilterHooks {
             lock,
             exchange: inbox,
-            stray_exchange: RejectCounter::clone(&stray_exchange),
+            stray_exchange: counters.stray_exchange.clone(),
         };
-        source_filter::install(src, plan.security.only_from, &rejected, hooks);
+        source_filter::install(src, plan.security.only_from, &counters.rejected, hooks);
     }
     // Nothing leaves an encrypted session before the exchange gives keys (SDES: no gates).
     let (rtp_out, rtcp_out) = match plan.send_gates() {
@@ -281,12 +277,6 @@ pub fn add_session(
             parse_caps("AAC", Some(formats.latm.clone()))?,
         ]),
         None => None,
-    };
-    let counters = SessionCounters {
-        rejected,
-        unkeyed,
-        stray_exchange,
-        ..SessionCounters::default()
     };
     if let (Some(_), Some(pt)) = (&aac_caps, planned_pt) {
         watch_aac_format(rtpbin, id, pt as u8, counters.aac_format.clone());
