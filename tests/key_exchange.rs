@@ -368,3 +368,40 @@ fn a_forced_small_key_limit_re_keys_again_and_again_without_a_break() {
         }
     }
 }
+
+#[test]
+fn an_encrypted_call_over_ipv6_agrees_on_keys_and_plays() {
+    let _guard = media_lock();
+    let dir = tempdir();
+    let base = free_base();
+    let side = |recv: u16, dest: u16, json: &std::path::Path| {
+        let mut args = ports_args(recv, dest);
+        for ip in args.iter_mut().filter(|a| *a == "127.0.0.1") {
+            *ip = "::1".into();
+        }
+        Command::new(bin())
+            .args(["call", "--no-prompt"])
+            .args(args)
+            .args(media_args(json, 4.0))
+            .env("VIDEOCALL_PASSPHRASE", "six")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("videocall starts")
+    };
+    let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));
+    let a = side(base + 2, base, &ja);
+    let b = side(base, base + 2, &jb);
+    finish(a, "A");
+    finish(b, "B");
+    let (la, lb) = (
+        snapshots(&ja).last().unwrap().clone(),
+        snapshots(&jb).last().unwrap().clone(),
+    );
+    for last in [&la, &lb] {
+        assert_eq!(exchange(last)["state"], "established", "{last}");
+        assert!(frames(last) > 50.0, "{last}");
+    }
+    assert_eq!(exchange(&la)["sas"], exchange(&lb)["sas"]);
+}

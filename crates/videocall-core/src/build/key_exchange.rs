@@ -250,7 +250,15 @@ impl Inner {
             .pipeline
             .upgrade()
             .and_then(|p| p.by_name(&names::udpsink_rtp(self.plan.session)))
-            .and_then(|sink| sink.property::<Option<gio::Socket>>("used-socket"))
+            .and_then(|sink| {
+                // udpsink keeps one socket per address family.
+                let family = if self.plan.peer.is_ipv6() {
+                    "used-socket-v6"
+                } else {
+                    "used-socket"
+                };
+                sink.property::<Option<gio::Socket>>(family)
+            })
         else {
             return;
         };
