@@ -518,8 +518,12 @@ fn forged_byes_colliding_ssrcs_and_garbage_rtcp_leave_the_call_playing() {
         }
         sleep(0.01);
     }
-    finish(a, "A");
-    finish(b, "B");
+    for (child, side, log) in [(a, "A", &log_a), (b, "B", &log_b)] {
+        let status = child.wait_with_output().expect("peer ends").status;
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(15).collect();
+        assert!(status.success(), "{side} failed ({status:?}): {tail:#?}");
+    }
     // Every second of both sides keeps its picture moving (a collision costs A at most the
     // takeover and a key frame).
     for (json, side) in [(&ja, "A"), (&jb, "B")] {

@@ -199,14 +199,16 @@ pub fn add_session(
     let inbox = exchange
         .filter(|x| x.carrier() == id)
         .map(KeyExchange::inbox);
-    for (src, lock, inbox) in [
-        (&rtp_src, locks.as_ref().map(|l| l.0.clone()), inbox),
-        (&rtcp_src, locks.as_ref().map(|l| l.1.clone()), None),
+    let plain = plan.security.srtp.is_none();
+    for (src, lock, inbox, drop_bye) in [
+        (&rtp_src, locks.as_ref().map(|l| l.0.clone()), inbox, false),
+        (&rtcp_src, locks.as_ref().map(|l| l.1.clone()), None, plain),
     ] {
         let hooks = FilterHooks {
             lock,
             exchange: inbox,
             stray_exchange: counters.stray_exchange.clone(),
+            drop_bye,
         };
         source_filter::install(src, plan.security.only_from, &counters.rejected, hooks);
     }

@@ -139,6 +139,18 @@ pub struct FilterHooks {
     pub exchange: Option<ExchangeInbox>,
     /// Counts exchange datagrams where there is no exchange (a plain call's encrypted peer).
     pub stray_exchange: RejectCounter,
+    /// Drop RTCP compounds that carry a BYE (a plain call's RTCP socket): nothing authenticates
+    /// them, and rtpbin tearing down a jitter buffer on a forged BYE can race with the RTCP it
+    /// is handing that buffer (GStreamer 1.22), which ended the call. A peer that leaves times
+    /// out instead.
+    pub drop_bye: bool,
+}
+
+/// True when `datagram` is an RTCP compound with a BYE packet in it.
+pub fn has_bye(datagram: &[u8]) -> bool {
+    rtcp_types::Compound::parse(datagram).is_ok_and(|mut compound| {
+        compound.any(|packet| matches!(packet, Ok(rtcp_types::Packet::Bye(_))))
+    })
 }
 
 /// Makes `udpsrc` report senders and drops every empty buffer or one larger than
@@ -177,6 +189,10 @@ pub fn install(
             }
             return gst::PadProbeReturn::Drop;
         }
+        // Not counted: the peer's own BYE at the end of a call is one of these.
+        if hooks.drop_bye && buffer.map_readable().is_ok_and(|map| has_bye(&map)) {
+            return gst::PadProbeReturn::Drop;
+        }
         let admitted = match (&hooks.lock, sender) {
             (Some(lock), Some(from)) => lock.admits(from),
             _ => true,
@@ -204,6 +220,17 @@ mod tests {
             Some("::ffff:127.0.0.1".parse().unwrap()),
             peer
         ));
+    }
+
+    #[test]
+    fn byes_are_found_anywhere_in_a_compound() {
+        // RR (no blocks) then BYE of one SSRC.
+        let rr = [0x80, 201, 0, 1, 0x12, 0x34, 0x56, 0x78];
+        let bye = [0x81, 203, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd];
+        assert!(has_bye(&[rr, bye].concat()));
+        assert!(!has_bye(&rr));
+        assert!(!has_bye(b"garbage"));
+        assert!(!has_bye(&[]));
     }
 
     #[test]
