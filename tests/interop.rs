@@ -558,7 +558,8 @@ fn ffmpeg_decrypts_our_stream_with_the_sdes_key_in_the_sdp_we_write() {
         text.contains(&format!("m=video {base} RTP/SAVPF 96")),
         "{text}"
     );
-    // Without the keys ffmpeg gets the same packets and decodes nothing: they are encrypted.
+    // Without the keys ffmpeg gets the same packets and decodes (next to) nothing: they are
+    // encrypted.
     let keyless = path(&dir, "keyless.sdp");
     let without: String = text
         .split_inclusive('\n')
@@ -587,7 +588,12 @@ fn ffmpeg_decrypts_our_stream_with_the_sdes_key_in_the_sdp_we_write() {
         !ours.contains("runs no key exchange") && !ours.contains("keys agreed"),
         "{ours}"
     );
-    assert_eq!(plain_frames, 0, "decoded without the key: {plain_err}");
+    // Encrypted payloads now and then parse as a broken picture; a plain stream would give
+    // all 25 frames at once.
+    assert!(
+        plain_frames < 10,
+        "{plain_frames} frames decoded without the key: {plain_err}"
+    );
     assert!(
         frames >= 25,
         "{frames} frames decoded; SDP:\n{text}\nffmpeg: {err}\nvideocall: {ours}"
