@@ -27,6 +27,14 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
+/// When a peer's reports first show a rendered frame (seconds of its clock).
+fn first_frame_s(snaps: &[Value]) -> Option<f64> {
+    snaps
+        .iter()
+        .find(|s| frames(s) > 0.0)
+        .map(|s| s["elapsed_s"].as_f64().unwrap())
+}
+
 /// Frames rendered between `from` and `to` seconds of a peer's clock.
 fn frames_between(snaps: &[Value], from: f64, to: f64) -> f64 {
     frames(at(snaps, to)) - frames(at(snaps, from))
@@ -198,10 +206,7 @@ fn a_restarted_peer_re_keys_and_video_is_back_within_two_seconds() {
     finish(b2, "restarted B");
     finish(a, "A");
     let (a_snaps, b2_snaps) = (snapshots(&ja), snapshots(&jb2));
-    let first_frame = b2_snaps
-        .iter()
-        .find(|s| frames(s) > 0.0)
-        .map(|s| s["elapsed_s"].as_f64().unwrap());
+    let first_frame = first_frame_s(&b2_snaps);
     assert!(
         first_frame.is_some_and(|t| t <= 2.0),
         "the restarted peer's first frame at {first_frame:?} s"
@@ -331,10 +336,7 @@ fn a_flood_of_spoofed_ssrcs_does_not_stop_a_peer_restart() {
         back >= 10.0,
         "B rendered {back} frames in the 2 s after A restarted"
     );
-    let first = a2_snaps
-        .iter()
-        .find(|s| frames(s) > 0.0)
-        .map(|s| s["elapsed_s"].as_f64().unwrap());
+    let first = first_frame_s(&a2_snaps);
     assert!(
         first.is_some_and(|t| t <= 2.0),
         "A2's first frame at {first:?} s"
