@@ -182,10 +182,10 @@ impl PeerProcess {
         Ok(())
     }
 
-    /// Blocks until the relay has written `videocall relay:` (its pipeline is built; it binds
-    /// its ports right after), plus a moment. On an error the process is gone and reaped.
-    /// Its stdout is drained.
-    pub fn wait_relay_ready(&mut self, timeout: Duration) -> AppResult<()> {
+    /// Blocks until the relay says it has started (its ports are bound and its schedule
+    /// runs), and returns the wall-clock µs its schedule counts from. On an error the process
+    /// is gone and reaped. Its stdout is drained.
+    pub fn wait_relay_ready(&mut self, timeout: Duration) -> AppResult<u64> {
         if let Some(mut stdout) = self.stdout.take() {
             std::thread::spawn(move || {
                 let _ = std::io::copy(&mut stdout, &mut std::io::sink());
@@ -194,9 +194,8 @@ impl PeerProcess {
         let started = Instant::now();
         loop {
             let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            if log.contains("videocall relay:") {
-                std::thread::sleep(Duration::from_millis(300));
-                return Ok(());
+            if let Some(started) = crate::relay::build::started_at(&log) {
+                return Ok(started);
             }
             // SAFETY: kill(2) with signal 0 only checks that our own child still exists.
             let alive = unsafe { libc::kill(self.pid, 0) } == 0;

@@ -50,6 +50,18 @@ fn add_shaper(queue: &gst::Element, rate: ShaperRate) {
     });
 }
 
+/// What the relay's start line says before the wall-clock µs at which its schedule begins.
+pub const STARTED_AT: &str = "started at unix µs ";
+
+/// The relay's start time (wall-clock µs since the Unix epoch) from its log, once the whole
+/// start line is there (a log read while it is being written may end in the middle of it).
+pub fn started_at(log: &str) -> Option<u64> {
+    let (_, rest) = log.split_once(STARTED_AT)?;
+    let (line, _) = rest.split_once('\n')?;
+    let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// A built relay. `start` runs it; `stop` (or drop) ends it and cancels pending outage edges.
 pub struct Relay {
     plan: RelayPlan,
@@ -153,6 +165,12 @@ impl Relay {
             )));
         }
         let started = Instant::now();
+        // The schedule counts from `started`; its wall-clock time lets a caller (the bench)
+        // place the cap and outage edges on the peers' clock.
+        eprintln!(
+            "videocall relay: forwarding, {STARTED_AT}{} (scheduled times count from here)",
+            crate::meters::probe::wall_us()
+        );
         let mut timers = self.timers.borrow_mut();
         for dir in Direction::BOTH {
             let imp = self.plan.impairment(dir).clone();
@@ -262,5 +280,22 @@ impl videocall_core::call::Companion for Relay {
 
     fn stop(&self) {
         Relay::stop(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_time_is_read_back_from_the_log() {
+        let log = format!(
+            "videocall relay: on x\nvideocall relay: forwarding, {STARTED_AT}1712000000123456 (x)\n"
+        );
+        assert_eq!(started_at(&log), Some(1_712_000_000_123_456));
+        assert_eq!(started_at("videocall relay: on x\n"), None);
+        assert_eq!(started_at(STARTED_AT), None, "cut off before its digits");
+        let partial = format!("{STARTED_AT}17120");
+        assert_eq!(started_at(&partial), None, "cut off in its digits");
     }
 }
