@@ -23,12 +23,20 @@ pub struct Usage {
 }
 
 /// What the bench takes from one statistics line of a peer: received payload bit rates over
-/// the interval ending at `elapsed_s`.
+/// the interval ending at `elapsed_s`, the video counters since the call started (cumulative,
+/// so the scorecard can take rates and loss over any span between two lines), and the rate
+/// this peer's own encoder was set to.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StatsLine {
     pub elapsed_s: f64,
     pub video_bps: f64,
     pub audio_bps: f64,
+    /// Received video RTP payload octets.
+    pub video_octets: u64,
+    pub video_packets_received: u64,
+    pub video_packets_lost: u64,
+    /// Our video encoder's target (with rate adaptation).
+    pub send_target_kbps: Option<u32>,
 }
 
 impl From<&Snapshot> for StatsLine {
@@ -37,6 +45,10 @@ impl From<&Snapshot> for StatsLine {
             elapsed_s: snap.elapsed_s,
             video_bps: snap.video.bitrate_bps,
             audio_bps: snap.audio.bitrate_bps,
+            video_octets: snap.video.octets_received,
+            video_packets_received: snap.video.packets_received,
+            video_packets_lost: snap.video.packets_lost,
+            send_target_kbps: snap.video.send_target_kbps,
         }
     }
 }
@@ -277,14 +289,18 @@ fn longest_audio_gap(events: &[Event], span: (u64, u64)) -> Option<f64> {
     )
 }
 
-/// The figures of both peers. `first` was started first, `second` when `first` was up, at
-/// `second_start_us`. Frames count as sent while both peers were up.
-pub fn analyze(first: &PeerRun, second: &PeerRun, second_start_us: u64) -> [PeerResult; 2] {
-    let up = first_time(&second.events, |e| match e {
+/// A peer's `Up` time (wall-clock µs), if it came up.
+pub fn up_time(run: &PeerRun) -> Option<u64> {
+    first_time(&run.events, |e| match e {
         Event::Up { t } => Some(*t),
         _ => None,
     })
-    .unwrap_or(second_start_us);
+}
+
+/// While both peers were up (wall-clock µs): from the second peer's `Up` (its start at
+/// `second_start_us` if it never came up) to the first `End`.
+pub fn call_span(first: &PeerRun, second: &PeerRun, second_start_us: u64) -> (u64, u64) {
+    let up = up_time(second).unwrap_or(second_start_us);
     let end = |run: &PeerRun| {
         first_time(&run.events, |e| match e {
             Event::End { t } => Some(*t),
@@ -292,7 +308,13 @@ pub fn analyze(first: &PeerRun, second: &PeerRun, second_start_us: u64) -> [Peer
         })
         .unwrap_or(u64::MAX)
     };
-    let span = (up, end(first).min(end(second)));
+    (up, end(first).min(end(second)))
+}
+
+/// The figures of both peers. `first` was started first, `second` when `first` was up, at
+/// `second_start_us`. Frames count as sent while both peers were up.
+pub fn analyze(first: &PeerRun, second: &PeerRun, second_start_us: u64) -> [PeerResult; 2] {
+    let span = call_span(first, second, second_start_us);
     [
         result(first, second, second_start_us, span),
         result(second, first, second_start_us, span),
@@ -447,6 +469,7 @@ mod tests {
             elapsed_s,
             video_bps,
             audio_bps: 64_000.0,
+            ..StatsLine::default()
         };
         let stats = [line(5.0, 1.0e6), line(10.0, 2.0e6), line(10.7, 9.0e6)];
         assert_eq!(windows(&stats, |l| l.video_bps), vec![1.0e6, 2.0e6]);

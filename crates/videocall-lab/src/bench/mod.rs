@@ -133,6 +133,23 @@ impl Drop for WorkDir {
     }
 }
 
+/// Creates the `--json` file now: an unwritable path fails before any call, not after.
+fn create_json(path: Option<&Path>) -> AppResult<Option<std::fs::File>> {
+    path.map(|path| {
+        std::fs::File::create(path)
+            .map_err(|e| AppError::Input(format!("--json: cannot create {}: {e}", path.display())))
+    })
+    .transpose()
+}
+
+fn write_json(file: Option<std::fs::File>, doc: &impl serde::Serialize) -> AppResult<()> {
+    if let Some(mut file) = file {
+        let text = serde_json::to_string_pretty(doc).expect("the report always serializes");
+        file.write_all((text + "\n").as_bytes())?;
+    }
+    Ok(())
+}
+
 /// Runs the bench: prints the table, writes the JSON document when asked.
 pub fn run(args: &BenchArgs) -> AppResult<()> {
     let shared = shared_config(&args.media)?;
@@ -149,13 +166,7 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
             args.media.video_source,
             VideoSourceChoice::Auto | VideoSourceChoice::Test
         );
-    // Fail on an unwritable --json path now, not after the whole call.
-    let json_file = match &args.json {
-        Some(path) => Some(std::fs::File::create(path).map_err(|e| {
-            AppError::Input(format!("--json: cannot create {}: {e}", path.display()))
-        })?),
-        None => None,
-    };
+    let json_file = create_json(args.json.as_deref())?;
     let dir = WorkDir::create()?;
     let seconds = Duration::from_secs(u64::from(args.seconds));
     let setup = Setup {
@@ -165,8 +176,14 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
         seconds,
         network,
         quality,
+        stats_interval: Duration::from_secs_f64(analyze::WINDOW_S),
     };
-    let (runs, second_start_us, a_args) = run_peers(&setup)?;
+    let Measured {
+        runs,
+        second_start_us,
+        a_args,
+        ..
+    } = run_peers(&setup)?;
     let results = analyze::analyze(&runs[0], &runs[1], second_start_us);
     let second_up_ms = runs[1].events.iter().find_map(|e| match e {
         Event::Up { t } => Some((*t as f64 - second_start_us as f64) / 1000.0),
@@ -174,11 +191,7 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
     });
     let doc = report::Document::new(args, &a_args, &protected_as, second_up_ms, results);
     println!("{}", report::table(&doc));
-    if let Some(mut file) = json_file {
-        let text = serde_json::to_string_pretty(&doc).expect("the report always serializes");
-        file.write_all((text + "\n").as_bytes())?;
-    }
-    Ok(())
+    write_json(json_file, &doc)
 }
 
 /// What the peers are run with.
@@ -191,12 +204,22 @@ struct Setup<'a> {
     /// The impairments, when the call goes through a relay.
     network: Option<&'a ImpairmentArgs>,
     quality: bool,
+    /// How often the peers write a statistics line.
+    stats_interval: Duration,
+}
+
+/// What one bench call measured.
+struct Measured {
+    runs: [PeerRun; 2],
+    /// When the second peer was started (wall-clock µs).
+    second_start_us: u64,
+    /// The arguments peer A ran with.
+    a_args: Vec<String>,
 }
 
 /// Runs the two peers' call (through a relay child when impaired) and collects what each
-/// measured, with the wall-clock time (µs) at which the second peer was started and the
-/// arguments peer A ran with.
-fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64, Vec<String>)> {
+/// measured.
+fn run_peers(setup: &Setup) -> AppResult<Measured> {
     let Setup { dir, seconds, .. } = *setup;
     let exe = std::env::current_exe()
         .map_err(|e| AppError::Media(format!("bench: cannot find this program: {e}")))?;
@@ -232,7 +255,12 @@ fn run_peers(setup: &Setup) -> AppResult<([PeerRun; 2], u64, Vec<String>)> {
             relay_done?;
         }
     }
-    result
+    let (runs, second_start_us, a_args) = result?;
+    Ok(Measured {
+        runs,
+        second_start_us,
+        a_args,
+    })
 }
 
 /// Runs peer A, then peer B once A is up, and loads their measurements.
@@ -248,11 +276,15 @@ fn run_pair(
         env,
         seconds,
         quality,
+        stats_interval,
         ..
     } = *setup;
     // The first peer runs until the second has finished, then gets SIGTERM like a user's Ctrl-C.
-    let a_args = runner::call_args(a_ends, shared, dir, "A", seconds + GRACE, quality);
-    let b_args = runner::call_args(b_ends, shared, dir, "B", seconds, quality);
+    let args = |ends, label, duration| {
+        runner::call_args(ends, shared, dir, label, duration, quality, stats_interval)
+    };
+    let a_args = args(a_ends, "A", seconds + GRACE);
+    let b_args = args(b_ends, "B", seconds);
     let mut a = PeerProcess::spawn(exe, "A", &a_args, env, dir)?;
     let a_watch = runner::watchdog(vec![a.pid()], seconds + GRACE);
     let stop_a = |a: PeerProcess| {
@@ -365,8 +397,10 @@ mod tests {
         assert_eq!(w.bench.seconds, 4);
         let (a, _) = loopback_pair(30_000);
         let dir = Path::new("/tmp/bench");
+        let five = Duration::from_secs(5);
         let joined =
-            runner::call_args(&a, &shared, dir, "A", Duration::from_secs(4), false).join(" ");
+            runner::call_args(&a, &shared, dir, "A", Duration::from_secs(4), false, five).join(" ");
+        assert!(joined.contains("--stats-interval 5"), "{joined}");
         assert!(joined.contains("--jitter-buffer-ms 15"), "{joined}");
         assert!(
             joined.contains("--video-source test --audio-source test"),
@@ -439,6 +473,10 @@ mod tests {
         };
         snap.video.bitrate_bps = 1.9e6;
         snap.video.fps = Some(25.0);
+        snap.video.octets_received = 1_000_000;
+        snap.video.packets_received = 900;
+        snap.video.packets_lost = 12;
+        snap.video.send_target_kbps = Some(1500);
         snap.audio.bitrate_bps = 64_000.0;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("stats.jsonl");
@@ -451,7 +489,11 @@ mod tests {
             StatsLine {
                 elapsed_s: 5.0,
                 video_bps: 1.9e6,
-                audio_bps: 64_000.0
+                audio_bps: 64_000.0,
+                video_octets: 1_000_000,
+                video_packets_received: 900,
+                video_packets_lost: 12,
+                send_target_kbps: Some(1500),
             }
         );
         std::fs::write(&path, r#"{"elapsed_s": 1.0}"#).unwrap();

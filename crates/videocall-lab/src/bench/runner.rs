@@ -39,7 +39,8 @@ pub fn stats_path(dir: &Path, label: &str) -> PathBuf {
     dir.join(format!("stats-{label}.jsonl"))
 }
 
-/// The `call` arguments of one peer; `quality` adds `--quality-log` (numbered test pictures).
+/// The `call` arguments of one peer; `quality` adds `--quality-log` (numbered test pictures),
+/// `stats_interval` is how often it writes a statistics line.
 pub fn call_args(
     endpoints: &Endpoints,
     shared: &(CallOptions, ProtectionChoice),
@@ -47,10 +48,11 @@ pub fn call_args(
     label: &str,
     duration: Duration,
     quality: bool,
+    stats_interval: Duration,
 ) -> Vec<String> {
     let (options, protection) = shared;
     let mut options = options.clone();
-    options.stats_interval = Duration::from_secs_f64(super::analyze::WINDOW_S);
+    options.stats_interval = stats_interval;
     options.stats_json = Some(JsonTarget::File(stats_path(dir, label)));
     options.duration = Some(duration);
     options.resilience.quality_log = quality.then(|| quality_path(dir, label));
