@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod codec_loop;
 pub mod report;
 pub mod runner;
+pub mod scorecard;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
