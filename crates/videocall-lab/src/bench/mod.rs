@@ -19,6 +19,7 @@ use clap::Args;
 
 use self::analyze::{PeerRun, StatsLine};
 use self::runner::PeerProcess;
+use self::scorecard::Scenario;
 use crate::meters::pattern::Summary;
 use crate::meters::probe::{Event, wall_us};
 use crate::relay::args::ImpairmentArgs;
@@ -40,8 +41,9 @@ const GRACE: Duration = Duration::from_secs(60);
 #[derive(Debug, Args)]
 #[command(
     after_help = "In the bench, `auto` sources are the test pattern and tone, sinks are \
-    always headless, reports come every 5 s, and --duration/--stats-json are refused (use \
-    --seconds/--json). Method and JSON shape: docs/benchmarks.md"
+    always headless, reports come every 5 s (0.5 s with --scorecard), and \
+    --duration/--stats-json are refused (use --seconds/--json). Method and JSON shape: \
+    docs/benchmarks.md"
 )]
 pub struct BenchArgs {
     /// Length of the measured call in seconds, from the second peer's start.
@@ -51,6 +53,21 @@ pub struct BenchArgs {
     /// Also write every figure as one JSON document to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Run the congestion scorecard instead of one call: fixed scenarios through the relay
+    /// (caps, loss, jitter), one table of how the call adapts to each.
+    #[arg(long, conflicts_with_all = ["seconds", "both", "a_to_b", "b_to_a"])]
+    pub scorecard: bool,
+    /// With --scorecard: run only these scenarios (policed, bottleneck, step, loss, jitter).
+    #[arg(
+        long,
+        value_name = "NAME[,NAME]",
+        value_delimiter = ',',
+        requires = "scorecard"
+    )]
+    pub only: Vec<String>,
+    /// With --scorecard: the same scenarios with shorter caps and calls (for CI).
+    #[arg(long, requires = "scorecard")]
+    pub short: bool,
     /// Impairments as for `videocall relay` (A is the peer started first): with any of them the
     /// call goes through a `videocall relay` child (encrypted like any other bench call).
     #[command(flatten)]
@@ -153,6 +170,9 @@ fn write_json(file: Option<std::fs::File>, doc: &impl serde::Serialize) -> AppRe
 
 /// Runs the bench: prints the table, writes the JSON document when asked.
 pub fn run(args: &BenchArgs) -> AppResult<()> {
+    if args.scorecard {
+        return run_scorecard(args);
+    }
     let shared = shared_config(&args.media)?;
     let (protected_as, env) = protection(&args.media)?;
     let network = args.network.any().then_some(&args.network);
@@ -195,6 +215,93 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
     write_json(json_file, &doc)
 }
 
+/// Runs the congestion scorecard: each chosen scenario is a bench call through the relay
+/// (`run_peers`, statistics every 0.5 s); prints one table, writes one JSON document.
+fn run_scorecard(args: &BenchArgs) -> AppResult<()> {
+    let shared = shared_config(&args.media)?;
+    let (_, env) = protection(&args.media)?;
+    let chosen =
+        scorecard::select(scorecard::scenarios(args.short), &args.only).map_err(AppError::Input)?;
+    let quality = matches!(
+        args.media.video_source,
+        VideoSourceChoice::Auto | VideoSourceChoice::Test
+    );
+    let json_file = create_json(args.json.as_deref())?;
+    let dir = WorkDir::create()?;
+    let mut call_args = None;
+    let mut scenarios = Vec::new();
+    for (i, scenario) in chosen.iter().enumerate() {
+        eprintln!(
+            "videocall bench --scorecard: {}/{} {}: --both {} for {} s",
+            i + 1,
+            chosen.len(),
+            scenario.name,
+            scenario.spec,
+            scenario.seconds
+        );
+        let (result, a_args) = run_scenario(scenario, &dir.0, &shared, &env, quality)
+            .map_err(|e| in_scenario(scenario.name, e))?;
+        call_args.get_or_insert(a_args);
+        scenarios.push(result);
+    }
+    let argv: Vec<String> = std::env::args().collect();
+    let doc = report::Scorecard::new(
+        report::ScorecardConfig {
+            call_args: call_args.unwrap_or_default(),
+            controller: scorecard::controller(&argv),
+            short: args.short,
+        },
+        scenarios,
+    );
+    println!("{}", report::scorecard_table(&doc));
+    write_json(json_file, &doc)
+}
+
+/// One scenario of the scorecard, scored, with the arguments its peer A ran with.
+fn run_scenario(
+    scenario: &Scenario,
+    dir: &Path,
+    shared: &(CallOptions, ProtectionChoice),
+    env: &[(String, String)],
+    quality: bool,
+) -> AppResult<(scorecard::ScenarioResult, Vec<String>)> {
+    let network = ImpairmentArgs {
+        both: scenario.spec.clone(),
+        ..ImpairmentArgs::default()
+    };
+    let dir = dir.join(scenario.name);
+    std::fs::create_dir_all(&dir)?;
+    let setup = Setup {
+        dir: &dir,
+        shared,
+        env,
+        seconds: Duration::from_secs(u64::from(scenario.seconds)),
+        network: Some(&network),
+        quality,
+        stats_interval: Duration::from_secs_f64(scorecard::STATS_INTERVAL_S),
+    };
+    let m = run_peers(&setup)?;
+    let relay_start_us = m
+        .relay_start_us
+        .ok_or_else(|| AppError::Media("the scorecard's relay did not start".into()))?;
+    let results = analyze::analyze(&m.runs[0], &m.runs[1], m.second_start_us);
+    let timeline = scorecard::timeline(&m.runs[0], &m.runs[1], m.second_start_us, relay_start_us);
+    let scored = scorecard::score(scenario, &m.runs, &results, &timeline);
+    Ok((scored, m.a_args))
+}
+
+/// The same error, naming the scenario it happened in.
+fn in_scenario(name: &str, e: AppError) -> AppError {
+    let say = |text: String| format!("scorecard scenario {name}: {text}");
+    match e {
+        AppError::Input(t) => AppError::Input(say(t)),
+        AppError::Network(t) => AppError::Network(say(t)),
+        AppError::MissingPlugin(t) => AppError::MissingPlugin(say(t)),
+        AppError::Media(t) => AppError::Media(say(t)),
+        AppError::Io(e) => AppError::Media(say(e.to_string())),
+    }
+}
+
 /// What the peers are run with.
 struct Setup<'a> {
     dir: &'a Path,
@@ -216,6 +323,8 @@ struct Measured {
     second_start_us: u64,
     /// The arguments peer A ran with.
     a_args: Vec<String>,
+    /// When the relay's schedule started (wall-clock µs), for a call through the relay.
+    relay_start_us: Option<u64>,
 }
 
 /// Runs the two peers' call (through a relay child when impaired) and collects what each
@@ -228,6 +337,7 @@ fn run_peers(setup: &Setup) -> AppResult<Measured> {
     let base = free_port_block(std::net::Ipv4Addr::LOCALHOST.into(), 16)?;
     let (mut a_ends, mut b_ends) = loopback_pair(base);
     let mut relay = None;
+    let mut relay_start_us = None;
     if let Some(network) = setup.network {
         let (plan, a, b) = runner::through_relay(&a_ends, &b_ends, base + 8, network)?;
         (a_ends, b_ends) = (a, b);
@@ -240,7 +350,7 @@ fn run_peers(setup: &Setup) -> AppResult<Measured> {
         );
         let relay_args = runner::relay_args(&plan, network, seconds + GRACE + GRACE);
         let mut process = PeerProcess::spawn(&exe, "relay", &relay_args, &[], dir)?;
-        process.wait_relay_ready(GRACE)?;
+        relay_start_us = Some(process.wait_relay_ready(GRACE)?);
         relay = Some(process);
     }
     eprintln!(
@@ -261,6 +371,7 @@ fn run_peers(setup: &Setup) -> AppResult<Measured> {
         runs,
         second_start_us,
         a_args,
+        relay_start_us,
     })
 }
 
@@ -424,6 +535,28 @@ mod tests {
         let w = Wrap::try_parse_from(["x", "--no-rtx"]).unwrap();
         assert!(!shared_config(&w.bench.media).unwrap().0.resilience.rtx);
         assert!(Wrap::try_parse_from(["x", "--seconds", "1"]).is_err());
+    }
+
+    #[test]
+    fn the_scorecard_chooses_its_own_length_and_network() {
+        let w =
+            Wrap::try_parse_from(["x", "--scorecard", "--short", "--only", "loss,jitter"]).unwrap();
+        assert!(w.bench.scorecard && w.bench.short);
+        assert_eq!(w.bench.only, ["loss", "jitter"]);
+        let w = Wrap::try_parse_from(["x", "--scorecard", "--rate-control", "gcc"]).unwrap();
+        assert!(
+            shared_config(&w.bench.media).is_ok(),
+            "media flags go to every run"
+        );
+        for refused in [
+            &["x", "--scorecard", "--seconds", "30"][..],
+            &["x", "--scorecard", "--both", "loss=2"],
+            &["x", "--scorecard", "--a-to-b", "cap=500"],
+            &["x", "--only", "loss"],
+            &["x", "--short"],
+        ] {
+            assert!(Wrap::try_parse_from(refused).is_err(), "{refused:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::BenchArgs;
 use super::analyze::PeerResult;
+use super::scorecard::ScenarioResult;
 use videocall_core::plan::media::{AudioSettings, VideoSettings};
 
 /// Bumped when a field changes meaning or disappears.
@@ -218,4 +219,196 @@ pub fn table(doc: &Document) -> String {
         let _ = writeln!(out, "{name:<30} {:<24} {:<24} {target}", cell(a), cell(b));
     }
     out.trim_end().to_string()
+}
+
+/// What a scorecard measured with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScorecardConfig {
+    /// The arguments peer A of the first scenario ran `videocall` with.
+    pub call_args: Vec<String>,
+    /// `--congestion-control` or `--rate-control` as given, or "default".
+    pub controller: String,
+    /// `--short`: the CI timings.
+    pub short: bool,
+}
+
+/// The whole scorecard (`kind` tells it from a bench document).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scorecard {
+    pub schema_version: u32,
+    pub kind: &'static str,
+    pub config: ScorecardConfig,
+    pub scenarios: Vec<ScenarioResult>,
+}
+
+impl Scorecard {
+    pub fn new(config: ScorecardConfig, scenarios: Vec<ScenarioResult>) -> Scorecard {
+        Scorecard {
+            schema_version: SCHEMA_VERSION,
+            kind: "scorecard",
+            config,
+            scenarios,
+        }
+    }
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or("-".into(), |v| format!("{v:.digits$}"))
+}
+
+/// A figure of a capped scenario that was never reached shows as "never".
+fn capped(v: Option<f64>, cap: bool) -> String {
+    match (v, cap) {
+        (Some(v), _) => format!("{v:.1}"),
+        (None, true) => "never".into(),
+        (None, false) => "-".into(),
+    }
+}
+
+/// The scorecard for people: two rows per scenario (one per receiving peer) and a line of
+/// its targets, each against the worse direction.
+pub fn scorecard_table(doc: &Scorecard) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "videocall bench --scorecard: controller {}{}; times in s from the relay's start",
+        doc.config.controller,
+        if doc.config.short { ", short" } else { "" }
+    );
+    let head = [
+        "scenario",
+        "receiver",
+        "link",
+        "lat p50/p95",
+        "p95-path",
+        "freeze",
+        "min",
+        "rendered",
+        "intact",
+        "recovery",
+        "settle",
+        "loss",
+        "send min",
+        "video",
+    ];
+    let units = [
+        "", "", "share", "ms", "ms", "ms", "fps", "%", "%", "s", "s", "%", "kbit/s", "kbit/s",
+    ];
+    let widths = [11, 9, 6, 12, 9, 7, 4, 9, 7, 9, 7, 6, 9, 7];
+    let row = |cells: &[String]| {
+        let mut line = String::new();
+        for (cell, w) in cells.iter().zip(widths) {
+            let _ = write!(line, "{cell:<w$} ");
+        }
+        line.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", row(&head.map(String::from)));
+    let _ = writeln!(out, "{}", row(&units.map(String::from)));
+    for s in &doc.scenarios {
+        let is_capped = s.cap.is_some();
+        for (i, p) in s.peers.iter().enumerate() {
+            let l = &p.video_latency_ms;
+            let cells = [
+                if i == 0 {
+                    s.name.clone()
+                } else {
+                    String::new()
+                },
+                format!("{} from {}", p.peer, p.receives_from),
+                opt(p.link_share, 2),
+                format!("{}/{}", opt(l.p50, 0), opt(l.p95, 0)),
+                opt(p.p95_over_path_ms, 0),
+                opt(p.longest_freeze_ms, 0),
+                p.min_fps.map_or("-".into(), |f| f.to_string()),
+                opt(p.rendered_share.map(|v| v * 100.0), 1),
+                opt(p.intact_share.map(|v| v * 100.0), 1),
+                capped(p.recovery_s, is_capped),
+                capped(p.settle_s, is_capped),
+                opt(p.loss_after_adaptation.map(|v| v * 100.0), 1),
+                p.send_kbps_min.map_or("-".into(), |k| k.to_string()),
+                opt(p.video_kbps_mean, 0),
+            ];
+            let _ = writeln!(out, "{}", row(&cells));
+        }
+        let targets: Vec<String> = s
+            .targets
+            .iter()
+            .map(|t| {
+                let mark = if t.met { "✓" } else { "✗" };
+                let (value, bound) = (t.figure.show(t.value), t.figure.show(Some(t.bound)));
+                format!("{mark} {} {value} {} {bound}", t.name, t.op)
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<11} targets ({}, {} s): {}",
+            "",
+            s.spec,
+            s.seconds,
+            targets.join(" | ")
+        );
+    }
+    out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::scorecard::{self, Figure, PeerFigures, Target};
+
+    #[test]
+    fn the_scorecard_table_marks_targets_and_says_never() {
+        let peer = |name: &str, from: &str, recovery_s| PeerFigures {
+            peer: name.into(),
+            receives_from: from.into(),
+            link_share: Some(0.85),
+            recovery_s,
+            ..PeerFigures::default()
+        };
+        let target = |figure: Figure, value, met| Target {
+            figure,
+            name: figure.name(),
+            op: ">=",
+            value,
+            bound: 0.8,
+            met,
+        };
+        let doc = Scorecard::new(
+            ScorecardConfig {
+                call_args: vec![],
+                controller: "gcc".into(),
+                short: true,
+            },
+            vec![ScenarioResult {
+                name: "policed".into(),
+                spec: "cap=1000@3+8".into(),
+                seconds: 16,
+                cap: scorecard::scenarios(true)[0].cap(),
+                peers: [peer("A", "B", Some(2.5)), peer("B", "A", None)],
+                targets: vec![
+                    target(Figure::LinkShare, Some(0.85), true),
+                    target(Figure::Recovery, None, false),
+                ],
+            }],
+        );
+        let table = scorecard_table(&doc);
+        assert!(table.contains("controller gcc, short"), "{table}");
+        let rows: Vec<&str> = table.lines().collect();
+        assert!(rows[3].starts_with("policed     A from B  0.85"), "{table}");
+        assert!(
+            rows[3].contains("2.5") && rows[4].contains("never"),
+            "{table}"
+        );
+        assert!(
+            rows[5].contains("✓ link_share 0.85 >= 0.80 | ✗ recovery_s never >= 0.8 s"),
+            "{table}"
+        );
+        let json = serde_json::to_value(&doc).unwrap();
+        assert_eq!(json["kind"], "scorecard");
+        assert_eq!(
+            json["scenarios"][0]["cap"]["queue_ms"],
+            serde_json::Value::Null
+        );
+        assert!(json["scenarios"][0]["targets"][0].get("figure").is_none());
+    }
 }
