@@ -172,3 +172,69 @@ fn bench_refuses_a_window_sink() {
     assert!(err.contains("headless"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_short_scorecard_of_the_bottleneck_scores_both_directions() {
+    let _media = media_lock();
+    let (stdout, stderr, doc) = run_bench(&["--scorecard", "--short", "--only", "bottleneck"]);
+    assert!(stdout.contains("targets"), "{stdout}");
+    assert!(stderr.contains("1/1 bottleneck"), "{stderr}");
+
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["kind"], "scorecard");
+    assert_eq!(doc["config"]["controller"], "default");
+    assert_eq!(doc["config"]["short"], true);
+    let scenarios = doc["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 1, "--only");
+    let s = &scenarios[0];
+    assert_eq!(s["name"], "bottleneck");
+    let cap = &s["cap"];
+    assert_eq!(
+        (f(cap, "kbps"), f(cap, "queue_ms")),
+        (1000.0, 200.0),
+        "{cap}"
+    );
+    let targets: Vec<&str> = s["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "link_share",
+            "p95_over_path_ms",
+            "longest_freeze_ms",
+            "recovery_s"
+        ]
+    );
+    // Generous bounds, for breakage only: the call uses a good part of the capped link, and
+    // comes back well above the cap within the 5 s left after it (the scorecard's own targets
+    // are the real bar).
+    for p in s["peers"].as_array().unwrap() {
+        let name = &p["peer"];
+        assert!(f(p, "link_share") >= 0.4, "{name}: {p}");
+        assert!(f(p, "peak_kbps_after_cap") >= 1200.0, "{name}: {p}");
+        assert!(f(&p["video_latency_ms"], "p95") <= 600.0, "{name}: {p}");
+        assert!(f(p, "rendered_share") >= 0.8, "{name}: {p}");
+    }
+}
+
+#[test]
+fn the_scorecard_refuses_its_own_settings_and_unknown_scenarios() {
+    for (args, says) in [
+        (&["--scorecard", "--seconds", "5"][..], "--seconds"),
+        (&["--scorecard", "--both", "loss=2"], "--both"),
+        (&["--scorecard", "--only", "nope"], "no scenario 'nope'"),
+    ] {
+        let out = Command::new(bin())
+            .arg("bench")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
