@@ -8,6 +8,7 @@
 //! changes something new in the pipeline, add an [`Action`] and its applier in `call::peer`.
 
 use super::auth::PeerWatch;
+use super::delay::DelayController;
 use super::gcc::GccFollower;
 use super::latency::LatencyGovernor;
 use super::rate::{RateController, TICK_S};
@@ -15,6 +16,7 @@ use super::red::RedSwitch;
 use crate::config::RateControl;
 use crate::plan::rate::RateLimits;
 use crate::stats::RawSample;
+use crate::stats::twcc::TwccWindow;
 
 /// A change the adapter asks of the running pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +36,15 @@ pub enum Action {
 pub trait Controller {
     /// Folds in the sample taken `now` seconds into the call; pushes the changes it decides.
     fn tick(&mut self, sample: &RawSample, now: f64, actions: &mut Vec<Action>);
+
+    /// Folds in the peer's transport-wide feedback since the last call (every
+    /// [`FEEDBACK_TICK_S`]); only the delay-based rate controller reads it.
+    fn feedback(&mut self, _window: &TwccWindow, _now: f64, _actions: &mut Vec<Action>) {}
 }
+
+/// How often the transport-wide feedback is handed to the controllers: a bottleneck's queue
+/// fills in a few hundred milliseconds, so the delay-based controller must see it within ~100.
+pub const FEEDBACK_TICK_S: f64 = 0.1;
 
 /// How often the peer watch (authentication, plain RTCP from an encrypting peer, the AAC
 /// format) looks: a wrong passphrase shows within seconds, and its thresholds are per second.
@@ -84,6 +94,7 @@ impl Adapter {
             start_latency_ms: None,
         };
         match settings.rate_control {
+            RateControl::Delay => adapter.add(1, DelayController::new(settings.limits)),
             RateControl::Loss => adapter.add(1, RateController::new(settings.limits)),
             RateControl::Gcc => adapter.add(1, GccFollower::new(settings.limits)),
             RateControl::Off => {}
@@ -110,6 +121,15 @@ impl Adapter {
     /// The jitter buffer's latency before the first tick, when the adapter sets it.
     pub fn start_latency_ms(&self) -> Option<u32> {
         self.start_latency_ms
+    }
+
+    /// Folds in the transport-wide feedback received until `now`; returns what to change.
+    pub fn feedback(&mut self, window: &TwccWindow, now: f64) -> Vec<Action> {
+        let mut actions = Vec::new();
+        for scheduled in &mut self.controllers {
+            scheduled.controller.feedback(window, now, &mut actions);
+        }
+        actions
     }
 
     /// Folds in the sample taken `now` seconds into the call (one every [`TICK_S`]); returns

@@ -14,7 +14,10 @@
 //!   ([`LatencyGovernor::repair_hold_ms`]), audio has redundancy.
 //! * Never above [`MAX_MS`]. Grows at once when the target is 3 % above the current value;
 //!   shrinks only to a target 30 % below it, and not within `SHRINK_HOLD_S` of the last change
-//!   (each change re-times the sinks: a short stutter), except while the RTT estimate is young.
+//!   (each change re-times the sinks: a short stutter), except while the RTT estimate is young,
+//!   and to a target under half of it already `FAST_SHRINK_HOLD_S` after the last change: a
+//!   queue filling at a bottleneck reads as jitter while it fills, and its congestion
+//!   controller empties it within a second or two (decision 21).
 
 use super::adapter::{Action, Controller};
 use crate::stats::RawSample;
@@ -37,6 +40,13 @@ const RESEND_MARGIN_MS: f64 = 8.0;
 /// Added to the slowest recent round trip.
 const PEAK_MARGIN_MS: f64 = 15.0;
 const SHRINK_HOLD_S: f64 = 10.0;
+/// A target under [`FAST_SHRINK`] of the latency is taken this soon after the last change.
+const FAST_SHRINK_HOLD_S: f64 = 2.0;
+const FAST_SHRINK: f64 = 0.5;
+/// A tick losing this share of its packets is a burst (a queue overflowing), not random loss.
+const BURST_LOSS: f64 = 0.15;
+/// How long after a burst the repair hold stays off.
+const BURST_MEMORY_S: f64 = 3.0;
 /// While the round-trip estimate is young, the latency also shrinks at once to a target this
 /// far below it: a slow first sample (the machine starting the pipeline) must not hold the
 /// buffer high until the shrink hold has passed.
@@ -146,6 +156,8 @@ pub struct PathState {
     pub jitter_ms: f64,
     /// Cumulative packets lost (all media).
     pub lost: u64,
+    /// Cumulative packets received (all media).
+    pub received: u64,
 }
 
 impl PathState {
@@ -161,11 +173,13 @@ impl PathState {
                 rtt_ms: None,
                 jitter_ms: 0.0,
                 lost: 0,
+                received: 0,
             },
             |p, s| PathState {
                 rtt_ms: p.rtt_ms.or(s.rtt_ms),
                 jitter_ms: p.jitter_ms.max(s.jitter_ms),
                 lost: p.lost + s.packets_lost.max(0) as u64,
+                received: p.received + s.packets_received,
             },
         )
     }
@@ -178,7 +192,11 @@ pub struct LatencyGovernor {
     current_ms: u32,
     last_change: f64,
     last_lost: u64,
+    last_received: u64,
     last_loss_at: Option<f64>,
+    /// Until when losses are a congestion's bursts, not random: no repair hold.
+    burst_until: f64,
+    last_tick: f64,
     rtt: RttEstimator,
     /// Still at the starting value, before any round-trip sample.
     provisional: bool,
@@ -197,7 +215,10 @@ impl LatencyGovernor {
             current_ms: base_ms.max(PROVISIONAL_MS),
             last_change: 0.0,
             last_lost: 0,
+            last_received: 0,
             last_loss_at: None,
+            burst_until: 0.0,
+            last_tick: 0.0,
             rtt: RttEstimator::default(),
             provisional: true,
             repair_hold,
@@ -220,8 +241,12 @@ impl LatencyGovernor {
     /// path the latency is the base, far below a round trip: the hold lets the first loss be
     /// repaired instead of freezing the picture until a key frame. Where nothing is missing,
     /// the hold never waits.
+    /// While losses come in bursts ([`BURST_LOSS`] of a tick's packets, a congested link's
+    /// queue overflowing) there is no hold: most of what is missing does not come back in time,
+    /// and waiting for it held video 150–200 ms late for seconds after a bottleneck's queue
+    /// overflowed (decision 21).
     pub fn repair_hold_ms(&self) -> u32 {
-        if self.repair_hold && !self.provisional {
+        if self.repair_hold && !self.provisional && self.last_tick >= self.burst_until {
             2 * REPAIR_SPREAD_MS
         } else {
             0
@@ -238,6 +263,13 @@ impl LatencyGovernor {
         if path.lost > self.last_lost {
             self.last_loss_at = Some(now);
         }
+        let lost = path.lost.saturating_sub(self.last_lost) as f64;
+        let received = path.received.saturating_sub(self.last_received) as f64;
+        if lost > 0.0 && lost / (lost + received) > BURST_LOSS {
+            self.burst_until = now + BURST_MEMORY_S;
+        }
+        self.last_received = path.received;
+        self.last_tick = now;
         self.last_lost = path.lost;
         if let Some(rtt) = path.rtt_ms {
             self.rtt.observe(rtt);
@@ -259,7 +291,9 @@ impl LatencyGovernor {
         let target = (target.round() as u32).min(MAX_MS.max(self.base_ms));
         let current = f64::from(self.current_ms);
         let grow = f64::from(target) > 1.03 * current;
-        let shrink = (f64::from(target) < 0.7 * current && now - self.last_change >= SHRINK_HOLD_S)
+        let since_change = now - self.last_change;
+        let shrink = (f64::from(target) < 0.7 * current && since_change >= SHRINK_HOLD_S)
+            || (f64::from(target) < FAST_SHRINK * current && since_change >= FAST_SHRINK_HOLD_S)
             || (self.rtt.is_young()
                 && self.rtt.resend_time_ms().is_some()
                 && f64::from(target) < YOUNG_SHRINK * current);
@@ -297,11 +331,46 @@ impl Controller for LatencyGovernor {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_burst_of_losses_lifts_the_repair_hold_for_a_while() {
+        let mut g = LatencyGovernor::new(20, true);
+        g.update(path(40.0, 2.0, 0), 0.5);
+        let hold = g.repair_hold_ms();
+        assert!(hold > 0, "a clean path keeps the hold");
+        // Random loss (1 in 1000): the hold stays.
+        g.update(path(40.0, 2.0, 3), 1.0);
+        assert_eq!(g.repair_hold_ms(), hold);
+        // A third of a tick's packets lost: a queue overflowed.
+        let burst = PathState {
+            received: 3000 + 200,
+            lost: 3 + 100,
+            ..path(40.0, 2.0, 0)
+        };
+        g.update(burst, 1.5);
+        assert_eq!(g.repair_hold_ms(), 0);
+        let quiet = PathState {
+            received: 3200 + 400,
+            ..burst
+        };
+        g.update(quiet, 1.5 + BURST_MEMORY_S - 0.5);
+        assert_eq!(g.repair_hold_ms(), 0, "not yet");
+        g.update(
+            PathState {
+                received: 4000,
+                ..quiet
+            },
+            1.5 + BURST_MEMORY_S,
+        );
+        assert_eq!(g.repair_hold_ms(), hold, "back after a quiet spell");
+    }
+
+    /// A path that lost `lost` packets so far, one in a thousand.
     fn path(rtt: f64, jitter: f64, lost: u64) -> PathState {
         PathState {
             rtt_ms: Some(rtt),
             jitter_ms: jitter,
             lost,
+            received: lost * 1000,
         }
     }
 
@@ -374,7 +443,8 @@ mod tests {
                 PathState {
                     rtt_ms: None,
                     jitter_ms: 3.0,
-                    lost: 0
+                    lost: 0,
+                    received: 0,
                 },
                 0.5
             ),

@@ -7,6 +7,7 @@
 
 pub mod adapter;
 pub mod auth;
+pub mod delay;
 pub mod gcc;
 pub mod latency;
 pub mod rate;
@@ -14,5 +15,5 @@ pub mod red;
 #[cfg(test)]
 mod traces;
 
-pub use adapter::{Action, AdaptSettings, Adapter, Controller, LatencySettings};
+pub use adapter::{Action, AdaptSettings, Adapter, Controller, FEEDBACK_TICK_S, LatencySettings};
 pub use rate::{RateController, TICK_S};

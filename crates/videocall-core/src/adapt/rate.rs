@@ -102,6 +102,11 @@ impl RateController {
         self.rate_kbps.round() as u32
     }
 
+    /// Takes `kbps` as the current target (another controller decided it).
+    pub fn set_rate_kbps(&mut self, kbps: f64) {
+        self.rate_kbps = kbps;
+    }
+
     /// The loss the controller takes for the path's own (random) loss.
     pub fn loss_floor(&self) -> f64 {
         self.loss_floor

@@ -46,6 +46,39 @@ pub fn key_frame_for_new_receivers(rtpbin: &gst::Element, encoder: &gst::Element
     });
 }
 
+/// At most one requested key frame per this: under congestion the receiver asks after every
+/// loss (a PLI per broken frame), and a key frame per request (each several times a normal
+/// frame) made every frame a key frame and deepened the congestion that broke them. The
+/// periodic key frame comes within a second anyway.
+pub const REQUEST_GAP: Duration = Duration::from_millis(500);
+
+/// Lets through to `encoder` at most one key-frame request (rtpsession's answer to a PLI or
+/// FIR, or ours for a new receiver) per [`REQUEST_GAP`]; the others are dropped.
+pub fn limit_key_frame_requests(encoder: &gst::Element) {
+    let Some(encoder_src) = encoder.static_pad("src") else {
+        return;
+    };
+    let last_passed: Mutex<Option<Instant>> = Mutex::new(None);
+    encoder_src.add_probe(gst::PadProbeType::EVENT_UPSTREAM, move |_, info| {
+        let Some(gst::PadProbeData::Event(event)) = &info.data else {
+            return gst::PadProbeReturn::Ok;
+        };
+        if gst_video::UpstreamForceKeyUnitEvent::parse(event).is_err() {
+            return gst::PadProbeReturn::Ok;
+        }
+        let Ok(mut last) = last_passed.lock() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let now = Instant::now();
+        if last.is_some_and(|l| now.duration_since(l) < REQUEST_GAP) {
+            tracing::debug!("a key-frame request within {REQUEST_GAP:?} of the last: dropped");
+            return gst::PadProbeReturn::Drop;
+        }
+        *last = Some(now);
+        gst::PadProbeReturn::Ok
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

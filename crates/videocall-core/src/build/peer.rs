@@ -122,6 +122,7 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
         crate::build::workarounds::stale_frames::release_before_each_input(&decoder);
     }
     if let Some(encoder) = pipeline.by_name(names::VIDEO_ENCODER) {
+        crate::build::keyframe::limit_key_frame_requests(&encoder);
         crate::build::keyframe::key_frame_for_new_receivers(
             &rtpbin,
             &encoder,

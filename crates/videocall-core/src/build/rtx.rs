@@ -70,8 +70,8 @@ mod tests {
         }
         assert_eq!(video.property::<i32>("rtx-max-retries"), 3);
         assert!(
-            video.property::<bool>("rtx-next-seqnum"),
-            "video keeps the default"
+            !video.property::<bool>("rtx-next-seqnum"),
+            "video asks once a later packet shows the gap"
         );
         assert_eq!(audio.property::<i32>("rtx-delay"), 5);
         assert!(!audio.property::<bool>("rtx-next-seqnum"));

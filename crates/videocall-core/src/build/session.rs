@@ -172,8 +172,10 @@ pub fn add_session(
     let (rtp_src, rtcp_src, rtp_sink, rtcp_sink) = (rtp_src?, rtcp_src?, rtp_sink?, rtcp_sink?);
     // rtpbin asks for these while the session's pads are requested below.
     connect_aux(rtpbin, plan);
-    if plan.gcc.is_some() {
+    let counters = SessionCounters::default();
+    if plan.twcc {
         congestion::add_twcc_extension(payloader)?;
+        counters.twcc.attach(payloader)?;
     }
     if let Some(plan) = plan.fec {
         fec::connect_receiver(rtpbin, plan);
@@ -187,7 +189,6 @@ pub fn add_session(
     // SRTP and the source filter go in before the pads are requested: rtpbin asks for the
     // encoder and decoder then. Their keys come from the exchange (`keying`'s slot), or are in
     // the slot from the start (SDES).
-    let counters = SessionCounters::default();
     if let Some(keying) = keying {
         let hooks = DecoderHooks {
             locks: keying.locks.clone(),
@@ -397,6 +398,8 @@ pub struct SessionCounters {
     pub unplayable: RejectCounter,
     /// The AAC format the peer's packets showed last (audio without an SDP only).
     pub aac_format: AacFormatSeen,
+    /// The peer's transport-wide feedback about what we send, when we ask for it.
+    pub twcc: congestion::TwccTap,
 }
 
 /// The AAC format seen in the peer's packets, shared between the streaming threads that see

@@ -224,7 +224,23 @@ pub fn run_with(
             glib::ControlFlow::Continue
         })
     };
-    let mut sources = vec![stats_timer, adapt_timer];
+    // The transport-wide feedback goes to the adapter more often than the full poll: a
+    // bottleneck's queue must be seen within ~100 ms (`adapt::delay`).
+    let feedback_timer = {
+        let peers = peers.clone();
+        glib::timeout_add_local(
+            Duration::from_secs_f64(crate::adapt::FEEDBACK_TICK_S),
+            move || {
+                let now = started_at.elapsed().as_secs_f64();
+                peers
+                    .borrow_mut()
+                    .iter_mut()
+                    .for_each(|peer| peer.feedback_tick(now));
+                glib::ControlFlow::Continue
+            },
+        )
+    };
+    let mut sources = vec![stats_timer, adapt_timer, feedback_timer];
     if let Some(duration) = options.duration {
         let main_loop = main_loop.clone();
         sources.push(glib::timeout_add_local_once(duration, move || {

@@ -61,6 +61,7 @@ fn readings(plan: &PeerPlan) -> Readings {
         video_fec: plan.resilience.fec_percent > 0,
         send_target: plan.resilience.rate_control != RateControl::Off,
         plain,
+        twcc: plan.sessions()[0].twcc,
     }
 }
 
@@ -145,6 +146,16 @@ impl Peer {
     /// Polls the pipeline and returns the statistics `now` seconds into the call (a report).
     pub fn snapshot(&mut self, now: f64) -> Snapshot {
         self.computer.update(&self.collector.poll(), now)
+    }
+
+    /// Hands the peer's transport-wide feedback since the last call to the adapter and applies
+    /// what it decides (every `adapt::FEEDBACK_TICK_S`).
+    pub fn feedback_tick(&mut self, now: f64) {
+        if let Some(window) = self.collector.take_feedback() {
+            for action in self.adapter.feedback(&window, now) {
+                self.apply(action);
+            }
+        }
     }
 
     /// One adaptation tick `now` seconds into the call (every `adapt::TICK_S`): polls the

@@ -79,7 +79,7 @@ impl CallConfig {
         args.switch("--no-audio-red", !r.audio_red);
         args.switch("--no-repair-hold", !r.repair_hold);
         args.switch("--fixed-jitter-buffer", !r.adaptive_jitter_buffer);
-        args.value("--rate-control", r.rate_control.name());
+        args.value("--congestion-control", r.rate_control.name());
         if let Some(path) = &r.quality_log {
             args.value("--quality-log", path.display());
         }

@@ -306,24 +306,36 @@ impl AacPayload {
 /// Which controller sets the video bit rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum RateControl {
+    /// Our delay-based controller over transport-wide feedback (`adapt::delay`), the default:
+    /// it sees the bottleneck's queue grow before the queue overflows, and falls back to
+    /// `Loss` when the peer sends no such feedback (an older videocall, ffmpeg, a stock
+    /// GStreamer receiver). The congestion scorecard behind the choice is in
+    /// docs/decisions/0021-delay-based-rate-control.md.
+    #[default]
+    Delay,
     /// Google Congestion Control (`rtpgccbwe`) over transport-wide congestion control feedback.
     /// On a capped link it gets under the cap and back to full rate sooner than `Loss`, but on
     /// random loss it collapses the rate (2 Mbit/s → ~200 kbit/s in 40 s at 5 % loss), its
     /// pacer delays retransmissions (fewer frames rendered at 2 % and 5 % loss) and costs 1–2
     /// points of CPU (docs/decisions/0013-loss-based-rate-control.md).
     Gcc,
-    /// Our loss-based controller over RTCP receiver reports (`controller`): the default, from
-    /// those measurements.
-    #[default]
+    /// Our loss-based controller over RTCP receiver reports (`adapt::rate`): it waits for a
+    /// bottleneck's queue to overflow.
     Loss,
     /// A fixed bit rate.
     Off,
 }
 
 impl RateControl {
-    /// The name `--rate-control` takes.
+    /// Whether our packets carry transport-wide sequence numbers for the peer's feedback.
+    pub fn uses_twcc(self) -> bool {
+        matches!(self, RateControl::Delay | RateControl::Gcc)
+    }
+
+    /// The name `--congestion-control` takes.
     pub fn name(self) -> &'static str {
         match self {
+            RateControl::Delay => "delay",
             RateControl::Gcc => "gcc",
             RateControl::Loss => "loss",
             RateControl::Off => "off",

@@ -29,11 +29,17 @@ pub struct ResilienceArgs {
     /// Keep the jitter buffer at --jitter-buffer-ms whatever the network shows.
     #[arg(long, hide = true)]
     pub fixed_jitter_buffer: bool,
-    /// How the video bit rate follows the network: Google Congestion Control over
-    /// transport-wide feedback, our loss-based controller over receiver reports, or fixed.
-    #[arg(long, hide = true, value_enum, value_name = "CONTROLLER")]
+    /// How the video bit rate follows the network: `delay` (queue growth and loss from the
+    /// peer's transport-wide feedback; loss-based when the peer sends none), `gcc` (GStreamer's
+    /// Google Congestion Control), `loss` (receiver reports' loss) or `off` (fixed).
+    #[arg(
+        long = "congestion-control",
+        alias = "rate-control",
+        value_enum,
+        value_name = "CONTROLLER"
+    )]
     pub rate_control: Option<RateControl>,
-    /// Keep the video bit rate fixed: the same as `--rate-control off`.
+    /// Keep the video bit rate fixed: the same as `--congestion-control off`.
     #[arg(long, hide = true, conflicts_with = "rate_control")]
     pub no_rate_adaptation: bool,
     /// Send numbered test frames and write one line per received frame (number, PSNR, intact,

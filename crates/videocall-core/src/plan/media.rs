@@ -19,6 +19,9 @@ pub struct VideoSettings {
     pub mtu: u32,
     /// Which H.264 decoder receives.
     pub decoder: VideoDecoder,
+    /// The encoder's VBV buffer in milliseconds of its rate: the largest burst a frame (or a
+    /// rate change) may put on the path.
+    pub vbv_ms: u32,
 }
 
 impl Default for VideoSettings {
@@ -32,6 +35,7 @@ impl Default for VideoSettings {
             payload_type: 96,
             mtu: 1200,
             decoder: VideoDecoder::default(),
+            vbv_ms: VBV_MS,
         }
     }
 }
@@ -63,6 +67,13 @@ impl Default for AudioSettings {
     }
 }
 
+/// Three frames of VBV at 25 frames/s. CBR with filler keeps the buffer full, so each rate
+/// decrease dumps the difference as filler at once: with a second of VBV, a cut from 2000 to
+/// 600 kbit/s sent a 175 kB frame into a 1 Mbit/s bottleneck (1.4 s of it); with 120 ms the
+/// burst is a few kB, and a key frame is at most 120 ms of the rate (a pacer at the source).
+/// Measured in docs/decisions/0021-delay-based-rate-control.md.
+pub const VBV_MS: u32 = 120;
+
 /// RTP clock rate of H.264 video (RFC 6184 §8.2.1).
 pub const VIDEO_CLOCK_RATE: u32 = 90_000;
 
@@ -73,8 +84,7 @@ pub fn video_encoder(video: &VideoSettings) -> ElementSpec {
         .prop("speed-preset", "ultrafast")
         .prop("bitrate", video.bitrate_kbps)
         .prop("key-int-max", video.keyframe_interval)
-        // One second of VBV is what lets CBR hold the rate per frame without starving key frames.
-        .prop("vbv-buf-capacity", 1000)
+        .prop("vbv-buf-capacity", video.vbv_ms)
         // CBR with filler data: the brief asks for 2 Mbit/s held constant, even when the
         // picture is easy to compress. Not NAL-HRD CBR: x264 refuses to change the VBV (so the
         // bit rate) of a running HRD stream, and rate adaptation needs exactly that.

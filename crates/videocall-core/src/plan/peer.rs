@@ -304,6 +304,7 @@ impl PeerPlan {
             // is not worth adapting.
             gcc: (medium == Medium::Video && self.resilience.rate_control == RateControl::Gcc)
                 .then(|| GccSettings::for_limits(video_rate_limits(&self.video))),
+            twcc: medium == Medium::Video && self.resilience.rate_control.uses_twcc(),
             rtcp_bytes_per_s: match medium {
                 // rtpsession's unit; chosen by measurement: at 6000 regular reports were ~0.5 s
                 // apart and NACK-driven early packets starved them; at 200 000 a NACK still

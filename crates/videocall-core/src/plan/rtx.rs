@@ -34,11 +34,16 @@ pub struct RequestTiming {
 /// waits about two round trips before asking again, past its deadline: a lost NACK or a lost
 /// resend meant a lost packet and a frozen picture until the next key frame. The repeats cost a
 /// few duplicate resends (docs/decisions/0006-lost-packets-are-resent.md).
+///
+/// It asks only once a later packet shows the gap (video packets come every few
+/// milliseconds): asking for packets merely overdue asked for every packet a bottleneck's
+/// growing queue delayed, up to four times each, and the resends doubled what went into the
+/// queue (docs/decisions/0021-delay-based-rate-control.md).
 pub const VIDEO_REQUESTS: RequestTiming = RequestTiming {
     first_delay_ms: None,
     retry_timeout_ms: Some(15),
     max_retries: Some(3),
-    when_overdue: None,
+    when_overdue: Some(false),
 };
 
 /// Audio asks only once a later packet shows the gap, 5 ms after that, and again every 15 ms

@@ -43,8 +43,11 @@ pub struct SessionPlan {
     pub fec: Option<FecPlan>,
     /// Redundant audio (RED), both ways, when set.
     pub red: Option<RedPlan>,
-    /// Google Congestion Control of what we send (`rtp::congestion`), when set.
+    /// Google Congestion Control of what we send (`rtpgccbwe`), when set.
     pub gcc: Option<GccSettings>,
+    /// Our packets carry transport-wide sequence numbers, so the peer reports each one's
+    /// arrival (`build::congestion`): the input of the delay-based controller and of GCC.
+    pub twcc: bool,
     /// RTCP budget (rtpsession's `rtcp-fraction` as an absolute value). Under AVPF there is no
     /// 5 s minimum, so this sets how soon NACKs, PLIs and receiver reports (the rate
     /// controller's input) reach the sender: at rtpbin's default a NACK waited up to 0.5 s.
@@ -227,6 +230,7 @@ mod tests {
             fec: None,
             red: None,
             gcc: None,
+            twcc: false,
             rtcp_bytes_per_s: 1000.0,
         }
     }

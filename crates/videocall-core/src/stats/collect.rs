@@ -1,8 +1,8 @@
 //! The one reader of a running pipeline: rtpbin's sessions (RTCP/RTP source statistics), its
 //! jitter buffers, the sinks, the payloaders, the encoder, the SRTP, RTX, FEC and GCC elements,
 //! the sessions' own counters and the taps on incoming RTCP. `poll` reads it all into one
-//! `RawSample`; nothing here touches buffers except the taps, attached once before the call
-//! runs.
+//! `RawSample`, `take_feedback` the transport-wide feedback; nothing here touches buffers
+//! except the taps, attached once before the call runs.
 
 use crate::build::key_exchange::KeyExchange;
 use std::sync::{Arc, Mutex};
@@ -15,6 +15,7 @@ use super::compute::{jitter_ms_from_units, rtt_ms_from_ntp_short};
 use super::feedback::FeedbackTap;
 use super::model::*;
 use super::plain_watch::RtcpKinds;
+use super::twcc::TwccWindow;
 use crate::build::session::SessionCounters;
 use crate::config::Medium;
 use crate::plan::names;
@@ -40,6 +41,8 @@ pub struct Readings {
     pub send_target: bool,
     /// Per session (video, audio): no SRTP, so the RTCP socket is watched for SRTCP.
     pub plain: [bool; 2],
+    /// The peer's transport-wide feedback about our video ([`Collector::take_feedback`]).
+    pub twcc: bool,
 }
 
 /// What is tracked of one session between polls.
@@ -117,6 +120,18 @@ impl Collector {
             sessions,
             exchange,
         }
+    }
+
+    /// The peer's transport-wide feedback about our video since the last call, when the call
+    /// asks for it. Apart from [`poll`](Self::poll): it is taken far more often (every
+    /// `adapt::FEEDBACK_TICK_S`) and costs only a lock.
+    pub fn take_feedback(&self) -> Option<TwccWindow> {
+        self.readings.twcc.then(|| {
+            self.sessions[Medium::Video.session_id() as usize]
+                .counters
+                .twcc
+                .take()
+        })
     }
 
     /// Reads everything once.

@@ -1,5 +1,5 @@
 //! Statistics: `collect` is the only reader of the running pipeline (one `RawSample` per poll,
-//! with the RTCP taps of `feedback` and `plain_watch`), `compute` (pure) turns polls into a
+//! with the RTCP taps of `feedback` and `plain_watch`, and the transport-wide feedback of `twcc`), `compute` (pure) turns polls into a
 //! `Snapshot`, `report` renders snapshots as text or JSON lines.
 
 pub mod collect;
@@ -8,5 +8,6 @@ pub mod feedback;
 pub mod model;
 pub mod plain_watch;
 pub mod report;
+pub mod twcc;
 
 pub use model::{RawSample, RecordedSample, Snapshot};

@@ -1,0 +1,824 @@
+//! The delay-based rate controller: a pure function of its state, the peer's transport-wide
+//! feedback since the last tick (`stats::twcc::TwccWindow`) and the time. It keeps the
+//! bottleneck's queue short instead of waiting for it to overflow, in the spirit of the delay
+//! half of Google Congestion Control (Carlucci et al., MMSys 2016) with the "standing queue"
+//! of CoDel/BBR as its signal. The measurements behind the numbers are in
+//! docs/decisions/0021-delay-based-rate-control.md.
+//!
+//! * **Queue.** The least one-way delay (arrival on the peer's clock less departure on ours)
+//!   of the packets that arrived in the window's last ~150 ms is compared with the least of
+//!   the last `BASELINE_S`: the difference is the queue our packets stand in now. The least
+//!   rather than the mean, so random jitter (every packet late by a different amount) reads as
+//!   no queue, while a queue that every packet waits in reads in full.
+//! * **Congestion** is a queue over `QUEUE_HIGH_MS`, or loss above the path's own random loss
+//!   (the floor, learnt as in `rate`) by `CONGESTED_LOSS` (or by `CLEAN_LOSS` near a ceiling
+//!   found by loss: a policer). The rate the packets arrived at (the link's rate when it is
+//!   the bottleneck) becomes the ceiling, and the new rate is that less enough to drain the
+//!   queue within about a second.
+//! * **Increase** while the queue is under `QUEUE_LOW_MS` and loss is clean: fast far from a
+//!   ceiling, slower near it. A ceiling found by the queue is forgotten as soon as packets
+//!   arrive faster than it without a queue (the link got better); one found by loss only when
+//!   the rate is well above it, since a policer's bucket hides the cap for a while.
+//! * **No feedback** (the peer does not send transport-wide feedback, or it stopped): the
+//!   loss-based controller over RTCP receiver reports decides, from the current rate.
+
+use std::collections::VecDeque;
+
+use super::adapter::{Action, Controller};
+use super::rate::RateController;
+use crate::plan::rate::RateLimits;
+use crate::stats::RawSample;
+use crate::stats::model::Feedback;
+use crate::stats::twcc::TwccWindow;
+
+/// How far back the least one-way delay is the path's own (no queue). Long enough that a queue
+/// draining slowly after a bottleneck's onset is not taken for the path (at 10 s it was, and
+/// 100–200 ms of queue stood unseen for the rest of the cap).
+const BASELINE_S: f64 = 30.0;
+/// A queue this long (ms) is congestion.
+const QUEUE_HIGH_MS: f64 = 25.0;
+/// Under this queue (ms) the rate may grow.
+const QUEUE_LOW_MS: f64 = 10.0;
+/// A queue reading beyond this (ms) either way is a misread report (real queues that long end
+/// a call anyway), and so is a window this far below the path's least delay once
+/// `SETTLED_WINDOWS` have given it.
+const MISREAD_MS: f64 = 1000.0;
+const SETTLED_WINDOWS: usize = 10;
+/// How many windows in a row must reach a least delay for it to be the path's.
+const AGREEING_WINDOWS: usize = 3;
+/// Rates and loss are read over this much feedback (s); fewer reported packets than
+/// `MIN_PACKETS` in it decide nothing.
+const SPAN_S: f64 = 0.5;
+const MIN_PACKETS: u32 = 20;
+/// The least span of arrivals (s) that gives a rate.
+const MIN_SPAN_S: f64 = 0.2;
+/// Without feedback this long (s) the loss-based controller takes over.
+const NO_FEEDBACK_S: f64 = 2.0;
+/// The new rate after congestion, as a share of the link's rate, before draining the queue: by
+/// the queue, just under the link; by loss, far enough under a policer for its bucket to refill.
+const DECREASE: f64 = 0.95;
+const LOSS_DECREASE: f64 = 0.85;
+/// The least share of the arrival rate a decrease goes to, however long the queue.
+const MIN_DECREASE: f64 = 0.5;
+/// The queue is drained within this long (s) after a decrease.
+const DRAIN_S: f64 = 1.0;
+/// Loss over the floor that is congestion anywhere, and near a ceiling found by loss.
+const CONGESTED_LOSS: f64 = 0.10;
+const CLEAN_LOSS: f64 = 0.02;
+/// Growth per second with no ceiling known.
+const FAST_GROWTH_PER_S: f64 = 0.30;
+/// Growth per second near a ceiling found by the queue: one tick above it raises the queue by
+/// a few milliseconds only.
+const QUEUE_CEILING_GROWTH_PER_S: f64 = 0.10;
+/// Growth per second near a ceiling found by loss (a policer): its bucket lets a short excess
+/// through, so the excess must stay small to be caught before losses add up.
+const LOSS_CEILING_GROWTH_PER_S: f64 = 0.05;
+/// "Near" a ceiling: above this share of it.
+const NEAR_CEILING: f64 = 0.8;
+/// Sending this much above a queue-found ceiling for `FORGET_HOLD_S` with no queue: the link
+/// got better (while it holds, a queue would show within a few hundred milliseconds).
+const FORGET_QUEUE_CEILING: f64 = 1.1;
+const FORGET_HOLD_S: f64 = 0.3;
+/// Growth per second above a queue-found ceiling, until it is forgotten.
+const PROBE_GROWTH_PER_S: f64 = 0.20;
+/// A queue (ms) that long at the first sign of congestion: the rate is halved.
+const SUDDEN_QUEUE_MS: f64 = 50.0;
+/// After a cut for loss, growth stays at `LOSS_CEILING_GROWTH_PER_S` this long (s), then
+/// doubles every `LOSS_DOUBLING_S` until it is fast (the link may have got better).
+const LOSS_CALM_S: f64 = 2.0;
+const LOSS_DOUBLING_S: f64 = 1.0;
+/// How long after a cut for loss a little loss still counts as the link's, and its link rate
+/// stands unless loss reads more than `LOSS_CEILING_MOVE` times it.
+const LOSS_MEMORY_S: f64 = 20.0;
+const LOSS_CEILING_MOVE: f64 = 1.3;
+/// A decrease this recent (s) is still draining: another one waits for its effect, unless the
+/// queue grew by `GROWING_MS` since, `REACT_S` after it (the encoder's first smaller frames).
+const DECREASE_HOLD_S: f64 = 0.9;
+const REACT_S: f64 = 0.25;
+const GROWING_MS: f64 = 20.0;
+/// The span (s) the link's rate is read over while a queue stands, and the least that gives a
+/// rate.
+const BUSY_SPAN_S: f64 = 0.3;
+const MIN_BUSY_SPAN_S: f64 = 0.15;
+/// Congestion this soon (s) after the last decrease is the same episode.
+const EPISODE_S: f64 = 3.0;
+/// The least cut when a decrease did not end the congestion.
+const REPEAT_DECREASE: f64 = 0.9;
+/// Bounds and gain of the learnt overhead (path rate over encoder target).
+const MAX_OVERHEAD: f64 = 1.5;
+const OVERHEAD_GAIN: f64 = 0.3;
+/// How much of each calm window's loss goes into the loss floor.
+const FLOOR_GAIN: f64 = 1.0 / 8.0;
+/// Transport-wide loss counts up to what the receiver reports showed over at least
+/// `RTCP_MIN_PACKETS`, plus `RTCP_LOSS_MARGIN`, for `RTCP_LOSS_MEMORY_S` after.
+const RTCP_MIN_PACKETS: u64 = 50;
+const RTCP_LOSS_MARGIN: f64 = 0.02;
+const RTCP_LOSS_MEMORY_S: f64 = 1.5;
+/// Transport-wide loss exceeding the receiver reports' by more than this (smoothed with
+/// `REORDER_GAIN` per report interval) is reordering, and is then capped by them.
+const REORDER_EXCESS: f64 = 0.02;
+const REORDER_GAIN: f64 = 0.5;
+
+/// What revealed a ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Queue,
+    Loss,
+}
+
+/// A rate the link would not carry: what arrived when it was congested, when, and how we knew.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ceiling {
+    kbps: f64,
+    signal: Signal,
+}
+
+/// What one window of feedback says, for logs and tests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    pub queue_ms: f64,
+    pub loss: f64,
+    pub arrival_kbps: Option<f64>,
+    /// What left us over the newest window (kbit/s).
+    pub sent_kbps: Option<f64>,
+}
+
+/// The controller's state between ticks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelayController {
+    limits: RateLimits,
+    rate_kbps: f64,
+    /// Each window's least one-way delay (µs), with its time, over the last `BASELINE_S`.
+    delays: VecDeque<(f64, i64)>,
+    /// The feedback windows of the last [`SPAN_S`], with the time each was taken.
+    span: VecDeque<(f64, TwccWindow)>,
+    ceiling: Option<Ceiling>,
+    last_decrease: Option<f64>,
+    /// The queue (ms) when the last decrease was decided.
+    queue_at_decrease: f64,
+    /// The least one-way delay of the last `BASELINE_S` (µs): the path without a queue.
+    base_delay_us: i64,
+    /// Since when the rate is above a queue-found ceiling without a queue.
+    above_ceiling_since: Option<f64>,
+    last_floor_update: Option<f64>,
+    /// When the rate was last cut for loss, and the link's rate then (kbit/s) with the time.
+    loss_cut_at: Option<f64>,
+    loss_ceiling: Option<(f64, f64)>,
+    /// The last receiver report about our video counted from, and the share lost since the
+    /// one before (with when it was read).
+    last_report: Option<Feedback>,
+    rtcp_loss: Option<(f64, f64)>,
+    /// The transport-wide feedback's counts since that report, and how much more loss it has
+    /// shown than the receiver reports (smoothed).
+    since_report: TwccWindow,
+    reorder_excess: f64,
+    last_feedback: Option<f64>,
+    last_tick: Option<f64>,
+    loss_floor: f64,
+    /// What goes on the path per unit of encoder target: headers, key frames over the average
+    /// frame, resends (the windows' sent rate over the target they were sent at).
+    overhead: f64,
+    /// Decides while there is no feedback; kept at our rate while there is.
+    fallback: RateController,
+    reading: Option<Reading>,
+}
+
+impl DelayController {
+    /// Starts at the maximum, like the loss-based controller.
+    pub fn new(limits: RateLimits) -> DelayController {
+        DelayController {
+            limits,
+            rate_kbps: f64::from(limits.max_kbps),
+            delays: VecDeque::new(),
+            span: VecDeque::new(),
+            ceiling: None,
+            last_decrease: None,
+            queue_at_decrease: 0.0,
+            base_delay_us: 0,
+            above_ceiling_since: None,
+            last_floor_update: None,
+            loss_cut_at: None,
+            loss_ceiling: None,
+            last_report: None,
+            rtcp_loss: None,
+            since_report: TwccWindow::default(),
+            // Untrusted until the reports have agreed with it for a few seconds.
+            reorder_excess: 1.0,
+            last_feedback: None,
+            last_tick: None,
+            loss_floor: 0.0,
+            overhead: 1.0,
+            fallback: RateController::new(limits),
+            reading: None,
+        }
+    }
+
+    /// The current target in kbit/s.
+    pub fn rate_kbps(&self) -> u32 {
+        self.rate_kbps.round() as u32
+    }
+
+    /// Whether the peer's feedback drives the rate (else the loss-based fallback does).
+    pub fn has_feedback(&self, now: f64) -> bool {
+        self.last_feedback.is_some_and(|t| now - t <= NO_FEEDBACK_S)
+    }
+
+    /// The last window's reading.
+    pub fn reading(&self) -> Option<Reading> {
+        self.reading
+    }
+
+    /// The queue (ms) now: the window's recent least delay over the least of the last
+    /// `BASELINE_S` (which this window's least delay joins).
+    fn queue_ms(&mut self, min_delay_us: i64, recent_us: i64, now: f64) -> f64 {
+        // A window far below the path's least delay is a misread report, not a faster path:
+        // rtpsession's timing of packets reported after reordering was seen seconds off, and
+        // one such window would make every reading a queue for `BASELINE_S`.
+        let misread = self.delays.len() >= SETTLED_WINDOWS
+            && min_delay_us < self.base_delay_us - (MISREAD_MS * 1000.0) as i64;
+        if misread {
+            return (recent_us - self.base_delay_us) as f64 / 1000.0;
+        }
+        self.delays.push_back((now, min_delay_us));
+        while self
+            .delays
+            .front()
+            .is_some_and(|(t, _)| now - t > BASELINE_S)
+        {
+            self.delays.pop_front();
+        }
+        // The least delay that `AGREEING_WINDOWS` windows in a row reached: a single window's
+        // misread report must not become the path (it would read as a queue for
+        // `BASELINE_S`), a path that got faster shows in every window.
+        let delays: Vec<i64> = self.delays.iter().map(|(_, d)| *d).collect();
+        let base = delays
+            .windows(AGREEING_WINDOWS.min(delays.len()))
+            .map(|run| run.iter().copied().max().unwrap_or(min_delay_us))
+            .min()
+            .unwrap_or(min_delay_us);
+        self.base_delay_us = base;
+        (recent_us - base) as f64 / 1000.0
+    }
+
+    /// Folds in the feedback received until `now` (s); returns the new target. Rates and loss
+    /// are read over the last [`SPAN_S`] of feedback, the queue from the newest packets.
+    pub fn update(&mut self, newest: &TwccWindow, now: f64) -> u32 {
+        let dt = self.last_tick.map_or(0.0, |t| (now - t).max(0.0));
+        self.last_tick = Some(now);
+        let Some(newest_delay) = newest.min_delay_us else {
+            return self.rate_kbps();
+        };
+        self.span.push_back((now, newest.clone()));
+        while self.span.front().is_some_and(|(t, _)| now - t > SPAN_S) {
+            self.span.pop_front();
+        }
+        let window = self
+            .span
+            .iter()
+            .fold(TwccWindow::default(), |mut all, (_, w)| {
+                all.merge(w);
+                all
+            });
+        let Some(reported_loss) = window.loss() else {
+            return self.rate_kbps();
+        };
+        // rtpsession reports a packet that arrives after the feedback covering it was sent as
+        // lost, for good: on a path that reorders, transport-wide loss is mostly reordering.
+        // Until the receiver reports (RFC 3550, after reordering) have shown that it is not,
+        // it counts only as far as they show loss too: the latest report interval's share, a
+        // little more for the count's noise.
+        self.since_report.merge_counts(newest);
+        let loss = if self.reorder_excess > REORDER_EXCESS {
+            let confirmed = match self.rtcp_loss {
+                Some((share, at)) if now - at <= RTCP_LOSS_MEMORY_S => share + RTCP_LOSS_MARGIN,
+                _ => 0.0,
+            };
+            reported_loss.min(confirmed)
+        } else {
+            reported_loss
+        };
+        if window.packets < MIN_PACKETS {
+            return self.rate_kbps();
+        }
+        self.last_feedback = Some(now);
+        let recent = newest.recent_min_delay_us().unwrap_or(newest_delay);
+        // A slow link delays even a packet that finds it idle by the packet's own length at its
+        // rate (10 ms for 1250 bytes at 1 Mbit/s): that is not a queue.
+        let serialization_ms = match (window.arrival_kbps(MIN_SPAN_S), window.packets) {
+            (Some(kbps), packets) if packets > window.lost && kbps > 0.0 => {
+                let mean_bytes = window.arrived_bytes as f64 / f64::from(packets - window.lost);
+                mean_bytes * 8.0 / kbps
+            }
+            _ => 0.0,
+        };
+        let queue_ms = self.queue_ms(newest_delay, recent, now) - serialization_ms;
+        if !(-MISREAD_MS..=MISREAD_MS).contains(&queue_ms) {
+            return self.rate_kbps();
+        }
+        let arrival = window.arrival_kbps(MIN_SPAN_S);
+        // While a queue stands, the link is busy and its rate is what arrives: over the last
+        // `BUSY_SPAN_S`, which a cap that just began fills entirely.
+        // The newest windows whose every packet stood in a queue, or that lost packets: the
+        // link was saturated throughout them, so what arrived is its rate.
+        let saturated = |w: &TwccWindow| {
+            w.lost > 0
+                || w.min_delay_us
+                    .is_some_and(|d| (d - self.base_delay_us) as f64 / 1000.0 > QUEUE_LOW_MS)
+        };
+        let busy_arrival = self
+            .span
+            .iter()
+            .rev()
+            .take_while(|(t, w)| now - t < BUSY_SPAN_S && saturated(w))
+            .fold(TwccWindow::default(), |mut all, (_, w)| {
+                all.merge(w);
+                all
+            })
+            .arrival_kbps(MIN_BUSY_SPAN_S);
+        self.reading = Some(Reading {
+            queue_ms,
+            loss,
+            arrival_kbps: arrival,
+            sent_kbps: window.sent_kbps(MIN_SPAN_S),
+        });
+        let rate = self.rate_kbps;
+        if let Some(sent) = window.sent_kbps(MIN_SPAN_S) {
+            let seen = (sent / rate).clamp(1.0, MAX_OVERHEAD);
+            self.overhead += OVERHEAD_GAIN * (seen - self.overhead);
+        }
+        // Rates on the path, like the ceilings and the arrival rate.
+        let wire = rate * self.overhead;
+        let near = |c: &Ceiling| wire > NEAR_CEILING * c.kbps;
+        // Near a ceiling found by loss, or soon after one (its growth forgot it, but a policer
+        // may still be there), a little loss over the floor is the link's.
+        let near_loss_ceiling = self
+            .ceiling
+            .is_some_and(|c| c.signal == Signal::Loss && near(&c))
+            || self.loss_cut_at.is_some_and(|t| now - t < LOSS_MEMORY_S);
+        let floor = self.loss_floor;
+        let noise = 2.0 * (floor * (1.0 - floor) / f64::from(window.packets)).sqrt();
+        let excess = loss - floor - noise;
+        // Loss that is still going on: the newest window lost packets too (the span may hold
+        // the overflow of a queue already drained).
+        let fresh = newest.lost > 0;
+        let loss_congested =
+            fresh && (excess > CONGESTED_LOSS || (excess >= CLEAN_LOSS && near_loss_ceiling));
+        let queue_congested = queue_ms > QUEUE_HIGH_MS;
+        // The floor learns once per span, from spans that were neither congested nor near a
+        // ceiling found by loss.
+        if !loss_congested
+            && !near_loss_ceiling
+            && self.last_floor_update.is_none_or(|t| now - t >= SPAN_S)
+        {
+            self.loss_floor += FLOOR_GAIN * (loss.min(CONGESTED_LOSS) - self.loss_floor);
+            self.last_floor_update = Some(now);
+        }
+        // A decrease takes effect after a frame or two and the queue drains after that: until
+        // DECREASE_HOLD_S, only a queue still growing brings another.
+        let draining = match self.last_decrease.map(|t| now - t) {
+            Some(since) if since < REACT_S => true,
+            Some(since) if since < DECREASE_HOLD_S => {
+                queue_ms < self.queue_at_decrease + GROWING_MS
+            }
+            _ => false,
+        };
+        // Without busy windows yet (the queue has just begun), the span's: what we sent, an
+        // upper bound of the link; the queue still growing after the cut brings the next.
+        let arrival_when_busy = busy_arrival.or(arrival);
+        // A queue this long already, with no saturated window yet to read the link from: the
+        // link fell far under our rate at once (a cap began); halve first, read it next.
+        let sudden = busy_arrival.is_none() && queue_ms > SUDDEN_QUEUE_MS;
+        let new = if queue_congested || loss_congested {
+            match arrival_when_busy {
+                Some(arrived) if !draining => {
+                    let signal = if queue_congested {
+                        Signal::Queue
+                    } else {
+                        Signal::Loss
+                    };
+                    // What arrived while the link was saturated is its rate. A policer's bucket
+                    // passes bursts over its rate until it is empty, so loss reads it high: then
+                    // the rate of the last cut for loss stands, unless this reads far above it.
+                    let link = match (signal, self.loss_ceiling) {
+                        (Signal::Loss, Some((kbps, at)))
+                            if now - at < LOSS_MEMORY_S && arrived < LOSS_CEILING_MOVE * kbps =>
+                        {
+                            arrived.min(kbps)
+                        }
+                        _ => arrived,
+                    };
+                    let episode = self.last_decrease.is_some_and(|t| now - t < EPISODE_S);
+                    self.ceiling = Some(Ceiling { kbps: link, signal });
+                    if signal == Signal::Loss {
+                        self.loss_cut_at = Some(now);
+                        self.loss_ceiling = Some((link, now));
+                    }
+                    self.last_decrease = Some(now);
+                    self.queue_at_decrease = queue_ms;
+                    // Under the link by enough to empty the queue within DRAIN_S, in encoder
+                    // terms; never up, and down by a tenth at least when a decrease did not
+                    // end the congestion.
+                    let drain = (queue_ms / 1000.0 / DRAIN_S).max(0.0);
+                    let share = match signal {
+                        Signal::Queue => DECREASE,
+                        Signal::Loss => LOSS_DECREASE,
+                    };
+                    let target = if sudden {
+                        rate * MIN_DECREASE
+                    } else {
+                        link * (share - drain).max(MIN_DECREASE) / self.overhead
+                    };
+                    // One reading never more than halves the rate: a short span's arrival
+                    // rate under jitter can be far off.
+                    target
+                        .min(if episode {
+                            rate * REPEAT_DECREASE
+                        } else {
+                            rate
+                        })
+                        .max(rate * MIN_DECREASE)
+                }
+                _ => rate,
+            }
+        } else if queue_ms >= QUEUE_LOW_MS || excess >= CLEAN_LOSS {
+            rate
+        } else {
+            if self
+                .ceiling
+                .is_some_and(|c| wire > FORGET_QUEUE_CEILING * c.kbps)
+            {
+                self.above_ceiling_since.get_or_insert(now);
+            } else {
+                self.above_ceiling_since = None;
+            }
+            let held_above = self
+                .above_ceiling_since
+                .is_some_and(|since| now - since >= FORGET_HOLD_S);
+            let since_cut = self.last_decrease.map_or(f64::INFINITY, |t| now - t);
+            let growth = match self.ceiling {
+                Some(c) if c.signal == Signal::Queue && held_above => {
+                    self.ceiling = None;
+                    self.above_ceiling_since = None;
+                    FAST_GROWTH_PER_S
+                }
+                Some(c) if c.signal == Signal::Queue && wire > c.kbps => PROBE_GROWTH_PER_S,
+                Some(c) if c.signal == Signal::Queue && near(&c) => QUEUE_CEILING_GROWTH_PER_S,
+                // A policer shows nothing until its bucket is empty: slow for a while after a
+                // cut, then doubling every second until fast, when the ceiling is forgotten.
+                Some(c) if c.signal == Signal::Loss => {
+                    let doublings = ((since_cut - LOSS_CALM_S) / LOSS_DOUBLING_S).max(0.0);
+                    let growth = LOSS_CEILING_GROWTH_PER_S * 2f64.powf(doublings.floor());
+                    if growth >= FAST_GROWTH_PER_S {
+                        self.ceiling = None;
+                    }
+                    growth.min(FAST_GROWTH_PER_S)
+                }
+                _ => FAST_GROWTH_PER_S,
+            };
+            rate * (1.0 + growth * dt)
+        };
+        self.rate_kbps = new.clamp(
+            f64::from(self.limits.min_kbps),
+            f64::from(self.limits.max_kbps),
+        );
+        self.rate_kbps()
+    }
+}
+
+impl DelayController {
+    /// Pushes the new target if it changed from `before`.
+    fn act(&self, before: u32, now: f64, actions: &mut Vec<Action>) {
+        let after = self.rate_kbps();
+        if after != before {
+            tracing::info!(
+                t = now,
+                before,
+                after,
+                reading = ?self.reading,
+                overhead = self.overhead,
+                ceiling = ?self.ceiling,
+                "video bit rate"
+            );
+            actions.push(Action::SetVideoBitrate { kbps: after });
+        }
+    }
+}
+
+impl Controller for DelayController {
+    /// The receiver reports feed the loss-based fallback, which decides while there is no
+    /// transport-wide feedback and follows our rate while there is, and tell whether the
+    /// transport-wide losses are losses.
+    fn tick(&mut self, sample: &RawSample, now: f64, actions: &mut Vec<Action>) {
+        let video = &sample.video;
+        let before = self.rate_kbps();
+        if let Some(report) = video.our_feedback() {
+            match self.last_report {
+                Some(last) if report.highest_seq < last.highest_seq + RTCP_MIN_PACKETS => {}
+                Some(last) => {
+                    let expected = (report.highest_seq - last.highest_seq) as f64;
+                    let lost = (report.lost - last.lost).max(0) as f64;
+                    let share = (lost / expected).min(1.0);
+                    self.rtcp_loss = Some((share, now));
+                    self.last_report = Some(report);
+                    // How much more loss the transport-wide feedback showed over about the
+                    // same packets: reordering, if it stays above `REORDER_EXCESS`.
+                    if let Some(twcc) = std::mem::take(&mut self.since_report).loss() {
+                        self.reorder_excess +=
+                            REORDER_GAIN * ((twcc - share) - self.reorder_excess);
+                    }
+                }
+                None => self.last_report = Some(report),
+            }
+        }
+        if let Some(sent) = video.sent {
+            self.fallback.observe_sent(sent);
+        }
+        let fallback_rate = self.fallback.update(video.our_feedback(), now);
+        if self.has_feedback(now) {
+            self.fallback.set_rate_kbps(self.rate_kbps);
+        } else {
+            if self.last_feedback.is_some() {
+                tracing::info!("no transport-wide feedback: the loss-based controller decides");
+                self.last_feedback = None;
+            }
+            self.rate_kbps = f64::from(fallback_rate);
+        }
+        self.act(before, now, actions);
+    }
+
+    fn feedback(&mut self, window: &TwccWindow, now: f64, actions: &mut Vec<Action>) {
+        let before = self.rate_kbps();
+        self.update(window, now);
+        self.act(before, now, actions);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::twcc::TwccPacket;
+
+    const LIMITS: RateLimits = RateLimits {
+        min_kbps: 150,
+        max_kbps: 2000,
+    };
+    const TICK: f64 = crate::adapt::FEEDBACK_TICK_S;
+    const PACKET_BYTES: u32 = 1250;
+
+    /// A bottleneck link of `cap_kbps` (None: unlimited) with a queue of `queue_ms`, random
+    /// loss `loss` (every 1/loss-th packet), and 20 ms of propagation delay; the clocks of the
+    /// two ends differ by 3 s.
+    struct Link {
+        cap_kbps: Option<f64>,
+        queue_ms: f64,
+        policer_bucket_bits: Option<f64>,
+        loss_every: Option<u32>,
+        /// When the link is free again (s), for a queueing cap.
+        free_at: f64,
+        bucket: f64,
+        sent: u32,
+        /// Packets lost so far, as the receiver's reports count them.
+        lost: i64,
+    }
+
+    impl Link {
+        fn new(cap_kbps: Option<f64>, queue_ms: f64) -> Link {
+            Link {
+                cap_kbps,
+                queue_ms,
+                policer_bucket_bits: None,
+                loss_every: None,
+                free_at: 0.0,
+                bucket: 0.0,
+                sent: 0,
+                lost: 0,
+            }
+        }
+
+        /// The receiver's report about our stream now, as a sample.
+        fn report(&self, now: f64) -> RawSample {
+            let mut sample = RawSample::default();
+            sample.video.our_ssrc = Some(1);
+            sample.video.feedback = vec![(
+                1,
+                crate::stats::model::Feedback {
+                    highest_seq: u64::from(self.sent),
+                    lost: self.lost,
+                    received_at_s: Some(now),
+                },
+            )];
+            sample
+        }
+
+        /// One tick of sending at `kbps` from `t`, packets evenly spread: the feedback.
+        fn carry(&mut self, kbps: f64, t: f64) -> (TwccWindow, f64) {
+            let bits = f64::from(PACKET_BYTES) * 8.0;
+            let n = (kbps * 1000.0 * TICK / bits).round() as u32;
+            let mut w = TwccWindow::default();
+            let mut worst_queue: f64 = 0.0;
+            let mut packets = Vec::new();
+            for i in 0..n {
+                let sent = t + f64::from(i) * TICK / f64::from(n);
+                self.sent += 1;
+                let random_loss = self.loss_every.is_some_and(|e| self.sent % e == 0);
+                let arrived = match (self.cap_kbps, self.policer_bucket_bits) {
+                    (Some(cap), Some(size)) => {
+                        // Token bucket: refills at the cap up to `size`.
+                        self.bucket =
+                            (self.bucket + (sent - self.free_at) * cap * 1000.0).min(size);
+                        self.free_at = sent;
+                        if self.bucket >= bits {
+                            self.bucket -= bits;
+                            Some(sent)
+                        } else {
+                            None
+                        }
+                    }
+                    (Some(cap), None) => {
+                        let start = self.free_at.max(sent);
+                        let wait = start - sent;
+                        if wait * 1000.0 > self.queue_ms {
+                            None
+                        } else {
+                            worst_queue = worst_queue.max(wait);
+                            self.free_at = start + bits / (cap * 1000.0);
+                            Some(self.free_at)
+                        }
+                    }
+                    _ => Some(sent),
+                };
+                let arrived = arrived.filter(|_| !random_loss);
+                if arrived.is_none() {
+                    self.lost += 1;
+                }
+                packets.push(TwccPacket {
+                    seqnum: self.sent,
+                    sent_ns: (sent * 1e9) as u64,
+                    arrived_ns: arrived.map(|a| ((a + 3.02) * 1e9) as u64),
+                    bytes: PACKET_BYTES,
+                });
+            }
+            // One report a frame (40 ms), as the peer sends them.
+            let per_report = (f64::from(n) * 0.04 / TICK).ceil() as usize;
+            for report in packets.chunks(per_report.max(1)) {
+                w.add_report(report.iter().copied());
+            }
+            (w, worst_queue * 1000.0)
+        }
+    }
+
+    /// Runs the controller over `link` from `from` to `to` (s), with a receiver report every
+    /// `TICK_S`; returns the rates and the worst queue (ms) per tick.
+    fn run(c: &mut DelayController, link: &mut Link, from: f64, to: f64) -> Vec<(f64, u32, f64)> {
+        let mut out = Vec::new();
+        let mut t = from;
+        let mut actions = Vec::new();
+        while t < to {
+            let (w, queue) = link.carry(f64::from(c.rate_kbps()), t);
+            t += TICK;
+            c.feedback(&w, t, &mut actions);
+            if ((t / TICK).round() as u64)
+                .is_multiple_of((crate::adapt::TICK_S / TICK).round() as u64)
+            {
+                c.tick(&link.report(t), t, &mut actions);
+            }
+            out.push((t, c.rate_kbps(), queue));
+        }
+        out
+    }
+
+    #[test]
+    fn a_clean_link_keeps_the_maximum() {
+        let mut c = DelayController::new(LIMITS);
+        let trace = run(&mut c, &mut Link::new(None, 0.0), 0.0, 20.0);
+        assert!(trace.iter().all(|(_, r, _)| *r == 2000), "{trace:?}");
+    }
+
+    #[test]
+    fn a_bottleneck_is_held_with_a_short_queue_and_left_fast() {
+        // A free path, then a 1 Mbit/s bottleneck with a 200 ms queue from 5 s.
+        let mut c = DelayController::new(LIMITS);
+        let mut link = Link::new(None, 200.0);
+        run(&mut c, &mut link, 0.0, 5.0);
+        link.cap_kbps = Some(1000.0);
+        let trace = run(&mut c, &mut link, 5.0, 20.0);
+        let held: Vec<_> = trace.iter().filter(|(t, _, _)| *t >= 8.0).collect();
+        let mean = held.iter().map(|(_, r, _)| f64::from(*r)).sum::<f64>() / held.len() as f64;
+        assert!(mean >= 850.0, "uses the link: {mean} ({trace:?})");
+        let worst = held.iter().map(|(_, _, q)| *q).fold(0.0, f64::max);
+        assert!(
+            worst <= 80.0,
+            "keeps the queue short: {worst} ms ({trace:?})"
+        );
+        // The cap goes: back to the maximum within 5 s.
+        link.cap_kbps = None;
+        let after = run(&mut c, &mut link, 20.0, 30.0);
+        let back = after
+            .iter()
+            .find(|(_, r, _)| *r >= 1800)
+            .map(|(t, _, _)| t - 20.0);
+        assert!(
+            back.is_some_and(|s| s <= 5.0),
+            "back in {back:?} ({after:?})"
+        );
+    }
+
+    #[test]
+    fn random_loss_and_jitter_leave_the_rate_alone() {
+        let mut c = DelayController::new(LIMITS);
+        let mut link = Link::new(None, 0.0);
+        link.loss_every = Some(50);
+        let trace = run(&mut c, &mut link, 0.0, 30.0);
+        assert!(trace.iter().all(|(_, r, _)| *r >= 1900), "{trace:?}");
+        // Jitter: each packet late by 0..50 ms at random, but some packets of each window get
+        // through without waiting, so the least delay stays the path's.
+        let mut w = TwccWindow::default();
+        let mut c = DelayController::new(LIMITS);
+        for tick in 0..100u64 {
+            w.add_report((0..20u64).map(|i| {
+                let sent = tick * 100_000_000 + i * 5_000_000;
+                TwccPacket {
+                    seqnum: (tick * 20 + i) as u32,
+                    sent_ns: sent,
+                    arrived_ns: Some(sent + 20_000_000 + ((tick * 20 + i) * 7919 % 50) * 1_000_000),
+                    bytes: 1250,
+                }
+            }));
+            c.update(&std::mem::take(&mut w), (tick + 1) as f64 * TICK);
+            assert_eq!(c.rate_kbps(), 2000);
+        }
+    }
+
+    #[test]
+    fn losses_the_receiver_reports_do_not_show_are_reordering() {
+        // Every fifth packet arrives too late for the feedback that covers it: rtpsession
+        // reports it lost for good; the receiver's reports, after reordering, count none.
+        let mut c = DelayController::new(LIMITS);
+        let mut link = Link::new(None, 0.0);
+        let mut actions = Vec::new();
+        for tick in 0..100u32 {
+            let t = f64::from(tick) * TICK;
+            let (mut w, _) = link.carry(f64::from(c.rate_kbps()), t);
+            w.lost = w.packets / 5;
+            c.feedback(&w, t + TICK, &mut actions);
+            if tick % 5 == 4 {
+                c.tick(&link.report(t + TICK), t + TICK, &mut actions);
+            }
+        }
+        assert_eq!(c.rate_kbps(), 2000, "{actions:?}");
+    }
+
+    #[test]
+    fn a_policer_is_found_by_loss_and_its_losses_stay_small() {
+        let mut c = DelayController::new(LIMITS);
+        let mut link = Link::new(Some(1000.0), 0.0);
+        link.policer_bucket_bits = Some(250_000.0);
+        run(&mut c, &mut link, 0.0, 3.0);
+        let (sent, lost) = (link.sent, link.lost);
+        let trace = run(&mut c, &mut link, 3.0, 40.0);
+        let rates: Vec<u32> = trace.iter().map(|(_, r, _)| *r).collect();
+        let mean = rates.iter().map(|r| f64::from(*r)).sum::<f64>() / rates.len() as f64;
+        assert!(mean >= 800.0, "uses the link: {mean} ({rates:?})");
+        let share = (link.lost - lost) as f64 / f64::from(link.sent - sent);
+        assert!(share < 0.02, "loss {share} ({rates:?})");
+    }
+
+    #[test]
+    fn without_feedback_the_loss_based_controller_decides() {
+        use crate::stats::model::Feedback;
+        let mut c = DelayController::new(LIMITS);
+        let mut sample = RawSample::default();
+        sample.video.our_ssrc = Some(7);
+        let mut actions = Vec::new();
+        // Receiver reports only, at 30 % loss: the fallback cuts the rate.
+        let mut seq = 0;
+        let mut lost = 0;
+        for tick in 1..=8 {
+            seq += 200;
+            lost += 60;
+            let now = f64::from(tick) * crate::adapt::TICK_S;
+            sample.video.feedback = vec![(
+                7,
+                Feedback {
+                    highest_seq: seq,
+                    lost,
+                    received_at_s: Some(now),
+                },
+            )];
+            c.tick(&sample, now, &mut actions);
+        }
+        assert!(!c.has_feedback(4.0));
+        assert!(c.rate_kbps() < 2000, "the fallback acted: {actions:?}");
+        // Feedback arrives: the delay-based controller takes over from that rate.
+        let rate = c.rate_kbps();
+        let mut link = Link::new(None, 0.0);
+        for tick in 0..5 {
+            let t = 4.0 + f64::from(tick) * TICK;
+            let (w, _) = link.carry(f64::from(c.rate_kbps()), t);
+            c.feedback(&w, t + TICK, &mut actions);
+        }
+        c.tick(&sample, 4.5, &mut actions);
+        assert!(c.has_feedback(4.5));
+        assert!(c.rate_kbps() >= rate);
+    }
+}
