@@ -190,6 +190,17 @@ fn a_stock_gstreamer_receiver_plays_our_video_and_audio_in_both_aac_formats() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(audio >= 200, "{payload}: {audio} audio buffers");
+        // The stock receiver sends no transport-wide feedback (its caps declare no TWCC
+        // extension) and no receiver reports: the delay-based controller, with nothing to go
+        // on, keeps the brief's rate.
+        let targets: Vec<f64> = snapshots(&json)
+            .iter()
+            .filter_map(|s| s["video"]["send_target_kbps"].as_f64())
+            .collect();
+        assert!(
+            !targets.is_empty() && targets.iter().all(|kbps| *kbps == 2000.0),
+            "{payload}: targets {targets:?}"
+        );
     }
 }
 

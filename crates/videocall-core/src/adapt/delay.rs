@@ -620,7 +620,7 @@ mod tests {
             for i in 0..n {
                 let sent = t + f64::from(i) * TICK / f64::from(n);
                 self.sent += 1;
-                let random_loss = self.loss_every.is_some_and(|e| self.sent % e == 0);
+                let random_loss = self.loss_every.is_some_and(|e| self.sent.is_multiple_of(e));
                 let arrived = match (self.cap_kbps, self.policer_bucket_bits) {
                     (Some(cap), Some(size)) => {
                         // Token bucket: refills at the cap up to `size`.

@@ -52,8 +52,10 @@ pub fn key_frame_for_new_receivers(rtpbin: &gst::Element, encoder: &gst::Element
 /// periodic key frame comes within a second anyway.
 pub const REQUEST_GAP: Duration = Duration::from_millis(500);
 
-/// Lets through to `encoder` at most one key-frame request (rtpsession's answer to a PLI or
-/// FIR, or ours for a new receiver) per [`REQUEST_GAP`]; the others are dropped.
+/// Lets through to `encoder` at most one PLI's key-frame request (rtpsession asks without
+/// parameter sets for a PLI) per [`REQUEST_GAP`]; the others are dropped. Requests with
+/// parameter sets (a FIR, ours for a new receiver) always pass: a receiver that changed can
+/// decode nothing without them.
 pub fn limit_key_frame_requests(encoder: &gst::Element) {
     let Some(encoder_src) = encoder.static_pad("src") else {
         return;
@@ -63,8 +65,9 @@ pub fn limit_key_frame_requests(encoder: &gst::Element) {
         let Some(gst::PadProbeData::Event(event)) = &info.data else {
             return gst::PadProbeReturn::Ok;
         };
-        if gst_video::UpstreamForceKeyUnitEvent::parse(event).is_err() {
-            return gst::PadProbeReturn::Ok;
+        match gst_video::UpstreamForceKeyUnitEvent::parse(event) {
+            Ok(request) if !request.all_headers => {}
+            _ => return gst::PadProbeReturn::Ok,
         }
         let Ok(mut last) = last_passed.lock() else {
             return gst::PadProbeReturn::Ok;
@@ -72,7 +75,10 @@ pub fn limit_key_frame_requests(encoder: &gst::Element) {
         let now = Instant::now();
         if last.is_some_and(|l| now.duration_since(l) < REQUEST_GAP) {
             tracing::debug!("a key-frame request within {REQUEST_GAP:?} of the last: dropped");
-            return gst::PadProbeReturn::Drop;
+            // Handled, not Drop: for an event sent with `send_event` (ours for a new receiver)
+            // GStreamer 1.22 unrefs a dropped event a second time (a GStreamer-CRITICAL);
+            // handled, the event is released here once.
+            return gst::PadProbeReturn::Handled;
         }
         *last = Some(now);
         gst::PadProbeReturn::Ok
