@@ -2,10 +2,11 @@
 //! decide comes out as `Action`s for `call` to apply. Pure: the sample and the time are its
 //! only inputs, so a recorded trace replays to the same decisions (`tests` in `adapt`).
 //!
-//! Adding a controller (a delay-based rate controller, say): implement [`Controller`] in a
-//! module of its own, and add it in [`Adapter::new`] under the setting that turns it on. If it
-//! needs a reading the sample lacks, `stats::collect` gathers it into `MediumSample`; if it
-//! changes something new in the pipeline, add an [`Action`] and its applier in `call::peer`.
+//! Adding a controller: implement [`Controller`] in a module of its own, and add it in
+//! [`Adapter::new`] under the setting that turns it on. If it needs a reading the sample lacks,
+//! `stats::collect` gathers it into `MediumSample` (or, read more often than the poll, hands it
+//! to [`Controller::feedback`] as the transport-wide feedback is); if it changes something new
+//! in the pipeline, add an [`Action`] and its applier in `call::peer`.
 
 use super::auth::PeerWatch;
 use super::delay::DelayController;
