@@ -31,10 +31,11 @@ pub fn add_twcc_extension(payloader: &gst::Element) -> AppResult<()> {
     Ok(())
 }
 
-/// The peer's transport-wide feedback about our video, gathered between polls: rtpsession
+/// The peer's transport-wide feedback about our video, gathered between takes: rtpsession
 /// sends each report it parses upstream as an `RTPTWCCPackets` event, which passes the aux
 /// sender and reaches the payloader; a probe on the payloader's source pad folds it into the
-/// window `stats::collect` takes at each poll. Ten to thirty reports a second, none per packet.
+/// window `stats::collect` hands to the adapter every `adapt::FEEDBACK_TICK_S`. About one
+/// report a frame, none per packet.
 #[derive(Debug, Clone, Default)]
 pub struct TwccTap(Arc<Mutex<TwccWindow>>);
 
