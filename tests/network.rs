@@ -310,9 +310,17 @@ fn a_bad_impairment_is_one_line_and_exit_2() {
 fn burst_through_relay(spec: &str) -> Vec<f64> {
     use std::net::UdpSocket;
     use std::time::{Duration, Instant};
-    let (relay, peers) = (free_base(), free_base());
+    // B's video port is bound before the relay starts, at the first base where it is free
+    // (another process may take a port between `free_base`'s check and our bind).
+    let (peers, rx) = std::iter::repeat_with(free_base)
+        .take(20)
+        .find_map(|base| {
+            let rx = UdpSocket::bind(("127.0.0.1", base + 2)).ok()?;
+            Some((base, rx))
+        })
+        .expect("bind B's video port");
+    let relay = free_base();
     let r = spawn_relay(relay, peers, spec, 3.0);
-    let rx = UdpSocket::bind(("127.0.0.1", peers + 2)).expect("bind B's video port");
     rx.set_read_timeout(Some(Duration::from_millis(800)))
         .unwrap();
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
