@@ -3,7 +3,8 @@
 //! Layers, each importing only those below it:
 //! `config` (the user's choices) → `plan` (a pure plan of the pipelines) → `build` (the only
 //! code that makes elements) → `stats` (the only reader of a running pipeline) → `adapt` (pure
-//! controllers: samples in, actions out) → `call` (the main loop that applies the actions).
+//! controllers: samples in, actions out) → `ui` (views of the snapshots, the user's controls) → `call` (the main loop that applies
+//! the actions and the controls).
 //! `error` and `security` (key material) sit below them all.
 
 pub mod adapt;
@@ -18,3 +19,4 @@ mod proptests;
 pub mod sdp;
 pub mod security;
 pub mod stats;
+pub mod ui;

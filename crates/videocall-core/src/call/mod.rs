@@ -22,25 +22,26 @@ pub use peer::Peer;
 
 use crate::config::{CallOptions, JsonTarget};
 use crate::error::{AppError, AppResult};
-use crate::stats::report::{json_line, text_report};
 use crate::stats::{RawSample, RecordedSample};
+use crate::ui::control::{CallControl, Controls};
+use crate::ui::{JsonLines, PeerReport, TextLines, View};
 
-/// Where reports go: text to stdout (or stderr when JSON takes stdout), JSON to its target.
+/// Where reports go: every view gets each report's snapshots. Text goes to stdout (stderr when
+/// JSON takes stdout), JSON to its target.
 struct Reporter {
-    text: Box<dyn Write>,
-    json: Option<Box<dyn Write>>,
+    views: Vec<Box<dyn View>>,
     /// When the last report was made, so the final one does not repeat it.
     last_at: Option<f64>,
 }
 
 impl Reporter {
     fn open(target: Option<&JsonTarget>) -> AppResult<Reporter> {
-        let (text, json): (Box<dyn Write>, Option<Box<dyn Write>>) = match target {
-            None => (Box::new(std::io::stdout()), None),
-            Some(JsonTarget::Stdout) => (
-                Box::new(std::io::stderr()),
-                Some(Box::new(std::io::stdout())),
-            ),
+        let views: Vec<Box<dyn View>> = match target {
+            None => vec![Box::new(TextLines(Box::new(std::io::stdout())))],
+            Some(JsonTarget::Stdout) => vec![
+                Box::new(TextLines(Box::new(std::io::stderr()))),
+                Box::new(JsonLines(Box::new(std::io::stdout()))),
+            ],
             Some(JsonTarget::File(path)) => {
                 let file = File::create(path).map_err(|e| {
                     AppError::Input(format!(
@@ -48,31 +49,43 @@ impl Reporter {
                         path.display()
                     ))
                 })?;
-                (
-                    Box::new(std::io::stdout()),
-                    Some(Box::new(BufWriter::new(file))),
-                )
+                vec![
+                    Box::new(TextLines(Box::new(std::io::stdout()))),
+                    Box::new(JsonLines(Box::new(BufWriter::new(file)))),
+                ]
             }
         };
         Ok(Reporter {
-            text,
-            json,
+            views,
             last_at: None,
         })
     }
 
     fn report(&mut self, peers: &mut [Peer], now: f64) {
         self.last_at = Some(now);
-        for peer in peers {
-            let snap = peer.snapshot(now);
-            let label = peer.label.as_deref();
-            let _ = writeln!(self.text, "{}", text_report(label, &snap));
-            if let Some(json) = &mut self.json {
-                let _ = writeln!(json, "{}", json_line(label, &snap));
-                let _ = json.flush();
+        let snapshots: Vec<_> = peers.iter_mut().map(|p| p.snapshot(now)).collect();
+        let reports: Vec<_> = peers
+            .iter()
+            .zip(&snapshots)
+            .map(|(peer, snapshot)| PeerReport {
+                label: peer.label.as_deref(),
+                snapshot,
+            })
+            .collect();
+        for view in &mut self.views {
+            view.show(now, &reports);
+        }
+    }
+
+    /// Lets every view finish; the first failure is returned after all had their turn.
+    fn finish(&mut self) -> AppResult<()> {
+        let mut first = Ok(());
+        for view in &mut self.views {
+            if let Err(e) = view.finish() {
+                first = first.and(Err(e));
             }
         }
-        let _ = self.text.flush();
+        first
     }
 }
 
@@ -241,6 +254,24 @@ pub fn run_with(
         )
     };
     let mut sources = vec![stats_timer, adapt_timer, feedback_timer];
+    // Keys from the window or the dashboard arrive as controls, applied here and only here.
+    let (controls, control_requests) = Controls::channel();
+    let control_task = {
+        let (peers, main_loop) = (peers.clone(), main_loop.clone());
+        glib::MainContext::default().spawn_local(async move {
+            while let Ok(control) = control_requests.recv().await {
+                match control {
+                    CallControl::EndCall => main_loop.quit(),
+                    CallControl::ToggleMicrophone => {
+                        peers.borrow().iter().for_each(Peer::toggle_microphone)
+                    }
+                    CallControl::ToggleCamera => {
+                        peers.borrow().iter().for_each(Peer::toggle_camera)
+                    }
+                }
+            }
+        })
+    };
     if let Some(duration) = options.duration {
         let main_loop = main_loop.clone();
         sources.push(glib::timeout_add_local_once(duration, move || {
@@ -267,18 +298,21 @@ pub fn run_with(
             source.remove();
         }
     }
+    control_task.abort();
+    drop(controls);
     drop(watches);
     let now = started_at.elapsed().as_secs_f64();
     let mut reporter = reporter.borrow_mut();
     if reporter.last_at.is_none_or(|last| now - last > 0.1) {
         reporter.report(&mut peers.borrow_mut(), now);
     }
+    let finished = reporter.finish();
     peers.borrow().iter().rev().for_each(Peer::stop);
     if let Some(relay) = relay.as_ref() {
         relay.stop();
     }
     match failure.take() {
         Some(e) => Err(e),
-        None => Ok(()),
+        None => finished,
     }
 }

@@ -212,6 +212,16 @@ impl Peer {
         }
     }
 
+    /// `m`: sends silence instead of the microphone, or the microphone again.
+    pub fn toggle_microphone(&self) {
+        tracing::warn!("muting the microphone is not available in this build");
+    }
+
+    /// `v`: sends a "video paused" picture instead of the camera, or the camera again.
+    pub fn toggle_camera(&self) {
+        tracing::warn!("pausing the camera is not available in this build");
+    }
+
     /// Stops everything; sockets are closed when this returns.
     pub fn stop(&self) {
         if let Some(exchange) = &self.exchange {
