@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::svg::{Chart, Series, escape, line_chart};
 use crate::config::Medium;
 use crate::stats::Snapshot;
+use crate::stats::model::StreamStats;
 
 /// What one peer received over the call: one direction of it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,9 +59,8 @@ pub fn intervals(samples: &[Snapshot], medium: Medium) -> Vec<IntervalFigures> {
         Medium::Audio => s.audio.clone(),
     };
     let mut out = Vec::new();
-    let mut prev = (0.0, Default::default());
+    let (mut t0, mut before) = (0.0, StreamStats::default());
     for sample in samples {
-        let (t0, ref before): (f64, crate::stats::model::StreamStats) = prev;
         let now = stream(sample);
         let dt = sample.elapsed_s - t0;
         if dt < 0.1 {
@@ -81,7 +81,7 @@ pub fn intervals(samples: &[Snapshot], medium: Medium) -> Vec<IntervalFigures> {
                 .frames_rendered
                 .map(|f| f.saturating_sub(before.frames_rendered.unwrap_or(0)) as f64 / dt),
         });
-        prev = (sample.elapsed_s, now);
+        (t0, before) = (sample.elapsed_s, now);
     }
     out
 }
