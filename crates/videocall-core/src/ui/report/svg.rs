@@ -5,10 +5,11 @@ use std::fmt::Write;
 
 /// Chart size in SVG user units (the page scales it to its column).
 pub const WIDTH: f64 = 600.0;
-pub const HEIGHT: f64 = 230.0;
+pub const HEIGHT: f64 = 244.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 12.0;
-const TOP: f64 = 30.0;
+/// Room for the title and, under it, the legend.
+const TOP: f64 = 44.0;
 const BOTTOM: f64 = 34.0;
 
 /// One line of a chart: (seconds into the call, value) points, drawn in `color`.
@@ -167,14 +168,14 @@ pub fn line_chart(chart: &Chart, x_max: f64) -> String {
             }
         }
     }
-    // Legend along the top, right-aligned.
+    // Legend on its own line under the title, right-aligned.
     let mut lx = WIDTH - RIGHT;
     for series in chart.series.iter().rev() {
         let width = 7.0 * series.name.chars().count() as f64 + 22.0;
         lx -= width;
         let _ = write!(
             svg,
-            r##"<rect x="{lx:.1}" y="10" width="12" height="4" fill="{c}"/><text x="{tx:.1}" y="16" class="legend">{name}</text>"##,
+            r##"<rect x="{lx:.1}" y="28" width="12" height="4" fill="{c}"/><text x="{tx:.1}" y="34" class="legend">{name}</text>"##,
             c = series.color,
             tx = lx + 16.0,
             name = escape(&series.name)
