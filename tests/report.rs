@@ -164,3 +164,45 @@ fn an_unwritable_report_path_fails_before_the_call_in_one_line() {
     );
     assert!(last.contains("missing-dir"), "{last}");
 }
+
+#[test]
+fn the_bench_writes_the_same_page_with_its_latency_and_start_up() {
+    let _lock = media_lock();
+    let dir = tempdir();
+    let page = path(&dir, "bench.html");
+    let out = Command::new(bin())
+        .args(["bench", "--seconds", "6", "--insecure", "--report"])
+        .arg(&page)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("videocall bench: call report"));
+    assert!(!html.contains("<script") && !html.contains("src="));
+    // Latency is measured there: its chart and each direction's p50 / p95 in the table.
+    assert_eq!(html.matches("<svg").count(), 7, "{html}");
+    assert!(html.contains("Video latency, capture to render"));
+    for direction in ["B → A", "A → B"] {
+        let row = format!("<tr><td>{direction}</td><td>video</td>");
+        let at = html
+            .find(&row)
+            .unwrap_or_else(|| panic!("no {direction} row"));
+        let cells: Vec<&str> = html[at..]
+            .split("</tr>")
+            .next()
+            .unwrap()
+            .split("<td>")
+            .collect();
+        let latency = cells.last().unwrap().trim_end_matches("</td>");
+        let p50: f64 = latency.split(" / ").next().unwrap().parse().unwrap_or(-1.0);
+        assert!(
+            (1.0..1000.0).contains(&p50),
+            "{direction}: latency {latency}"
+        );
+    }
+    // Start-up figures fill the table the call leaves for them.
+    assert!(html.contains("<h2>Start-up</h2>"));
+    assert!(html.contains("A: first video frame"), "{html}");
+}
