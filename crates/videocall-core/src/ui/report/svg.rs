@@ -94,9 +94,11 @@ pub fn line_chart(chart: &Chart, x_max: f64) -> String {
         escape(&chart.title),
         escape(chart.unit)
     );
-    // Horizontal grid and y labels: five steps.
-    for step in 0..=4 {
-        let value = y_max * step as f64 / 4.0;
+    // Horizontal grid and y labels on round values: quarters of 2, 20, …; fifths of the rest.
+    let mantissa = y_max / 10f64.powf(y_max.log10().floor());
+    let steps = if (mantissa - 2.0).abs() < 1e-9 { 4 } else { 5 };
+    for step in 0..=steps {
+        let value = y_max * step as f64 / steps as f64;
         let gy = y(value);
         let _ = write!(
             svg,
@@ -229,6 +231,12 @@ mod tests {
         );
         assert!(svg.contains(&points), "{points} not in {svg}");
         assert!(svg.contains(">2000<"), "the top tick");
+        assert!(svg.contains(">500<"), "quarters of 2000");
+        let fifths = line_chart(&chart(vec![(0.0, 0.0), (1.0, 2.3)]), 1.0);
+        assert!(
+            fifths.contains(">0.5<") && fifths.contains(">2.5<"),
+            "{fifths}"
+        );
         assert!(
             svg.contains("Video &lt;bitrate&gt; (kbit/s)"),
             "escaped title"
