@@ -26,6 +26,8 @@ packages=(
   ffmpeg
   xvfb
   xauth
+  # Renders the call report page in tests/report.rs and scripts/screenshots/report.sh.
+  chromium
 )
 
 missing=()

@@ -115,7 +115,28 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
     );
     warn_if_plain(&plan.security);
     warn_if_sdes(&plan.security, config.sdp_out.as_deref());
-    let result = call::run(vec![peer], &config.options);
+    let mut options = config.options.clone();
+    report_about(
+        &mut options,
+        vec![
+            ("Peer".into(), endpoints.remote_ip.to_string()),
+            (
+                "Addresses".into(),
+                format!(
+                    "{} (video {}, audio {}) → {} (video {}, audio {})",
+                    endpoints.local_ip,
+                    endpoints.video.recv_rtp,
+                    endpoints.audio.recv_rtp,
+                    endpoints.remote_ip,
+                    endpoints.video.dest_rtp,
+                    endpoints.audio.dest_rtp
+                ),
+            ),
+            ("Media".into(), plan.media.describe()),
+            ("Encryption".into(), describe_security(&plan.security)),
+        ],
+    );
+    let result = call::run(vec![peer], &options);
     meters.finish()?;
     result
 }
@@ -166,6 +187,19 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
         .map(|(peer, plan)| attach_meters(peer, plan, &options, None))
         .collect::<AppResult<Vec<_>>>()?;
     warn_if_plain(&security);
+    let mut options = options;
+    report_about(
+        &mut options,
+        vec![
+            ("Peers".into(), "A and B on this machine".into()),
+            (
+                "Addresses".into(),
+                format!("127.0.0.1, ports {base}-{}", base + 7),
+            ),
+            ("Media".into(), plans[0].media.describe()),
+            ("Encryption".into(), describe_security(&security)),
+        ],
+    );
     let result = call::run(peers, &options);
     for meters in meters {
         meters.finish()?;
@@ -293,6 +327,13 @@ fn warn_if_sdes(security: &PeerSecurity, sdp_out: Option<&std::path::Path>) {
             "videocall: warning: --sdp-crypto: no a=crypto key for the peer's {} (from --peer-sdp): its packets cannot be decrypted",
             missing.join(" and ")
         );
+    }
+}
+
+/// The lines under the call report's title (`--report`), when there is a report.
+fn report_about(options: &mut CallOptions, about: Vec<(String, String)>) {
+    if let Some(report) = &mut options.report {
+        report.about = about;
     }
 }
 

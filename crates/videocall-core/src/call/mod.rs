@@ -22,9 +22,11 @@ pub use peer::Peer;
 
 use crate::config::{CallOptions, JsonTarget};
 use crate::error::{AppError, AppResult};
+use crate::stats::Snapshot;
+use crate::stats::compute::StatsComputer;
 use crate::stats::{RawSample, RecordedSample};
 use crate::ui::control::{CallControl, Controls};
-use crate::ui::{JsonLines, PeerReport, TextLines, View};
+use crate::ui::{CallReport, JsonLines, PeerReport, TextLines, View};
 
 /// Where reports go: every view gets each report's snapshots. Text goes to stdout (stderr when
 /// JSON takes stdout), JSON to its target.
@@ -32,11 +34,21 @@ struct Reporter {
     views: Vec<Box<dyn View>>,
     /// When the last report was made, so the final one does not repeat it.
     last_at: Option<f64>,
+    /// For views that keep the whole call: statistics of their own, from the adaptation ticks.
+    history: Option<History>,
+}
+
+/// One `StatsComputer` per peer, fed the adaptation ticks' polls, so history samples come every
+/// `ui::HISTORY_INTERVAL_S` without another poll and without changing the reports' rates.
+#[derive(Default)]
+struct History {
+    computers: Vec<StatsComputer>,
+    last_at: Option<f64>,
 }
 
 impl Reporter {
-    fn open(target: Option<&JsonTarget>) -> AppResult<Reporter> {
-        let views: Vec<Box<dyn View>> = match target {
+    fn open(options: &CallOptions) -> AppResult<Reporter> {
+        let mut views: Vec<Box<dyn View>> = match options.stats_json.as_ref() {
             None => vec![Box::new(TextLines(Box::new(std::io::stdout())))],
             Some(JsonTarget::Stdout) => vec![
                 Box::new(TextLines(Box::new(std::io::stderr()))),
@@ -55,10 +67,53 @@ impl Reporter {
                 ]
             }
         };
+        if let Some(target) = &options.report {
+            views.push(Box::new(CallReport::create(target)?));
+        }
+        let history = views
+            .iter()
+            .any(|view| view.wants_history())
+            .then(History::default);
         Ok(Reporter {
             views,
             last_at: None,
+            history,
         })
+    }
+
+    /// One adaptation tick's polls, one per peer: a history sample when one is due.
+    fn ticked(&mut self, peers: &[Peer], now: f64, samples: &[RawSample]) {
+        let Some(history) = &mut self.history else {
+            return;
+        };
+        history
+            .computers
+            .resize_with(samples.len(), StatsComputer::default);
+        let snapshots: Vec<Snapshot> = history
+            .computers
+            .iter_mut()
+            .zip(samples)
+            .map(|(computer, sample)| computer.update(sample, now))
+            .collect();
+        // Half a tick early still counts: ticks are not exactly on time.
+        let due = history.last_at.is_none_or(|last| {
+            now - last >= crate::ui::HISTORY_INTERVAL_S - crate::adapt::TICK_S / 2.0
+        });
+        if !due {
+            return;
+        }
+        history.last_at = Some(now);
+        let reports: Vec<_> = peers
+            .iter()
+            .zip(&snapshots)
+            .map(|(peer, snapshot)| PeerReport {
+                label: peer.label.as_deref(),
+                snapshot,
+            })
+            .collect();
+        for view in self.views.iter_mut().filter(|view| view.wants_history()) {
+            view.history(now, &reports);
+        }
     }
 
     fn report(&mut self, peers: &mut [Peer], now: f64) {
@@ -150,7 +205,7 @@ pub fn run_with(
 ) -> AppResult<()> {
     let main_loop = glib::MainLoop::new(None, false);
     let failure: Rc<RefCell<Option<AppError>>> = Rc::default();
-    let reporter = Rc::new(RefCell::new(Reporter::open(options.stats_json.as_ref())?));
+    let reporter = Rc::new(RefCell::new(Reporter::open(options)?));
     let mut recorder = match &options.record_samples {
         Some(path) => Some(Recorder::open(path, &peers)?),
         None => None,
@@ -225,15 +280,19 @@ pub fn run_with(
     // One poll per peer and tick feeds its adapter (rate, latency, redundancy, and the peer
     // watch every `adapt::adapter::WATCH_S`).
     let adapt_timer = {
-        let peers = peers.clone();
+        let (peers, reporter) = (peers.clone(), reporter.clone());
         glib::timeout_add_local(Duration::from_secs_f64(crate::adapt::TICK_S), move || {
             let now = started_at.elapsed().as_secs_f64();
-            for (i, peer) in peers.borrow_mut().iter_mut().enumerate() {
+            let mut peers = peers.borrow_mut();
+            let mut samples = Vec::with_capacity(peers.len());
+            for (i, peer) in peers.iter_mut().enumerate() {
                 let sample = peer.tick(now);
                 if let Some(recorder) = &mut recorder {
-                    recorder.record(i, now, sample);
+                    recorder.record(i, now, sample.clone());
                 }
+                samples.push(sample);
             }
+            reporter.borrow_mut().ticked(&peers, now, &samples);
             glib::ControlFlow::Continue
         })
     };

@@ -59,6 +59,9 @@ impl CallConfig {
                 },
             );
         }
+        if let Some(report) = &o.report {
+            args.value("--report", report.path.display());
+        }
         if let Some(duration) = o.duration {
             args.value("--duration", duration.as_secs_f64());
         }
@@ -142,8 +145,8 @@ mod tests {
     use super::*;
     use crate::config::resilience::Resilience;
     use crate::config::{
-        AacPayload, AudioSinkChoice, AudioSourceChoice, RateControl, StreamPorts, VideoDecoder,
-        VideoSinkChoice, VideoSourceChoice, prompt,
+        AacPayload, AudioSinkChoice, AudioSourceChoice, RateControl, ReportTarget, StreamPorts,
+        VideoDecoder, VideoSinkChoice, VideoSourceChoice, prompt,
     };
     use crate::security::SrtpSuite;
 
@@ -207,6 +210,10 @@ mod tests {
                 audio_payload: AacPayload::Latm,
                 stats_interval: Duration::from_secs_f64(0.25),
                 stats_json: Some(JsonTarget::File("/tmp/a b.json".into())),
+                report: Some(ReportTarget {
+                    path: "/tmp/call report.html".into(),
+                    about: Vec::new(),
+                }),
                 duration: Some(Duration::from_secs_f64(12.5)),
                 record_samples: Some("/tmp/samples.jsonl".into()),
                 resilience: Resilience {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::prompt::GivenAnswers;
-use super::{CallOptions, JsonTarget};
+use super::{CallOptions, JsonTarget, ReportTarget};
 use crate::config::{
     AacPayload, AudioSinkChoice, AudioSourceChoice, VideoDecoder, VideoSinkChoice,
     VideoSourceChoice,
@@ -109,6 +109,11 @@ pub struct MediaArgs {
     /// Also write one JSON object per report to FILE ('-' for standard output).
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<String>,
+    /// When the call ends, write a report page to FILE (HTML, self-contained): a summary and
+    /// charts of bit rate, loss, jitter, RTT and frame rate over the whole call. The file is
+    /// created before the call starts.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// End the call after this many seconds (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub duration: Option<Duration>,
@@ -135,6 +140,7 @@ impl Default for MediaArgs {
             audio_payload: AacPayload::default(),
             stats_interval: Duration::from_secs(2),
             stats_json: None,
+            report: None,
             duration: None,
             record_samples: None,
             security: Default::default(),
@@ -164,6 +170,10 @@ impl MediaArgs {
             stats_json: self.stats_json.as_deref().map(|f| match f {
                 "-" => JsonTarget::Stdout,
                 path => JsonTarget::File(PathBuf::from(path)),
+            }),
+            report: self.report.clone().map(|path| ReportTarget {
+                path,
+                about: Vec::new(),
             }),
             duration: self.duration,
             record_samples: self.record_samples.clone(),

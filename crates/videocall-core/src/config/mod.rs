@@ -252,6 +252,14 @@ pub enum JsonTarget {
     File(PathBuf),
 }
 
+/// `--report FILE.html`: where the call report goes, and the lines under its title (peer,
+/// addresses, encryption) that the command running the call knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub path: PathBuf,
+    pub about: Vec<(String, String)>,
+}
+
 /// Everything about a call except where it sends: media choices, timing and reporting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallOptions {
@@ -265,6 +273,8 @@ pub struct CallOptions {
     pub audio_payload: crate::config::AacPayload,
     pub stats_interval: Duration,
     pub stats_json: Option<JsonTarget>,
+    /// The call report page (`--report`).
+    pub report: Option<ReportTarget>,
     pub duration: Option<Duration>,
     /// Where each adaptation tick's sample is written (`--record-samples`).
     pub record_samples: Option<PathBuf>,

@@ -7,6 +7,7 @@
 pub mod analyze;
 #[cfg(test)]
 pub mod codec_loop;
+pub mod html;
 pub mod report;
 pub mod runner;
 pub mod scorecard;
@@ -107,6 +108,8 @@ pub fn shared_config(media: &MediaArgs) -> AppResult<(CallOptions, ProtectionCho
     }
     options.video_sink = VideoSinkChoice::None;
     options.audio_sink = AudioSinkChoice::None;
+    // The bench writes the report page of the call itself (`html`), not its peers.
+    options.report = None;
     Ok((options, media.security.choice()))
 }
 
@@ -188,6 +191,13 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
             VideoSourceChoice::Auto | VideoSourceChoice::Test
         );
     let json_file = create_json(args.json.as_deref())?;
+    let report_file = args
+        .media
+        .report
+        .as_deref()
+        .map(videocall_core::ui::report::create_file)
+        .transpose()?;
+    let started_unix_s = wall_us() / 1_000_000;
     let dir = WorkDir::create()?;
     let seconds = Duration::from_secs(u64::from(args.seconds));
     let setup = Setup {
@@ -212,12 +222,27 @@ pub fn run(args: &BenchArgs) -> AppResult<()> {
     });
     let doc = report::Document::new(args, &a_args, &protected_as, second_up_ms, results);
     println!("{}", report::table(&doc));
+    if let (Some(mut file), Some(path)) = (report_file, args.media.report.as_deref()) {
+        let snapshots = [
+            read_snapshots(&runner::stats_path(&dir.0, "A"))?,
+            read_snapshots(&runner::stats_path(&dir.0, "B"))?,
+        ];
+        let page = html::page(&doc, &runs, snapshots, started_unix_s);
+        file.write_all(videocall_core::ui::report::render(&page).as_bytes())
+            .map_err(|e| videocall_core::ui::report::write_error(path, e))?;
+        eprintln!("videocall bench: call report written to {}", path.display());
+    }
     write_json(json_file, &doc)
 }
 
 /// Runs the congestion scorecard: each chosen scenario is a bench call through the relay
 /// (`run_peers`, statistics every 0.5 s); prints one table, writes one JSON document.
 fn run_scorecard(args: &BenchArgs) -> AppResult<()> {
+    if args.media.report.is_some() {
+        return Err(AppError::Input(
+            "bench: --report is for one call, not --scorecard".into(),
+        ));
+    }
     let shared = shared_config(&args.media)?;
     let (_, env) = protection(&args.media)?;
     let chosen =
@@ -476,6 +501,23 @@ fn read_events(path: &Path) -> AppResult<Vec<Event>> {
 }
 
 /// The received bit rates from a peer's `--stats-json` lines (`stats::report::json_line`).
+/// A peer's statistics lines as whole snapshots (for the report page).
+fn read_snapshots(path: &Path) -> AppResult<Vec<videocall_core::stats::Snapshot>> {
+    read_lines(path)?
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<ReportLine>(l)
+                .map(|line| line.snapshot)
+                .map_err(|e| {
+                    AppError::Media(format!(
+                        "bench: bad statistics line in {}: {e}",
+                        path.display()
+                    ))
+                })
+        })
+        .collect()
+}
+
 fn read_stats(path: &Path) -> AppResult<Vec<StatsLine>> {
     read_lines(path)?
         .iter()
