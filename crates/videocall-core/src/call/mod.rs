@@ -24,7 +24,8 @@ use crate::config::{CallOptions, JsonTarget};
 use crate::error::{AppError, AppResult};
 use crate::stats::{RawSample, RecordedSample};
 use crate::ui::control::{CallControl, Controls};
-use crate::ui::{JsonLines, PeerReport, TextLines, View};
+use crate::ui::dashboard::PeerInfo;
+use crate::ui::{Dashboard, JsonLines, PeerReport, TextLines, View};
 
 /// Where reports go: every view gets each report's snapshots. Text goes to stdout (stderr when
 /// JSON takes stdout), JSON to its target.
@@ -35,8 +36,8 @@ struct Reporter {
 }
 
 impl Reporter {
-    fn open(target: Option<&JsonTarget>) -> AppResult<Reporter> {
-        let views: Vec<Box<dyn View>> = match target {
+    fn open(options: &CallOptions, peers: &[Peer], controls: &Controls) -> AppResult<Reporter> {
+        let mut views: Vec<Box<dyn View>> = match options.stats_json.as_ref() {
             None => vec![Box::new(TextLines(Box::new(std::io::stdout())))],
             Some(JsonTarget::Stdout) => vec![
                 Box::new(TextLines(Box::new(std::io::stderr()))),
@@ -55,6 +56,17 @@ impl Reporter {
                 ]
             }
         };
+        // The dashboard takes the text lines' place on a terminal (JSON to a file stays).
+        if options.dashboard {
+            let infos = peers
+                .iter()
+                .map(|peer| PeerInfo {
+                    label: peer.label.clone(),
+                    summary: peer.summary.clone(),
+                })
+                .collect();
+            views[0] = Box::new(Dashboard::open(infos, controls.clone())?);
+        }
         Ok(Reporter {
             views,
             last_at: None,
@@ -150,7 +162,9 @@ pub fn run_with(
 ) -> AppResult<()> {
     let main_loop = glib::MainLoop::new(None, false);
     let failure: Rc<RefCell<Option<AppError>>> = Rc::default();
-    let reporter = Rc::new(RefCell::new(Reporter::open(options.stats_json.as_ref())?));
+    // Keys from the window or the dashboard arrive as controls, applied here and only here.
+    let (controls, control_requests) = Controls::channel();
+    let reporter = Rc::new(RefCell::new(Reporter::open(options, &peers, &controls)?));
     let mut recorder = match &options.record_samples {
         Some(path) => Some(Recorder::open(path, &peers)?),
         None => None,
@@ -254,8 +268,6 @@ pub fn run_with(
         )
     };
     let mut sources = vec![stats_timer, adapt_timer, feedback_timer];
-    // Keys from the window or the dashboard arrive as controls, applied here and only here.
-    let (controls, control_requests) = Controls::channel();
     let control_task = {
         let (peers, main_loop) = (peers.clone(), main_loop.clone());
         glib::MainContext::default().spawn_local(async move {

@@ -3,11 +3,14 @@
 //! pipeline itself.
 
 pub mod control;
+pub mod dashboard;
+pub mod history;
 mod lines;
 
 use crate::error::AppResult;
 use crate::stats::model::Snapshot;
 
+pub use dashboard::Dashboard;
 pub use lines::{JsonLines, TextLines};
 
 /// One peer's part of a report.
