@@ -26,6 +26,10 @@ packages=(
   ffmpeg
   xvfb
   xauth
+  # The dashboard's test drives it in a real terminal; its screenshot is rendered with PIL.
+  tmux
+  python3-pil
+  fonts-dejavu-core
 )
 
 missing=()

@@ -253,6 +253,7 @@ impl StderrCapture {
                 .spawn(move || {
                     for line in BufReader::new(pipe).lines() {
                         let Ok(line) = line else { break };
+                        let line = strip_ansi(&line);
                         if let Ok(mut log) = log.lock() {
                             if log.len() == MAX_LOG_LINES {
                                 log.pop_front();
@@ -326,6 +327,29 @@ impl KeyReader {
         self.stop.store(true, Ordering::SeqCst);
         let _ = self.thread.join();
     }
+}
+
+/// `line` without its ANSI escape sequences (the log's colours), which would garble the panel.
+pub fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        // CSI: ESC [ parameters… final byte in @..~; any other escape is ESC and one char.
+        if chars.next_if_eq(&'[').is_some() {
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            chars.next();
+        }
+    }
+    out
 }
 
 /// A duration in milliseconds, or `-` when unknown.
@@ -580,6 +604,16 @@ mod tests {
         for name in ["bitrate avg", "packets", "octets", "jitter", "pushed"] {
             assert!(rows.iter().any(|(n, _)| *n == name), "{name}");
         }
+    }
+
+    #[test]
+    fn colours_are_taken_out_of_log_lines() {
+        assert_eq!(
+            strip_ansi("\u{1b}[2m2026\u{1b}[0m \u{1b}[32m INFO\u{1b}[0m ok"),
+            "2026  INFO ok"
+        );
+        assert_eq!(strip_ansi("plain"), "plain");
+        assert_eq!(strip_ansi("cut \u{1b}["), "cut ");
     }
 
     #[test]
