@@ -56,8 +56,9 @@ impl Reporter {
                 ]
             }
         };
-        // The dashboard takes the text lines' place on a terminal (JSON to a file stays).
-        if options.dashboard {
+        // The dashboard takes the text lines' place on a terminal (JSON to a file stays); the
+        // relay alone (no peers) keeps its lines.
+        if options.dashboard && !peers.is_empty() {
             let infos = peers
                 .iter()
                 .map(|peer| PeerInfo {
