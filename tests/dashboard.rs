@@ -6,20 +6,26 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
 
-/// One tmux server of our own (its socket named after this process), so nothing else's
-/// sessions are touched.
+/// One tmux server of our own per test (its socket named after this process and the test), so
+/// nothing else's sessions are touched.
 struct Tmux {
     socket: String,
 }
 
 impl Tmux {
     fn new() -> Tmux {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
         Tmux {
-            socket: format!("videocall-dashboard-test-{}", std::process::id()),
+            socket: format!(
+                "videocall-dashboard-test-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ),
         }
     }
 
@@ -227,4 +233,47 @@ fn plain_keeps_the_report_lines_in_a_terminal() {
     let screen = tmux.screen();
     assert!(screen.contains("] video "), "{screen}");
     assert!(!screen.contains("video in"), "{screen}");
+}
+
+#[test]
+fn an_encrypted_call_shows_the_words_to_compare_on_both_peers() {
+    let _lock = media_lock();
+    let dir = tempdir();
+    let exit = path(&dir, "exit");
+    let tmux = Tmux::new();
+    let command = format!(
+        "env VIDEOCALL_PASSPHRASE=correct-horse {} demo --video-source test --audio-source test \
+         --video-sink none --audio-sink none 2>/dev/null; echo $? > {}; sleep 120",
+        bin(),
+        exit.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "call",
+        "-x",
+        "160",
+        "-y",
+        "50",
+        &command,
+    ]);
+    let screen = tmux.wait_for(30.0, "the words", |s| {
+        s.matches("keys: SRTP from the key exchange").count() == 2
+    });
+    let words: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| l.split("words \"").nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert_eq!(words.len(), 2, "{screen}");
+    assert_eq!(words[0], words[1], "both peers agree: {screen}");
+    assert!(screen.contains("SRTP aes-128-gcm"), "{screen}");
+    tmux.run(&["send-keys", "-t", "call", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while exit_line(&exit).is_none() {
+        assert!(Instant::now() < deadline, "q did not end the call");
+        sleep(0.25);
+    }
+    assert_eq!(exit_line(&exit).unwrap().trim(), "0");
 }
