@@ -277,3 +277,44 @@ fn an_encrypted_call_shows_the_words_to_compare_on_both_peers() {
     }
     assert_eq!(exit_line(&exit).unwrap().trim(), "0");
 }
+
+#[test]
+fn a_small_terminal_shows_one_peer_and_tab_moves_to_the_other() {
+    let _lock = media_lock();
+    let dir = tempdir();
+    let exit = path(&dir, "exit");
+    let tmux = Tmux::new();
+    let command = format!(
+        "{} demo --video-source test --audio-source test --video-sink none --audio-sink none \
+         2>/dev/null; echo $? > {}; sleep 120",
+        bin(),
+        exit.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "call",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &command,
+    ]);
+    let first = tmux.wait_for(30.0, "peer A's figures", |s| {
+        s.contains("peer A") && !row(s, "packets").is_empty()
+    });
+    assert!(!first.contains("peer B"), "{first}");
+    assert!(first.contains("[A]"), "{first}");
+    tmux.run(&["send-keys", "-t", "call", "Tab"]);
+    tmux.wait_for(10.0, "peer B", |s| {
+        s.contains("peer B") && s.contains("[B]")
+    });
+    tmux.run(&["send-keys", "-t", "call", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while exit_line(&exit).is_none() {
+        assert!(Instant::now() < deadline, "q did not end the call");
+        sleep(0.25);
+    }
+    assert_eq!(exit_line(&exit).unwrap().trim(), "0");
+}

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Stdout, Write};
 use std::os::fd::FromRawFd;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -64,6 +64,8 @@ pub struct Dashboard {
     panels: Vec<Panel>,
     log: Arc<Mutex<VecDeque<String>>>,
     now: f64,
+    /// The peer shown when the terminal is too small for all (Tab moves it on).
+    selected: Arc<AtomicUsize>,
 }
 
 impl Dashboard {
@@ -89,6 +91,7 @@ impl Dashboard {
                 .collect(),
             log,
             now: 0.0,
+            selected: Arc::default(),
         };
         // From here on, Drop gives the terminal back if anything fails.
         terminal::enable_raw_mode().map_err(failed)?;
@@ -101,7 +104,7 @@ impl Dashboard {
         .map_err(failed)?;
         dashboard.terminal =
             Some(Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(failed)?);
-        dashboard.keys = Some(KeyReader::start(controls));
+        dashboard.keys = Some(KeyReader::start(controls, dashboard.selected.clone()));
         dashboard.draw();
         Ok(dashboard)
     }
@@ -112,8 +115,9 @@ impl Dashboard {
             |log| log.iter().rev().take(8).rev().cloned().collect(),
         );
         let (panels, now) = (&self.panels, self.now);
+        let selected = self.selected.load(Ordering::Relaxed);
         if let Some(terminal) = &mut self.terminal {
-            let _ = terminal.draw(|frame| draw_screen(frame, now, panels, &log));
+            let _ = terminal.draw(|frame| draw_screen(frame, now, panels, selected, &log));
         }
     }
 
@@ -288,7 +292,7 @@ struct KeyReader {
 }
 
 impl KeyReader {
-    fn start(controls: Controls) -> KeyReader {
+    fn start(controls: Controls, selected: Arc<AtomicUsize>) -> KeyReader {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let stop = stop.clone();
@@ -312,6 +316,11 @@ impl KeyReader {
                         }
                         KeyCode::Char(c) => control_for_key(c),
                         KeyCode::Esc => Some(CallControl::EndCall),
+                        // The next peer, when only one fits (shown at the next report).
+                        KeyCode::Tab => {
+                            selected.fetch_add(1, Ordering::Relaxed);
+                            None
+                        }
                         _ => None,
                     };
                     if let Some(control) = control {
@@ -438,7 +447,26 @@ pub fn keys_line(snap: Option<&Snapshot>) -> String {
     }
 }
 
-fn draw_screen(frame: &mut ratatui::Frame, now: f64, panels: &[Panel], log: &[String]) {
+/// Rows a peer's panel needs to show everything.
+const PANEL_ROWS: u16 = 22;
+
+/// Which peers to show in `rows` rows: all when they fit, otherwise only the `selected` one
+/// (modulo the count), as tabs.
+pub fn visible_peers(count: usize, rows: u16, selected: usize) -> Vec<usize> {
+    if count <= 1 || rows >= PANEL_ROWS * count as u16 {
+        (0..count).collect()
+    } else {
+        vec![selected % count]
+    }
+}
+
+fn draw_screen(
+    frame: &mut ratatui::Frame,
+    now: f64,
+    panels: &[Panel],
+    selected: usize,
+    log: &[String],
+) {
     let [title, body, log_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
@@ -452,15 +480,39 @@ fn draw_screen(frame: &mut ratatui::Frame, now: f64, panels: &[Panel], log: &[St
         .style(Style::default().add_modifier(Modifier::BOLD)),
         title,
     );
-    let count = panels.len().max(1) as u32;
+    let shown = visible_peers(panels.len(), body.height, selected);
+    let body = if shown.len() < panels.len() {
+        let [tabs, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(body);
+        let names: Vec<String> = panels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let name = p.info.label.as_deref().unwrap_or("call");
+                if shown.contains(&i) {
+                    format!("[{name}]")
+                } else {
+                    format!(" {name} ")
+                }
+            })
+            .collect();
+        frame.render_widget(
+            Paragraph::new(format!(" {}   Tab: the other peer", names.join(" "))),
+            tabs,
+        );
+        rest
+    } else {
+        body
+    };
+    let count = shown.len().max(1) as u32;
     let areas = Layout::vertical((0..count).map(|_| Constraint::Ratio(1, count))).split(body);
-    for (panel, area) in panels.iter().zip(areas.iter()) {
-        draw_panel(frame, panel, *area);
+    for (&i, area) in shown.iter().zip(areas.iter()) {
+        draw_panel(frame, &panels[i], *area);
     }
-    let shown = log_area.height.saturating_sub(1) as usize;
+    let log_rows = log_area.height.saturating_sub(1) as usize;
     let lines: Vec<Line> = log
         .iter()
-        .skip(log.len().saturating_sub(shown))
+        .skip(log.len().saturating_sub(log_rows))
         .map(|l| Line::from(l.as_str()))
         .collect();
     frame.render_widget(
@@ -508,10 +560,10 @@ fn draw_panel(frame: &mut ratatui::Frame, panel: &Panel, area: Rect) {
         .map(|(name, [a, b, c, d])| Row::new([name.to_string(), a, b, c, d]));
     let widths = [
         Constraint::Length(12),
-        Constraint::Length(22),
-        Constraint::Length(16),
-        Constraint::Length(16),
-        Constraint::Length(16),
+        Constraint::Length(18),
+        Constraint::Length(14),
+        Constraint::Length(14),
+        Constraint::Length(14),
     ];
     frame.render_widget(Table::new(rows, widths).header(header), table);
 
@@ -614,6 +666,15 @@ mod tests {
         );
         assert_eq!(strip_ansi("plain"), "plain");
         assert_eq!(strip_ansi("cut \u{1b}["), "cut ");
+    }
+
+    #[test]
+    fn peers_become_tabs_when_the_terminal_is_too_small() {
+        assert_eq!(visible_peers(2, 50, 0), vec![0, 1]);
+        assert_eq!(visible_peers(2, 20, 0), vec![0]);
+        assert_eq!(visible_peers(2, 20, 3), vec![1]);
+        assert_eq!(visible_peers(1, 5, 7), vec![0]);
+        assert_eq!(visible_peers(0, 5, 0), Vec::<usize>::new());
     }
 
     #[test]
