@@ -529,15 +529,19 @@ fn draw_panel(frame: &mut ratatui::Frame, panel: &Panel, area: Rect) {
     let block = Block::default().borders(Borders::ALL).title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let summary_text = panel.info.summary.clone().unwrap_or_default();
+    // Word wrapping leaves lines a little short: a tenth more than the characters.
+    let summary_chars = summary_text.chars().count() as u16;
+    let summary_rows = (summary_chars + summary_chars / 10).div_ceil(inner.width.max(1));
     let [summary, keys, table, sparks] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(summary_rows.clamp(1, 3)),
         Constraint::Length(1),
         Constraint::Length(12),
         Constraint::Min(0),
     ])
     .areas(inner);
     frame.render_widget(
-        Paragraph::new(panel.info.summary.clone().unwrap_or_default())
+        Paragraph::new(summary_text)
             .wrap(Wrap { trim: true })
             .style(Style::default().fg(Color::Cyan)),
         summary,
