@@ -28,6 +28,10 @@ packages=(
   xauth
   # Renders the call report page in tests/report.rs and scripts/screenshots/report.sh.
   chromium
+  # The dashboard's test drives it in a real terminal; its screenshot is rendered with PIL.
+  tmux
+  python3-pil
+  fonts-dejavu-core
 )
 
 missing=()

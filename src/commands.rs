@@ -102,17 +102,10 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
         );
     }
     let meters = attach_meters(&peer, &plan, &config.options, config.bench_probe.as_deref())?;
-    eprintln!(
-        "videocall: {}; {}; RTP to {} (video {}, audio {}), receiving on {} (video {}, audio {})",
-        plan.media.describe(),
-        describe_security(&plan.security),
-        endpoints.remote_ip,
-        endpoints.video.dest_rtp,
-        endpoints.audio.dest_rtp,
-        endpoints.local_ip,
-        endpoints.video.recv_rtp,
-        endpoints.audio.recv_rtp
-    );
+    let summary = describe_call(&plan);
+    eprintln!("videocall: {summary}");
+    let mut peer = peer;
+    peer.summary = Some(summary);
     warn_if_plain(&plan.security);
     warn_if_sdes(&plan.security, config.sdp_out.as_deref());
     let mut options = config.options.clone();
@@ -179,7 +172,11 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
     );
     let peers = plans
         .iter()
-        .map(Peer::build)
+        .map(|plan| {
+            let mut peer = Peer::build(plan)?;
+            peer.summary = Some(describe_call(plan));
+            Ok(peer)
+        })
         .collect::<AppResult<Vec<_>>>()?;
     let meters = peers
         .iter()
@@ -338,6 +335,22 @@ fn report_about(options: &mut CallOptions, about: Vec<(String, String)>) {
 }
 
 /// The banner's word on protection (never the passphrase or keys).
+/// What a call is: media, protection, where RTP goes and where it is received.
+fn describe_call(plan: &PeerPlan) -> String {
+    let endpoints = &plan.endpoints;
+    format!(
+        "{}; {}; RTP to {} (video {}, audio {}), receiving on {} (video {}, audio {})",
+        plan.media.describe(),
+        describe_security(&plan.security),
+        endpoints.remote_ip,
+        endpoints.video.dest_rtp,
+        endpoints.audio.dest_rtp,
+        endpoints.local_ip,
+        endpoints.video.recv_rtp,
+        endpoints.audio.recv_rtp
+    )
+}
+
 fn describe_security(security: &PeerSecurity) -> String {
     let who = if security.accept_any_source {
         "from any address"

@@ -26,7 +26,8 @@ use crate::stats::Snapshot;
 use crate::stats::compute::StatsComputer;
 use crate::stats::{RawSample, RecordedSample};
 use crate::ui::control::{CallControl, Controls};
-use crate::ui::{CallReport, JsonLines, PeerReport, TextLines, View};
+use crate::ui::dashboard::PeerInfo;
+use crate::ui::{CallReport, Dashboard, JsonLines, PeerReport, TextLines, View};
 
 /// Where reports go: every view gets each report's snapshots. Text goes to stdout (stderr when
 /// JSON takes stdout), JSON to its target.
@@ -47,7 +48,7 @@ struct History {
 }
 
 impl Reporter {
-    fn open(options: &CallOptions) -> AppResult<Reporter> {
+    fn open(options: &CallOptions, peers: &[Peer], controls: &Controls) -> AppResult<Reporter> {
         let mut views: Vec<Box<dyn View>> = match options.stats_json.as_ref() {
             None => vec![Box::new(TextLines(Box::new(std::io::stdout())))],
             Some(JsonTarget::Stdout) => vec![
@@ -67,6 +68,18 @@ impl Reporter {
                 ]
             }
         };
+        // The dashboard takes the text lines' place on a terminal (JSON to a file stays); the
+        // relay alone (no peers) keeps its lines.
+        if options.dashboard && !peers.is_empty() {
+            let infos = peers
+                .iter()
+                .map(|peer| PeerInfo {
+                    label: peer.label.clone(),
+                    summary: peer.summary.clone(),
+                })
+                .collect();
+            views[0] = Box::new(Dashboard::open(infos, controls.clone())?);
+        }
         if let Some(target) = &options.report {
             views.push(Box::new(CallReport::create(target)?));
         }
@@ -205,7 +218,9 @@ pub fn run_with(
 ) -> AppResult<()> {
     let main_loop = glib::MainLoop::new(None, false);
     let failure: Rc<RefCell<Option<AppError>>> = Rc::default();
-    let reporter = Rc::new(RefCell::new(Reporter::open(options)?));
+    // Keys from the window or the dashboard arrive as controls, applied here and only here.
+    let (controls, control_requests) = Controls::channel();
+    let reporter = Rc::new(RefCell::new(Reporter::open(options, &peers, &controls)?));
     let mut recorder = match &options.record_samples {
         Some(path) => Some(Recorder::open(path, &peers)?),
         None => None,
@@ -313,8 +328,6 @@ pub fn run_with(
         )
     };
     let mut sources = vec![stats_timer, adapt_timer, feedback_timer];
-    // Keys from the window or the dashboard arrive as controls, applied here and only here.
-    let (controls, control_requests) = Controls::channel();
     let control_task = {
         let (peers, main_loop) = (peers.clone(), main_loop.clone());
         glib::MainContext::default().spawn_local(async move {

@@ -21,6 +21,9 @@ use crate::stats::{RawSample, Snapshot};
 /// A built (not yet running) peer.
 pub struct Peer {
     pub label: Option<String>,
+    /// The line that says what the call is (media, plain or encrypted, where RTP goes), for
+    /// the dashboard's header; the command that starts the call sets it.
+    pub summary: Option<String>,
     pipeline: gst::Pipeline,
     rtpbin: gst::Element,
     collector: Collector,
@@ -98,6 +101,7 @@ impl Peer {
         }
         Peer {
             label: plan.label.clone(),
+            summary: None,
             pipeline,
             rtpbin,
             collector,

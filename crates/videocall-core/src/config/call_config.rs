@@ -50,6 +50,7 @@ impl CallConfig {
         args.value("--video-decoder", o.video_decoder.name());
         args.value("--audio-payload", o.audio_payload.name());
         args.value("--stats-interval", o.stats_interval.as_secs_f64());
+        args.switch("--plain", !o.dashboard);
         if let Some(target) = &o.stats_json {
             args.value(
                 "--stats-json",
@@ -209,6 +210,7 @@ mod tests {
                 video_decoder: VideoDecoder::Libav,
                 audio_payload: AacPayload::Latm,
                 stats_interval: Duration::from_secs_f64(0.25),
+                dashboard: false,
                 stats_json: Some(JsonTarget::File("/tmp/a b.json".into())),
                 report: Some(ReportTarget {
                     path: "/tmp/call report.html".into(),

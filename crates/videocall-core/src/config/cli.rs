@@ -1,5 +1,6 @@
 //! The command line. Doc comments here are the `--help` text.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -103,9 +104,12 @@ pub struct MediaArgs {
     /// MP4A-LATM, for receivers built on rtpmp4adepay or ffmpeg -latm). We receive both.
     #[arg(long, default_value = "generic", value_parser = parse_audio_payload)]
     pub audio_payload: AacPayload,
-    /// Seconds between connection reports.
-    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
-    pub stats_interval: Duration,
+    /// Seconds between connection reports [default: 2, or 1 with the terminal dashboard].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub stats_interval: Option<Duration>,
+    /// Plain report lines even when standard output is a terminal (no dashboard).
+    #[arg(long)]
+    pub plain: bool,
     /// Also write one JSON object per report to FILE ('-' for standard output).
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<String>,
@@ -138,7 +142,8 @@ impl Default for MediaArgs {
             jitter_buffer_ms: DEFAULT_JITTER_BUFFER_MS,
             video_decoder: VideoDecoder::default(),
             audio_payload: AacPayload::default(),
-            stats_interval: Duration::from_secs(2),
+            stats_interval: None,
+            plain: false,
             stats_json: None,
             report: None,
             duration: None,
@@ -158,6 +163,15 @@ impl MediaArgs {
                 self.jitter_buffer_ms
             )));
         }
+        let stats_json = self.stats_json.as_deref().map(|f| match f {
+            "-" => JsonTarget::Stdout,
+            path => JsonTarget::File(PathBuf::from(path)),
+        });
+        let dashboard = wants_dashboard(
+            self.plain,
+            stats_json == Some(JsonTarget::Stdout),
+            std::io::stdout().is_terminal(),
+        );
         Ok(CallOptions {
             video_source: self.video_source.clone(),
             audio_source: self.audio_source,
@@ -166,11 +180,11 @@ impl MediaArgs {
             jitter_buffer: Duration::from_millis(self.jitter_buffer_ms),
             video_decoder: self.video_decoder,
             audio_payload: self.audio_payload,
-            stats_interval: self.stats_interval,
-            stats_json: self.stats_json.as_deref().map(|f| match f {
-                "-" => JsonTarget::Stdout,
-                path => JsonTarget::File(PathBuf::from(path)),
-            }),
+            stats_interval: self
+                .stats_interval
+                .unwrap_or(default_stats_interval(dashboard)),
+            dashboard,
+            stats_json,
             report: self.report.clone().map(|path| ReportTarget {
                 path,
                 about: Vec::new(),
@@ -180,6 +194,18 @@ impl MediaArgs {
             resilience: self.resilience.resilience(),
         })
     }
+}
+
+/// The live dashboard replaces the text lines when standard output is a terminal that JSON
+/// does not take, unless `--plain` asks for lines.
+pub fn wants_dashboard(plain: bool, json_to_stdout: bool, stdout_is_terminal: bool) -> bool {
+    stdout_is_terminal && !plain && !json_to_stdout
+}
+
+/// Seconds between reports when `--stats-interval` is not given: lines every 2 s read well in
+/// a scrolling log; the dashboard redraws in place, so 1 s shows changes as they happen.
+pub fn default_stats_interval(dashboard: bool) -> Duration {
+    Duration::from_secs(if dashboard { 1 } else { 2 })
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -238,4 +264,19 @@ fn parse_audio_sink(text: &str) -> Result<AudioSinkChoice, String> {
         .into_iter()
         .find(|c| c.name() == text)
         .ok_or_else(|| format!("'{text}': use auto, speaker or none"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dashboard_needs_a_terminal_of_its_own() {
+        assert!(wants_dashboard(false, false, true));
+        assert!(!wants_dashboard(true, false, true), "--plain");
+        assert!(!wants_dashboard(false, true, true), "JSON on stdout");
+        assert!(!wants_dashboard(false, false, false), "a pipe or a file");
+        assert_eq!(default_stats_interval(true), Duration::from_secs(1));
+        assert_eq!(default_stats_interval(false), Duration::from_secs(2));
+    }
 }

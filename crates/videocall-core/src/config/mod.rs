@@ -272,6 +272,9 @@ pub struct CallOptions {
     pub video_decoder: crate::config::VideoDecoder,
     pub audio_payload: crate::config::AacPayload,
     pub stats_interval: Duration,
+    /// Show the live terminal dashboard instead of text lines (stdout is a terminal, no
+    /// `--plain`).
+    pub dashboard: bool,
     pub stats_json: Option<JsonTarget>,
     /// The call report page (`--report`).
     pub report: Option<ReportTarget>,

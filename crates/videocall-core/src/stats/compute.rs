@@ -38,6 +38,9 @@ struct MediumState {
     /// Rates of the last interval long enough to measure them.
     last_bitrate_bps: f64,
     last_fps: Option<f64>,
+    /// The peer's report about our stream before the latest one, and the loss it showed.
+    prev_feedback: Option<Feedback>,
+    peer_loss_pct: Option<f64>,
 }
 
 /// Intervals shorter than this (e.g. the final report right after a periodic one) keep the
@@ -168,8 +171,44 @@ impl MediumState {
             rtx_repaired: sample.rtx.map(|c| c.repaired),
             fec_recovered: sample.fec_recovered,
             send_target_kbps: sample.send_target_kbps,
+            sent: self.sent_report(sample),
         }
     }
+
+    /// Our sender's figures and the peer's latest report about them; the loss share is over the
+    /// span between the peer's last two different reports.
+    fn sent_report(&mut self, sample: &MediumSample) -> Option<SentReport> {
+        let sent = sample.sent?;
+        let feedback = sample.our_feedback();
+        if let Some(fb) = feedback
+            && self
+                .prev_feedback
+                .is_none_or(|prev| prev.highest_seq != fb.highest_seq)
+        {
+            if let Some(prev) = self.prev_feedback {
+                self.peer_loss_pct = loss_pct(&prev, &fb);
+            }
+            self.prev_feedback = Some(fb);
+        }
+        Some(SentReport {
+            bitrate_bps: sent.kbps * 1000.0,
+            packets_sent: sent.packets,
+            peer_packets_lost: feedback.map_or(0, |fb| fb.lost.max(0) as u64),
+            peer_loss_pct: self.peer_loss_pct,
+        })
+    }
+}
+
+/// The share of packets lost between two receiver reports, in percent (RFC 3550 §6.4.1:
+/// expected from the highest sequence numbers, lost from the cumulative counts); `None` when
+/// the second report expects nothing new.
+pub fn loss_pct(earlier: &Feedback, later: &Feedback) -> Option<f64> {
+    let expected = later.highest_seq.checked_sub(earlier.highest_seq)?;
+    if expected == 0 {
+        return None;
+    }
+    let lost = (later.lost - earlier.lost).clamp(0, expected as i64);
+    Some(lost as f64 * 100.0 / expected as f64)
 }
 
 /// Turns polls into snapshots; one per call peer.
@@ -346,5 +385,47 @@ mod tests {
         assert_eq!(rtt_ms_from_ntp_short(65536), 1000.0);
         assert_eq!(jitter_ms_from_units(90, 90_000), 1.0);
         assert_eq!(jitter_ms_from_units(90, 0), 0.0);
+    }
+
+    fn fb(highest_seq: u64, lost: i64) -> Feedback {
+        Feedback {
+            highest_seq,
+            lost,
+            received_at_s: None,
+        }
+    }
+
+    #[test]
+    fn loss_share_is_taken_between_two_reports() {
+        assert_eq!(loss_pct(&fb(100, 0), &fb(200, 5)), Some(5.0));
+        assert_eq!(loss_pct(&fb(100, 5), &fb(100, 5)), None);
+        // Duplicates make the cumulative count fall: no negative loss.
+        assert_eq!(loss_pct(&fb(100, 5), &fb(200, 3)), Some(0.0));
+        assert_eq!(loss_pct(&fb(200, 0), &fb(100, 0)), None);
+    }
+
+    #[test]
+    fn what_we_send_carries_the_peers_reports_about_it() {
+        let mut computer = StatsComputer::default();
+        let mut sample = RawSample::default();
+        assert_eq!(computer.update(&sample, 1.0).video.sent, None);
+        sample.video.our_ssrc = Some(7);
+        sample.video.sent = Some(SentStats {
+            kbps: 2000.0,
+            mean_packet_bytes: None,
+            packets: 500,
+        });
+        sample.video.feedback = vec![(7, fb(1000, 0))];
+        let sent = computer.update(&sample, 2.0).video.sent.unwrap();
+        assert_eq!(sent.bitrate_bps, 2_000_000.0);
+        assert_eq!(sent.packets_sent, 500);
+        assert_eq!(sent.peer_loss_pct, None, "one report shows no interval");
+        sample.video.feedback = vec![(7, fb(1200, 10))];
+        let sent = computer.update(&sample, 3.0).video.sent.unwrap();
+        assert_eq!(sent.peer_packets_lost, 10);
+        assert_eq!(sent.peer_loss_pct, Some(5.0));
+        // The same report again keeps the last share.
+        let sent = computer.update(&sample, 4.0).video.sent.unwrap();
+        assert_eq!(sent.peer_loss_pct, Some(5.0));
     }
 }

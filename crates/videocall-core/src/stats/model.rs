@@ -52,6 +52,24 @@ pub struct StreamStats {
     /// The bit rate our encoder is set to now (video, with rate adaptation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub send_target_kbps: Option<u32>,
+    /// What we send of this medium and what the peer's receiver reports say about it, once
+    /// rtpsession knows our sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<SentReport>,
+}
+
+/// Our side of one medium: what we send, and the peer's receiver reports about it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SentReport {
+    /// rtpsession's estimate of our sending bit rate.
+    pub bitrate_bps: f64,
+    /// RTP packets we sent so far.
+    pub packets_sent: u64,
+    /// Packets of ours the peer reports lost (RFC 3550 cumulative lost, never negative).
+    pub peer_packets_lost: u64,
+    /// The share of our packets the peer lost between its last two reports, in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_loss_pct: Option<f64>,
 }
 
 /// Both media at one instant of the call.

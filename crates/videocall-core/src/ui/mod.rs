@@ -3,12 +3,15 @@
 //! pipeline itself.
 
 pub mod control;
+pub mod dashboard;
+pub mod history;
 mod lines;
 pub mod report;
 
 use crate::error::AppResult;
 use crate::stats::model::Snapshot;
 
+pub use dashboard::Dashboard;
 pub use lines::{JsonLines, TextLines};
 pub use report::CallReport;
 
