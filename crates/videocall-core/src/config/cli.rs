@@ -53,7 +53,51 @@ pub struct CallArgs {
     #[arg(long, value_name = "FILE", hide = true)]
     pub bench_probe: Option<PathBuf>,
     #[command(flatten)]
+    pub file: FileArgs,
+    #[command(flatten)]
     pub media: MediaArgs,
+}
+
+/// Saved values: the config file and its profiles (docs/decisions/0027-config-and-profiles.md).
+#[derive(Debug, Default, Args)]
+pub struct FileArgs {
+    /// Read defaults and profiles from FILE [default: $XDG_CONFIG_HOME/videocall/config.toml,
+    /// else ~/.config/videocall/config.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not read the default config file.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Take the six values (and any media options) from [profiles.NAME] of the config file;
+    /// flags given still win.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Once the six values are known, save them as [profiles.NAME] in the config file.
+    #[arg(long, value_name = "NAME")]
+    pub save_profile: Option<String>,
+    /// The config file's [call] values for the six questions: the prompts offer them.
+    #[arg(skip)]
+    pub prompt_defaults: GivenAnswers,
+}
+
+impl FileArgs {
+    /// The file `--save-profile` writes: `--config FILE`, else the default file.
+    pub fn save_path(&self) -> Result<Option<PathBuf>, AppError> {
+        if self.save_profile.is_none() {
+            return Ok(None);
+        }
+        match (&self.config, self.no_config) {
+            (Some(path), _) => Ok(Some(path.clone())),
+            (None, true) => Err(AppError::Input(
+                "--save-profile with --no-config: give --config FILE to say where to save".into(),
+            )),
+            (None, false) => super::config_file::default_path().map(Some).ok_or_else(|| {
+                AppError::Input(
+                    "--save-profile: no config directory (HOME unset): give --config FILE".into(),
+                )
+            }),
+        }
+    }
 }
 
 impl CallArgs {
