@@ -155,11 +155,19 @@ mod tests {
             &mut out,
         );
         let script = String::from_utf8(out).unwrap();
-        assert!(script.contains("--save-profile"), "bash script lacks a flag");
+        assert!(
+            script.contains("--save-profile"),
+            "bash script lacks a flag"
+        );
         let mut out = Vec::new();
-        clap_mangen::Man::new(Cli::command()).render(&mut out).unwrap();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut out)
+            .unwrap();
         let page = String::from_utf8(out).unwrap();
-        assert!(page.starts_with(".ie") || page.contains(".TH videocall"), "{page}");
+        assert!(
+            page.starts_with(".ie") || page.contains(".TH videocall"),
+            "{page}"
+        );
     }
 
     #[test]

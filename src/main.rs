@@ -56,13 +56,11 @@ fn parse(argv: &[OsString]) -> Result<Cli, ExitCode> {
         return Ok(cli);
     };
     let given = |id: &str| call_matches.value_source(id) == Some(ValueSource::CommandLine);
-    let merged = config_file::load(args.file.config.as_deref(), args.file.no_config).and_then(
-        |loaded| {
-            let (flags, defaults) =
-                config_file::merge(&loaded, args.file.profile.as_deref(), &given)?;
-            Ok((loaded, flags, defaults))
-        },
-    );
+    let merged =
+        config_file::load(args.file.config.as_deref(), args.file.no_config).and_then(|loaded| {
+            let merged = config_file::merge(&loaded, args.file.profile.as_deref(), &given)?;
+            Ok((loaded, merged.flags, merged.prompt_defaults))
+        });
     let (loaded, flags, defaults) = merged.map_err(|e| {
         eprintln!("videocall: {e}");
         e.exit_code()

@@ -76,7 +76,11 @@ fn a_call_between_two_peers_whose_values_come_from_profiles() {
     args.extend(["--save-profile", "bob", "--duration", "0.5"]);
     let out = run(dir.path(), &args, "");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("saved as profile bob"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("saved as profile bob"),
+        "{}",
+        stderr(&out)
+    );
     let saved = std::fs::read_to_string(&a_file).unwrap();
     assert!(saved.starts_with("# peer A\n"), "{saved}");
     assert!(saved.contains("[profiles.bob]"), "{saved}");
@@ -113,15 +117,29 @@ fn a_call_between_two_peers_whose_values_come_from_profiles() {
     let a = peer(&a_file, "bob", &ja);
     let b = peer(&b_file, "alice", &jb);
     let (a, b) = (finish(a, "A"), finish(b, "B"));
-    assert_eq!(banner_ports(&stderr(&a)), [base, base + 4, base + 2, base + 6]);
-    assert_eq!(banner_ports(&stderr(&b)), [base + 2, base + 6, base, base + 4]);
+    assert_eq!(
+        banner_ports(&stderr(&a)),
+        [base, base + 4, base + 2, base + 6]
+    );
+    assert_eq!(
+        banner_ports(&stderr(&b)),
+        [base + 2, base + 6, base, base + 4]
+    );
     for (side, json) in [("A", &ja), ("B", &jb)] {
         let snaps = snapshots(json);
-        let last = snaps.last().unwrap_or_else(|| panic!("{side}: no snapshots"));
+        let last = snaps
+            .last()
+            .unwrap_or_else(|| panic!("{side}: no snapshots"));
         // stats-interval 0.5 from the file: about ten reports in five seconds.
         assert!(snaps.len() >= 6, "{side}: {} snapshots", snaps.len());
-        assert!(num(last, "video", "frames_rendered") > 25.0, "{side}: {last}");
-        assert!(num(last, "audio", "packets_received") > 50.0, "{side}: {last}");
+        assert!(
+            num(last, "video", "frames_rendered") > 25.0,
+            "{side}: {last}"
+        );
+        assert!(
+            num(last, "audio", "packets_received") > 50.0,
+            "{side}: {last}"
+        );
     }
 }
 
@@ -192,7 +210,10 @@ fn the_prompts_offer_the_saved_values_and_an_empty_line_takes_them() {
         stdout.contains(&format!("Set port video destination [{base}]: ")),
         "{stdout}"
     );
-    assert!(stdout.contains("Set local direction ip [127.0.0.1]: "), "{stdout}");
+    assert!(
+        stdout.contains("Set local direction ip [127.0.0.1]: "),
+        "{stdout}"
+    );
     assert!(stdout.contains("Set port audio destination: "), "{stdout}");
     assert_eq!(
         banner_ports(&stderr(&out)),
@@ -235,7 +256,10 @@ fn a_bad_config_is_one_line_naming_file_and_key() {
         &[f, "--video-sink", "tv"],
     );
     assert_one_line(
-        &try_file(&profile("dave", [5000, 5002, 5004, 5006]), &["--profile", "erin"]),
+        &try_file(
+            &profile("dave", [5000, 5002, 5004, 5006]),
+            &["--profile", "erin"],
+        ),
         &[f, "--profile erin", "has no [profiles.erin]", "dave"],
     );
     assert_one_line(

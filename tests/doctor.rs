@@ -60,7 +60,10 @@ fn all_well_with_test_sources_headless_exits_0() {
     assert!(out.status.success(), "{all}");
     assert!(all.contains("all well"), "{all}");
     assert!(all.contains("ok       element x264enc"), "{all}");
-    assert!(all.contains("ok       local address: 127.0.0.1 is ours"), "{all}");
+    assert!(
+        all.contains("ok       local address: 127.0.0.1 is ours"),
+        "{all}"
+    );
     assert!(!all.contains("PROBLEM"), "{all}");
 }
 
@@ -156,7 +159,10 @@ fn a_device_the_flags_ask_for_and_the_machine_lacks_is_a_problem() {
     let out = doctor(&["--video-source", "/dev/video-none"], &[]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
-    assert!(all.contains("PROBLEM  camera: cannot open camera /dev/video-none"), "{all}");
+    assert!(
+        all.contains("PROBLEM  camera: cannot open camera /dev/video-none"),
+        "{all}"
+    );
     assert!(all.contains("--video-source test"), "{all}");
 }
 
@@ -171,7 +177,10 @@ fn devices_prints_valid_json() {
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     let devices = value["devices"].as_array().expect("a devices array");
     for d in devices {
-        assert!(["video", "audio"].contains(&d["kind"].as_str().unwrap()), "{d}");
+        assert!(
+            ["video", "audio"].contains(&d["kind"].as_str().unwrap()),
+            "{d}"
+        );
         assert!(d["flag"].as_str().unwrap().starts_with("--"), "{d}");
     }
     let plain = Command::new(bin()).arg("devices").output().unwrap();
@@ -197,7 +206,10 @@ fn the_element_to_package_map_agrees_with_dpkg() {
     let secret = path(&dir, "passphrase");
     std::fs::write(&secret, "correct horse battery staple\n").unwrap();
     let mut factories: Vec<String> = Vec::new();
-    for extra in [&[][..], &["--passphrase-file", secret.to_str().unwrap()][..]] {
+    for extra in [
+        &[][..],
+        &["--passphrase-file", secret.to_str().unwrap()][..],
+    ] {
         let out = doctor(extra, &[]);
         factories.extend(text(&out).lines().filter_map(|l| {
             let rest = l.split("element ").nth(1)?;

@@ -63,7 +63,10 @@ pub fn element_findings(required: &[&str], installed: &dyn Fn(&str) -> bool) -> 
         .map(|factory| {
             let package = package_for(factory);
             if installed(factory) {
-                Finding::ok(format!("element {factory}"), format!("installed ({package})"))
+                Finding::ok(
+                    format!("element {factory}"),
+                    format!("installed ({package})"),
+                )
             } else {
                 Finding::problem(
                     format!("element {factory}"),
@@ -153,7 +156,10 @@ pub fn run(args: &CallArgs) -> AppResult<()> {
             None
         }
         None => {
-            findings.push(Finding::ok("local address", "not given (--local-ip): not checked"));
+            findings.push(Finding::ok(
+                "local address",
+                "not given (--local-ip): not checked",
+            ));
             Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
         }
     };
@@ -279,8 +285,17 @@ fn device_problem(subject: &str, error: &AppError, flag: &str) -> Finding {
         _ => Kind::Device,
     };
     let detail = error.to_string();
-    let detail = detail.split(": use --").next().unwrap_or(&detail).to_string();
-    Finding::problem(subject, detail, kind, format!("videocall call … {flag}   (call without it)"))
+    let detail = detail
+        .split(": use --")
+        .next()
+        .unwrap_or(&detail)
+        .to_string();
+    Finding::problem(
+        subject,
+        detail,
+        kind,
+        format!("videocall call … {flag}   (call without it)"),
+    )
 }
 
 /// Our four reception ports (RTP and RTCP of each medium) must be free on `ip`.
@@ -315,10 +330,8 @@ fn port_findings(ip: IpAddr, given: &prompt::GivenAnswers, findings: &mut Vec<Fi
                 format!("{port} and {} are free on {ip}", port + 1),
             ));
         } else {
-            let other = free_pair(ip, port.saturating_add(2)).map_or_else(
-                || "another even port".to_string(),
-                |p| p.to_string(),
-            );
+            let other = free_pair(ip, port.saturating_add(2))
+                .map_or_else(|| "another even port".to_string(), |p| p.to_string());
             findings.push(Finding::problem(
                 format!("{medium} reception ports"),
                 format!(
@@ -385,9 +398,7 @@ pub fn list_devices() -> AppResult<Vec<Device>> {
                 .properties()
                 .map(|s| {
                     s.iter()
-                        .filter_map(|(k, v)| {
-                            v.get::<String>().ok().map(|v| (k.to_string(), v))
-                        })
+                        .filter_map(|(k, v)| v.get::<String>().ok().map(|v| (k.to_string(), v)))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -422,12 +433,17 @@ pub fn devices(json: bool) -> AppResult<()> {
         return Ok(());
     }
     if devices.is_empty() {
-        println!("no cameras or microphones found (the test sources always work: --video-source test --audio-source test)");
+        println!(
+            "no cameras or microphones found (the test sources always work: --video-source test --audio-source test)"
+        );
     }
     for d in &devices {
         match &d.value {
             Some(v) => println!("{:<5} {}  ({}): {} {v}", d.kind, d.name, d.class, d.flag),
-            None => println!("{:<5} {}  ({}): not selectable by name", d.kind, d.name, d.class),
+            None => println!(
+                "{:<5} {}  ({}): not selectable by name",
+                d.kind, d.name, d.class
+            ),
         }
     }
     Ok(())
@@ -440,7 +456,13 @@ mod tests {
     #[test]
     fn a_missing_element_names_its_package_and_the_command() {
         let found = element_findings(&["x264enc", "rtpbin"], &|f| f != "x264enc");
-        assert_eq!(found[0].problem, Some((Kind::Element, "apt-get install gstreamer1.0-plugins-ugly".into())));
+        assert_eq!(
+            found[0].problem,
+            Some((
+                Kind::Element,
+                "apt-get install gstreamer1.0-plugins-ugly".into()
+            ))
+        );
         assert!(found[1].problem.is_none());
         let text = render(&found);
         assert!(text.contains("PROBLEM  element x264enc"), "{text}");
@@ -458,15 +480,27 @@ mod tests {
     #[test]
     fn the_worst_problem_sets_the_exit() {
         let f = |k| Finding::problem("x", "y", k, "z");
-        assert!(matches!(verdict(&[f(Kind::Device), f(Kind::Network)]), Err(AppError::Network(_))));
-        assert!(matches!(verdict(&[f(Kind::Device)]), Err(AppError::Input(_))));
+        assert!(matches!(
+            verdict(&[f(Kind::Device), f(Kind::Network)]),
+            Err(AppError::Network(_))
+        ));
+        assert!(matches!(
+            verdict(&[f(Kind::Device)]),
+            Err(AppError::Input(_))
+        ));
     }
 
     #[test]
     fn camera_value_is_the_v4l2_path() {
         let p = |k: &str, v: &str| (k.to_string(), v.to_string());
-        assert_eq!(video_value(&[p("device.path", "/dev/video0")]).as_deref(), Some("/dev/video0"));
-        assert_eq!(video_value(&[p("api.v4l2.path", "/dev/video2"), p("device.path", "x")]).as_deref(), Some("/dev/video2"));
+        assert_eq!(
+            video_value(&[p("device.path", "/dev/video0")]).as_deref(),
+            Some("/dev/video0")
+        );
+        assert_eq!(
+            video_value(&[p("api.v4l2.path", "/dev/video2"), p("device.path", "x")]).as_deref(),
+            Some("/dev/video2")
+        );
         assert_eq!(video_value(&[p("object.path", "v4l2:/dev/video0")]), None);
     }
 }

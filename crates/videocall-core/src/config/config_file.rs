@@ -216,7 +216,8 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, AppError> {
 /// Writes the six values as `[profiles.NAME]` into the file at `path`, creating it (and its
 /// directory) if needed; every other line of the file, comments included, stays as it was.
 pub fn save_profile(path: &Path, name: &str, endpoints: &Endpoints) -> Result<(), AppError> {
-    let fail = |e: String| AppError::Input(format!("--save-profile {name}: {}: {e}", path.display()));
+    let fail =
+        |e: String| AppError::Input(format!("--save-profile {name}: {}: {e}", path.display()));
     if name.is_empty() || name.contains(['.', '[', ']', '"', '\n']) {
         return Err(AppError::Input(format!(
             "--save-profile '{name}': a profile name is a plain word (no dots, brackets or quotes)"
@@ -260,15 +261,24 @@ pub fn save_profile(path: &Path, name: &str, endpoints: &Endpoints) -> Result<()
     std::fs::rename(&temp, path).map_err(|e| fail(e.to_string()))
 }
 
-/// What the file adds to a call's command line: the flags (clap ids and values) the command
-/// line did not give, the profile's over `[call]`'s; and the prompts' defaults (`[call]`'s six
-/// values). `given(id)` tells whether the user gave the flag `id`.
+/// What the file adds to a call's command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// The flags (clap ids and values) the command line did not give, the profile's over
+    /// `[call]`'s.
+    pub flags: Vec<(&'static str, String)>,
+    /// The prompts' defaults: `[call]`'s six values.
+    pub prompt_defaults: GivenAnswers,
+}
+
+/// Merges the file under the command line; `given(id)` tells whether the user gave flag `id`.
 pub fn merge(
     loaded: &Loaded,
     profile: Option<&str>,
     given: &dyn Fn(&str) -> bool,
-) -> Result<(Vec<(&'static str, String)>, GivenAnswers), AppError> {
-    let mut flags: BTreeMap<&'static str, String> = loaded.file.call.media_flags().into_iter().collect();
+) -> Result<Merged, AppError> {
+    let mut flags: BTreeMap<&'static str, String> =
+        loaded.file.call.media_flags().into_iter().collect();
     if let Some(name) = profile {
         let section = loaded.profile(name)?;
         flags.extend(section.media_flags());
@@ -287,7 +297,10 @@ pub fn merge(
         }
     }
     let flags = flags.into_iter().filter(|(id, _)| !given(id)).collect();
-    Ok((flags, loaded.file.call.answers()))
+    Ok(Merged {
+        flags,
+        prompt_defaults: loaded.file.call.answers(),
+    })
 }
 
 #[cfg(test)]
@@ -333,16 +346,21 @@ video-source = "auto"
     #[test]
     fn profile_wins_over_call_section_and_flags_win_over_both() {
         let l = loaded(EXAMPLE).unwrap();
-        let (flags, defaults) = merge(&l, Some("alice"), &|_| false).unwrap();
+        let Merged {
+            flags,
+            prompt_defaults: defaults,
+        } = merge(&l, Some("alice"), &|_| false).unwrap();
         let get = |id: &str| flags.iter().find(|(i, _)| *i == id).map(|(_, v)| v.clone());
         assert_eq!(get("video_source").as_deref(), Some("auto"));
         assert_eq!(get("stats_interval").as_deref(), Some("0.5"));
         assert_eq!(get("video_dest_port").as_deref(), Some("6000"));
         assert_eq!(defaults[0].as_deref(), Some("5000"));
-        let (flags, _) = merge(&l, Some("alice"), &|id| id == "video_dest_port").unwrap();
+        let flags = merge(&l, Some("alice"), &|id| id == "video_dest_port")
+            .unwrap()
+            .flags;
         assert!(!flags.iter().any(|(id, _)| *id == "video_dest_port"));
         // Without a profile, [call]'s ports are only the prompts' defaults.
-        let (flags, _) = merge(&l, None, &|_| false).unwrap();
+        let flags = merge(&l, None, &|_| false).unwrap().flags;
         assert!(!flags.iter().any(|(id, _)| *id == "video_dest_port"));
     }
 
@@ -350,7 +368,10 @@ video-source = "auto"
     fn missing_profile_names_file_and_known_profiles() {
         let l = loaded(EXAMPLE).unwrap();
         let e = merge(&l, Some("bob"), &|_| false).unwrap_err().to_string();
-        assert_eq!(e, "--profile bob: c.toml has no [profiles.bob] (it has: alice)");
+        assert_eq!(
+            e,
+            "--profile bob: c.toml has no [profiles.bob] (it has: alice)"
+        );
     }
 
     #[test]
@@ -359,13 +380,22 @@ video-source = "auto"
         assert!(e.starts_with("c.toml:2: video-sauce: unknown field"), "{e}");
         assert!(!e.contains('\n'));
         let e = err("[call]\njitter-buffer-ms = \"x\"\n");
-        assert!(e.starts_with("c.toml:2: jitter-buffer-ms: invalid type"), "{e}");
+        assert!(
+            e.starts_with("c.toml:2: jitter-buffer-ms: invalid type"),
+            "{e}"
+        );
         let e = err("[call\n");
         assert!(e.starts_with("c.toml:1"), "{e}");
         let e = err("[profiles.a]\nvideo-dest-port = 5001\n");
-        assert_eq!(e, "c.toml: [profiles.a] video-dest-port: 5001 is odd: the RTP port must be even (RTCP uses the port + 1)");
+        assert_eq!(
+            e,
+            "c.toml: [profiles.a] video-dest-port: 5001 is odd: the RTP port must be even (RTCP uses the port + 1)"
+        );
         let e = err("[profiles.a]\nremote-ip = \"nowhere\"\n");
-        assert!(e.contains("remote-ip: 'nowhere' is not an IP address"), "{e}");
+        assert!(
+            e.contains("remote-ip: 'nowhere' is not an IP address"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -374,22 +404,29 @@ video-source = "auto"
         let path = dir.path().join("sub/config.toml");
         let (a, _) = super::super::loopback_pair(7000);
         save_profile(&path, "bob", &a).unwrap();
-        std::fs::write(&path, format!("{EXAMPLE}\n{}", std::fs::read_to_string(&path).unwrap()))
-            .unwrap();
+        std::fs::write(
+            &path,
+            format!("{EXAMPLE}\n{}", std::fs::read_to_string(&path).unwrap()),
+        )
+        .unwrap();
         save_profile(&path, "alice", &a.mirror()).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("# Alice at home"), "{text}");
         assert!(text.contains("# my calls"), "{text}");
         let file = parse(&text, &path).unwrap();
-        assert_eq!(file.profiles["bob"].answers(), Section {
-            video_dest_port: Some(7000),
-            video_recv_port: Some(7002),
-            audio_dest_port: Some(7004),
-            audio_recv_port: Some(7006),
-            local_ip: Some("127.0.0.1".into()),
-            remote_ip: Some("127.0.0.1".into()),
-            ..Default::default()
-        }.answers());
+        assert_eq!(
+            file.profiles["bob"].answers(),
+            Section {
+                video_dest_port: Some(7000),
+                video_recv_port: Some(7002),
+                audio_dest_port: Some(7004),
+                audio_recv_port: Some(7006),
+                local_ip: Some("127.0.0.1".into()),
+                remote_ip: Some("127.0.0.1".into()),
+                ..Default::default()
+            }
+            .answers()
+        );
         assert_eq!(file.profiles["alice"].video_dest_port, Some(7002));
         assert_eq!(file.profiles["alice"].video_source.as_deref(), Some("auto"));
         assert!(save_profile(&path, "a.b", &a).is_err());

@@ -169,13 +169,19 @@ mod tests {
         )
         .unwrap();
         let out = String::from_utf8(out).unwrap();
-        assert!(out.starts_with("Set port video destination [7000]: "), "{out}");
-        assert!(out.contains("Set destination direction ip [127.0.0.1]: "), "{out}");
+        assert!(
+            out.starts_with("Set port video destination [7000]: "),
+            "{out}"
+        );
+        assert!(
+            out.contains("Set destination direction ip [127.0.0.1]: "),
+            "{out}"
+        );
         assert_eq!(ends.video.dest_rtp, 7000);
         assert_eq!(ends.remote_ip.to_string(), "127.0.0.2");
         // Without prompts the saved value is the answer.
-        let mut given: GivenAnswers = ["7000", "7002", "7004", "7006", "127.0.0.1", "127.0.0.2"]
-            .map(|v| Some(v.to_string()));
+        let mut given: GivenAnswers =
+            ["7000", "7002", "7004", "7006", "127.0.0.1", "127.0.0.2"].map(|v| Some(v.to_string()));
         given[0] = None;
         let ends = collect_endpoints_with_defaults(
             &given,
