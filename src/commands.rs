@@ -210,7 +210,7 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
 fn probe_media(options: &CallOptions) -> AppResult<config::ResolvedMedia> {
     build::probe::resolve(
         &options.video_source,
-        options.audio_source,
+        options.audio_source.clone(),
         options.video_sink,
         options.audio_sink,
     )

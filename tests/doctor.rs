@@ -167,6 +167,38 @@ fn a_device_the_flags_ask_for_and_the_machine_lacks_is_a_problem() {
 }
 
 #[test]
+fn a_named_microphone_is_checked_and_its_element_is_in_the_plan() {
+    // ALSA's null device exists wherever alsa-lib does.
+    let out = doctor(&["--audio-source", "alsa:null"], &[]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains("ok       microphone: alsa:null opens"),
+        "{all}"
+    );
+    assert!(
+        all.contains("ok       element alsasrc: installed (gstreamer1.0-alsa)"),
+        "{all}"
+    );
+    assert!(!all.contains("element audiotestsrc"), "{all}");
+    let out = doctor(&["--audio-source", "alsa:videocall-no-such-device"], &[]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("PROBLEM  microphone: cannot open microphone alsa:videocall-no-such-device"),
+        "{all}"
+    );
+    // A value that is neither a word nor system:device is refused by the flag itself.
+    let out = doctor(&["--audio-source", "oss:dsp"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("pulse:NAME or alsa:DEVICE"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn devices_prints_valid_json() {
     let out = Command::new(bin())
         .args(["devices", "--json"])
@@ -221,6 +253,7 @@ fn the_element_to_package_map_agrees_with_dpkg() {
             "v4l2src",
             "pulsesrc",
             "pulsesink",
+            "alsasrc",
             "ximagesink",
             "glimagesink",
             "avdec_h264",

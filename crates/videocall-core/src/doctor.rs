@@ -220,14 +220,18 @@ fn media_findings(options: &CallOptions, findings: &mut Vec<Finding>) -> Resolve
             VideoSource::TestPattern
         }
     };
-    let audio_source = match probe::resolve(&test, options.audio_source, VK::None, AK::None) {
+    let chosen = options.audio_source.clone();
+    let audio_source = match probe::resolve(&test, chosen, VK::None, AK::None) {
         Ok(m) => {
             findings.push(Finding::ok(
                 "microphone",
-                match (m.audio_source, options.audio_source) {
-                    (AudioSource::Microphone, _) => "the sound server's default input opens",
-                    (AudioSource::TestTone, AS::Test) => "not used (--audio-source test)",
-                    (AudioSource::TestTone, _) => "none found: the call sends a test tone",
+                match (&m.audio_source, &options.audio_source) {
+                    (AudioSource::Microphone, _) => {
+                        "the sound server's default input opens".to_string()
+                    }
+                    (AudioSource::Device(d), _) => format!("{} opens", d.arg()),
+                    (AudioSource::TestTone, AS::Test) => "not used (--audio-source test)".into(),
+                    (AudioSource::TestTone, _) => "none found: the call sends a test tone".into(),
                 },
             ));
             m.audio_source
@@ -379,6 +383,25 @@ pub fn video_value(properties: &[(String, String)]) -> Option<String> {
     })
 }
 
+/// The `--audio-source` value for a capture element and its `device` property.
+pub fn audio_value(factory: &str, device: &str) -> Option<String> {
+    let system = match factory {
+        "pulsesrc" => "pulse",
+        "alsasrc" => "alsa",
+        _ => return None,
+    };
+    Some(AudioDevice::parse(&format!("{system}:{device}"))?.arg())
+}
+
+/// The element a device makes, and its `device` property: what videocall sets to open it.
+fn element_device(device: &gst::Device) -> Option<(String, String)> {
+    let element = device.create_element(None).ok()?;
+    let factory = element.factory()?.name().to_string();
+    element.find_property("device")?;
+    let name = element.property_value("device").get::<String>().ok()?;
+    Some((factory, name))
+}
+
 /// The cameras and microphones GStreamer's device monitor finds.
 pub fn list_devices() -> AppResult<Vec<Device>> {
     init_gstreamer()?;
@@ -412,12 +435,10 @@ pub fn list_devices() -> AppResult<Vec<Device>> {
                 } else {
                     "--audio-source"
                 },
-                // The call takes the sound server's default input, so any microphone is
-                // chosen with `mic` (pick the default in the sound settings).
                 value: if video {
-                    video_value(&properties)
+                    video_value(&properties).or_else(|| element_device(d).map(|(_, v)| v))
                 } else {
-                    Some("mic".into())
+                    element_device(d).and_then(|(factory, name)| audio_value(&factory, &name))
                 },
             }
         })
@@ -488,6 +509,21 @@ mod tests {
             verdict(&[f(Kind::Device)]),
             Err(AppError::Input(_))
         ));
+    }
+
+    #[test]
+    fn microphone_value_names_the_sound_system() {
+        assert_eq!(
+            audio_value("pulsesrc", "alsa_input.usb-mic").as_deref(),
+            Some("pulse:alsa_input.usb-mic")
+        );
+        assert_eq!(audio_value("alsasrc", "hw:1").as_deref(), Some("alsa:hw:1"));
+        assert_eq!(audio_value("pipewiresrc", "42"), None);
+        // What devices prints, --audio-source takes.
+        assert_eq!(
+            AudioDevice::parse("alsa:hw:1"),
+            Some(AudioDevice::Alsa("hw:1".into()))
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub fn package_for(factory: &str) -> &'static str {
         | "waylandsink" | "webrtcdsp" => "gstreamer1.0-plugins-bad",
         "ximagesink" | "xvimagesink" => "gstreamer1.0-x",
         "glimagesink" => "gstreamer1.0-gl",
+        "alsasrc" | "alsasink" => "gstreamer1.0-alsa",
         // Debian 12 ships the PulseAudio elements in plugins-good (gstreamer1.0-pulseaudio is
         // only a transitional package there); tests/doctor.rs checks this map with dpkg -S.
         "capssetter" | "rtpbin" | "rtph264pay" | "rtph264depay" | "rtpmp4gdepay" | "udpsrc"

@@ -43,7 +43,7 @@ impl CallConfig {
         args.0.extend(self.endpoints.to_args());
         let o = &self.options;
         args.value("--video-source", o.video_source.arg());
-        args.value("--audio-source", o.audio_source.name());
+        args.value("--audio-source", o.audio_source.arg());
         args.value("--video-sink", o.video_sink.name());
         args.value("--audio-sink", o.audio_sink.name());
         args.value("--jitter-buffer-ms", o.jitter_buffer.as_millis());

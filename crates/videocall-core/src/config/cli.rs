@@ -126,7 +126,8 @@ pub struct MediaArgs {
     /// Video to send: auto (camera if any, else test pattern), camera, test, or a device path.
     #[arg(long, default_value = "auto", value_parser = parse_video_source)]
     pub video_source: VideoSourceChoice,
-    /// Audio to send: auto (microphone if any, else test tone), mic, test.
+    /// Audio to send: auto (microphone if any, else test tone), mic (the default input), test,
+    /// or one device as `videocall devices` lists it: pulse:NAME or alsa:DEVICE.
     #[arg(long, default_value = "auto", value_parser = parse_audio_source)]
     pub audio_source: AudioSourceChoice,
     /// Where to show video: auto (a window if there is a display), window, none.
@@ -198,7 +199,7 @@ impl MediaArgs {
         }
         Ok(CallOptions {
             video_source: self.video_source.clone(),
-            audio_source: self.audio_source,
+            audio_source: self.audio_source.clone(),
             video_sink: self.video_sink,
             audio_sink: self.audio_sink,
             jitter_buffer: Duration::from_millis(self.jitter_buffer_ms),
@@ -242,8 +243,9 @@ fn parse_video_source(text: &str) -> Result<VideoSourceChoice, String> {
 fn parse_audio_source(text: &str) -> Result<AudioSourceChoice, String> {
     AudioSourceChoice::ALL
         .into_iter()
-        .find(|c| c.name() == text)
-        .ok_or_else(|| format!("'{text}': use auto, mic or test"))
+        .find(|c| c.arg() == text)
+        .or_else(|| crate::config::AudioDevice::parse(text).map(AudioSourceChoice::Device))
+        .ok_or_else(|| format!("'{text}': use auto, mic, test, pulse:NAME or alsa:DEVICE"))
 }
 
 fn parse_video_sink(text: &str) -> Result<VideoSinkChoice, String> {
