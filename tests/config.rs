@@ -275,6 +275,15 @@ fn a_bad_config_is_one_line_naming_file_and_key() {
         ),
         &["none.toml"],
     );
+    // Saving needs a file to save to.
+    assert_one_line(
+        &run(
+            dir.path(),
+            &["call", "--no-config", "--save-profile", "x"],
+            "",
+        ),
+        &["--save-profile with --no-config", "--config FILE"],
+    );
     // A bad default file is read, and --no-config skips it.
     std::fs::create_dir(path(&dir, "videocall")).unwrap();
     std::fs::write(path(&dir, "videocall/config.toml"), "nonsense\n").unwrap();
