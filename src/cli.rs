@@ -1,6 +1,8 @@
 //! The command line: the commands, and the call's flags when no command is given. Doc comments
 //! here are the `--help` text.
 
+use std::ffi::OsString;
+
 use clap::{ArgAction, Parser, Subcommand};
 use videocall_core::config::cli::{CallArgs, DemoArgs};
 
@@ -37,6 +39,31 @@ impl Cli {
             Some(_) => None,
         }
     }
+}
+
+/// `-v`/`-q` given before a command name (`videocall -v demo`) moved after it: the call's flags
+/// may stand without a command, so clap takes anything before a command for the call's.
+pub fn lift_verbosity(argv: &[OsString], cmd: &clap::Command) -> Vec<OsString> {
+    let is_level = |a: &OsString| {
+        let a = a.to_string_lossy();
+        let repeated =
+            |flag: char| a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c == flag);
+        a == "--verbose" || a == "--quiet" || repeated('v') || repeated('q')
+    };
+    let levels = argv.iter().skip(1).take_while(|a| is_level(a)).count();
+    let command = argv
+        .get(1 + levels)
+        .map(|a| a.to_string_lossy().into_owned());
+    let is_command = command
+        .as_deref()
+        .is_some_and(|name| cmd.get_subcommands().any(|s| s.get_name() == name));
+    if levels == 0 || !is_command {
+        return argv.to_vec();
+    }
+    let mut out = vec![argv[0].clone(), argv[1 + levels].clone()];
+    out.extend_from_slice(&argv[1..1 + levels]);
+    out.extend_from_slice(&argv[2 + levels..]);
+    out
 }
 
 /// The tracing filter for `-v`/`-q` counts: warnings by default, one level per flag.
@@ -141,6 +168,26 @@ mod tests {
         let cli = Cli::try_parse_from(["videocall", "-q", "--local-ip", "::1"]).unwrap();
         assert_eq!(cli.quiet, 1);
         assert!(Cli::try_parse_from(["videocall", "-v", "-q"]).is_err());
+        use clap::CommandFactory;
+        let lift = |args: &[&str]| -> Vec<String> {
+            let argv: Vec<OsString> = args.iter().map(OsString::from).collect();
+            lift_verbosity(&argv, &Cli::command())
+                .into_iter()
+                .map(|a| a.into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            lift(&["videocall", "-vv", "demo", "--duration", "1"]),
+            ["videocall", "demo", "-vv", "--duration", "1"]
+        );
+        assert_eq!(
+            lift(&["videocall", "-q", "--local-ip", "::1"]),
+            ["videocall", "-q", "--local-ip", "::1"]
+        );
+        let lifted = lift(&["videocall", "--verbose", "-v", "doctor"]);
+        let cli = Cli::try_parse_from(lifted).unwrap();
+        assert_eq!(cli.verbose, 2);
+        assert!(matches!(cli.command, Some(Command::Doctor(_))));
     }
 
     #[test]

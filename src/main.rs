@@ -43,6 +43,8 @@ fn main() -> ExitCode {
 /// Parses the command line; for a call (or `doctor`) the config file then supplies the flags the
 /// command line left out, appended and parsed again so that clap checks them like typed flags.
 fn parse(argv: &[OsString]) -> Result<Cli, ExitCode> {
+    let lifted = cli::lift_verbosity(argv, &Cli::command());
+    let argv = lifted.as_slice();
     let matches = Cli::command()
         .try_get_matches_from(argv)
         .map_err(clap_failure)?;
