@@ -7,7 +7,7 @@ use videocall_core::config::validate::is_local_address;
 use videocall_core::config::{CallConfig, CallOptions, PeerSecurity, VideoSource};
 use videocall_core::error::{AppError, AppResult};
 use videocall_core::plan::peer::{Found, ReceiveCaps, plan};
-use videocall_core::{build, config, demo, sdp};
+use videocall_core::{build, config, demo, doctor, sdp};
 use videocall_lab::meters::PeerMeters;
 use videocall_lab::{bench, fuzz, relay};
 
@@ -21,6 +21,30 @@ pub fn run(command: Command) -> AppResult<()> {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Relay(args) => run_relay(&args),
+        Command::Doctor(args) => doctor::run(&args),
+        Command::Devices(args) => doctor::devices(args.json),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            let mut cli = crate::cli::Cli::command();
+            clap_complete::generate(shell, &mut cli, "videocall", &mut script);
+            print_bytes(&script)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(crate::cli::Cli::command()).render(&mut page)?;
+            print_bytes(&page)
+        }
+    }
+}
+
+/// Writes generated text to stdout; a reader that stops early (`| head`) is no error.
+fn print_bytes(bytes: &[u8]) -> AppResult<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
 }
 
@@ -63,15 +87,24 @@ fn run_call(args: &CallArgs) -> AppResult<()> {
     build::element::init_gstreamer()?;
     // Unless the call is surely plain, load SRTP now, beside the prompts, probes and planning.
     let suite_check = (!choice.insecure).then(|| build::srtp::SuiteCheck::start(choice.suite));
+    let save_to = args.file.save_path()?;
     let (peer_sdp, given) = read_peer_sdp(args)?;
     let stdin = std::io::stdin();
-    let endpoints = config::prompt::collect_endpoints(
+    let endpoints = config::prompt::collect_endpoints_with_defaults(
         &given,
+        &args.file.prompt_defaults,
         !args.no_prompt,
         &mut stdin.lock(),
         &mut std::io::stdout(),
         &is_local_address,
     )?;
+    if let (Some(path), Some(name)) = (&save_to, &args.file.save_profile) {
+        config::config_file::save_profile(path, name, &endpoints)?;
+        eprintln!(
+            "videocall: saved as profile {name} in {} (videocall call --profile {name})",
+            path.display()
+        );
+    }
     let config = CallConfig::new(args, endpoints, options);
     let mut security =
         config
@@ -208,7 +241,7 @@ fn run_demo(media_args: &MediaArgs) -> AppResult<()> {
 fn probe_media(options: &CallOptions) -> AppResult<config::ResolvedMedia> {
     build::probe::resolve(
         &options.video_source,
-        options.audio_source,
+        options.audio_source.clone(),
         options.video_sink,
         options.audio_sink,
     )

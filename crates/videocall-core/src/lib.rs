@@ -12,6 +12,7 @@ pub mod build;
 pub mod call;
 pub mod config;
 pub mod demo;
+pub mod doctor;
 pub mod error;
 pub mod plan;
 #[cfg(test)]

@@ -14,11 +14,19 @@ pub fn package_for(factory: &str) -> &'static str {
         "voaacenc" | "openh264dec" | "faad" | "srtpenc" | "srtpdec" | "netsim" | "h264parse"
         | "waylandsink" | "webrtcdsp" => "gstreamer1.0-plugins-bad",
         "ximagesink" | "xvimagesink" => "gstreamer1.0-x",
-        "pulsesink" | "pulsesrc" => "gstreamer1.0-pulseaudio",
         "glimagesink" => "gstreamer1.0-gl",
+        "alsasrc" | "alsasink" => "gstreamer1.0-alsa",
+        // Debian 12 ships the PulseAudio elements in plugins-good (gstreamer1.0-pulseaudio is
+        // only a transitional package there); tests/doctor.rs checks this map with dpkg -S.
         "capssetter" | "rtpbin" | "rtph264pay" | "rtph264depay" | "rtpmp4gdepay" | "udpsrc"
         | "udpsink" | "v4l2src" | "aacparse" | "rtpmp4gpay" | "rtpmp4apay" | "rtpmp4adepay"
-        | "rtprtxsend" | "rtprtxreceive" | "rtpredenc" | "rtpreddec" => "gstreamer1.0-plugins-good",
+        | "rtprtxsend" | "rtprtxreceive" | "rtpredenc" | "rtpreddec" | "rtpjitterbuffer"
+        | "rtpulpfecenc" | "rtpulpfecdec" | "rtpsession" | "pulsesink" | "pulsesrc"
+        | "autovideosink" | "autoaudiosink" | "level" => "gstreamer1.0-plugins-good",
+        // GStreamer's core elements.
+        "queue" | "queue2" | "capsfilter" | "tee" | "fakesink" | "fakesrc" | "identity"
+        | "valve" | "funnel" | "input-selector" | "output-selector" | "filesink" | "filesrc"
+        | "multiqueue" | "clocksync" | "fdsink" | "fdsrc" | "concat" => "libgstreamer1.0-0",
         _ => "gstreamer1.0-plugins-base",
     }
 }

@@ -35,6 +35,19 @@ pub fn resolve(
     };
     let audio_source = match audio_source {
         AudioSourceChoice::Test => AudioSource::TestTone,
+        AudioSourceChoice::Device(device) => {
+            let opens = gst::ElementFactory::make(device.factory())
+                .property("device", device.name())
+                .build()
+                .is_ok_and(|e| element_reaches_ready(&e));
+            if !opens {
+                return Err(AppError::Input(format!(
+                    "cannot open microphone {}: use --audio-source test",
+                    device.arg()
+                )));
+            }
+            AudioSource::Device(device)
+        }
         AudioSourceChoice::Mic if reaches_ready("pulsesrc") => AudioSource::Microphone,
         AudioSourceChoice::Mic => {
             return Err(AppError::Input(

@@ -37,13 +37,18 @@ impl CallConfig {
     }
 
     /// The arguments of `videocall` that run this call without asking anything:
-    /// `call --no-prompt` and one flag per value.
+    /// `call --no-prompt`, `--no-config` (the child runs this call, not the user's file's) and
+    /// one flag per value.
     pub fn to_args(&self) -> Vec<String> {
-        let mut args = Args(vec!["call".into(), "--no-prompt".into()]);
+        let mut args = Args(vec![
+            "call".into(),
+            "--no-prompt".into(),
+            "--no-config".into(),
+        ]);
         args.0.extend(self.endpoints.to_args());
         let o = &self.options;
         args.value("--video-source", o.video_source.arg());
-        args.value("--audio-source", o.audio_source.name());
+        args.value("--audio-source", o.audio_source.arg());
         args.value("--video-sink", o.video_sink.name());
         args.value("--audio-sink", o.audio_sink.name());
         args.value("--jitter-buffer-ms", o.jitter_buffer.as_millis());

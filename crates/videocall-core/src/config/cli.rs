@@ -54,7 +54,51 @@ pub struct CallArgs {
     #[arg(long, value_name = "FILE", hide = true)]
     pub bench_probe: Option<PathBuf>,
     #[command(flatten)]
+    pub file: FileArgs,
+    #[command(flatten)]
     pub media: MediaArgs,
+}
+
+/// Saved values: the config file and its profiles (docs/decisions/0027-config-and-profiles.md).
+#[derive(Debug, Default, Args)]
+pub struct FileArgs {
+    /// Read defaults and profiles from FILE [default: $XDG_CONFIG_HOME/videocall/config.toml,
+    /// else ~/.config/videocall/config.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not read the default config file.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Take the six values (and any media options) from [profiles.NAME] of the config file;
+    /// flags given still win.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Once the six values are known, save them as [profiles.NAME] in the config file.
+    #[arg(long, value_name = "NAME")]
+    pub save_profile: Option<String>,
+    /// The config file's [call] values for the six questions: the prompts offer them.
+    #[arg(skip)]
+    pub prompt_defaults: GivenAnswers,
+}
+
+impl FileArgs {
+    /// The file `--save-profile` writes: `--config FILE`, else the default file.
+    pub fn save_path(&self) -> Result<Option<PathBuf>, AppError> {
+        if self.save_profile.is_none() {
+            return Ok(None);
+        }
+        match (&self.config, self.no_config) {
+            (Some(path), _) => Ok(Some(path.clone())),
+            (None, true) => Err(AppError::Input(
+                "--save-profile with --no-config: give --config FILE to say where to save".into(),
+            )),
+            (None, false) => super::config_file::default_path().map(Some).ok_or_else(|| {
+                AppError::Input(
+                    "--save-profile: no config directory (HOME unset): give --config FILE".into(),
+                )
+            }),
+        }
+    }
 }
 
 impl CallArgs {
@@ -83,7 +127,8 @@ pub struct MediaArgs {
     /// Video to send: auto (camera if any, else test pattern), camera, test, or a device path.
     #[arg(long, default_value = "auto", value_parser = parse_video_source)]
     pub video_source: VideoSourceChoice,
-    /// Audio to send: auto (microphone if any, else test tone), mic, test.
+    /// Audio to send: auto (microphone if any, else test tone), mic (the default input), test,
+    /// or one device as `videocall devices` lists it: pulse:NAME or alsa:DEVICE.
     #[arg(long, default_value = "auto", value_parser = parse_audio_source)]
     pub audio_source: AudioSourceChoice,
     /// Where to show video: auto (a window if there is a display), window, none.
@@ -174,7 +219,7 @@ impl MediaArgs {
         );
         Ok(CallOptions {
             video_source: self.video_source.clone(),
-            audio_source: self.audio_source,
+            audio_source: self.audio_source.clone(),
             video_sink: self.video_sink,
             audio_sink: self.audio_sink,
             jitter_buffer: Duration::from_millis(self.jitter_buffer_ms),
@@ -234,8 +279,9 @@ fn parse_video_source(text: &str) -> Result<VideoSourceChoice, String> {
 fn parse_audio_source(text: &str) -> Result<AudioSourceChoice, String> {
     AudioSourceChoice::ALL
         .into_iter()
-        .find(|c| c.name() == text)
-        .ok_or_else(|| format!("'{text}': use auto, mic or test"))
+        .find(|c| c.arg() == text)
+        .or_else(|| crate::config::AudioDevice::parse(text).map(AudioSourceChoice::Device))
+        .ok_or_else(|| format!("'{text}': use auto, mic, test, pulse:NAME or alsa:DEVICE"))
 }
 
 fn parse_video_sink(text: &str) -> Result<VideoSinkChoice, String> {

@@ -3,6 +3,7 @@
 
 pub mod call_config;
 pub mod cli;
+pub mod config_file;
 pub mod model;
 pub mod prompt;
 pub mod protection;

@@ -50,15 +50,66 @@ impl VideoSourceChoice {
     }
 }
 
+/// One capture device of a sound system, as `videocall devices` lists it: the value
+/// `--audio-source pulse:NAME` or `alsa:DEVICE` takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudioDevice {
+    /// A PulseAudio (or PipeWire-Pulse) source by name.
+    Pulse(String),
+    /// An ALSA device string (`hw:1`, `plughw:CARD=Mic`).
+    Alsa(String),
+}
+
+impl AudioDevice {
+    /// `pulse:NAME` or `alsa:DEVICE`; anything else is not a device.
+    pub fn parse(text: &str) -> Option<AudioDevice> {
+        let (system, name) = text.split_once(':')?;
+        if name.is_empty() {
+            return None;
+        }
+        match system {
+            "pulse" => Some(AudioDevice::Pulse(name.into())),
+            "alsa" => Some(AudioDevice::Alsa(name.into())),
+            _ => None,
+        }
+    }
+
+    /// The value `--audio-source` takes for it.
+    pub fn arg(&self) -> String {
+        match self {
+            AudioDevice::Pulse(name) => format!("pulse:{name}"),
+            AudioDevice::Alsa(name) => format!("alsa:{name}"),
+        }
+    }
+
+    /// The element that captures from it.
+    pub fn factory(&self) -> &'static str {
+        match self {
+            AudioDevice::Pulse(_) => "pulsesrc",
+            AudioDevice::Alsa(_) => "alsasrc",
+        }
+    }
+
+    /// Its name, the element's `device` property.
+    pub fn name(&self) -> &str {
+        match self {
+            AudioDevice::Pulse(name) | AudioDevice::Alsa(name) => name,
+        }
+    }
+}
+
 /// What the user asked for as the audio source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AudioSourceChoice {
     Auto,
     Mic,
     Test,
+    /// One named capture device.
+    Device(AudioDevice),
 }
 
 impl AudioSourceChoice {
+    /// The choices named by a word.
     pub const ALL: [AudioSourceChoice; 3] = [
         AudioSourceChoice::Auto,
         AudioSourceChoice::Mic,
@@ -66,11 +117,12 @@ impl AudioSourceChoice {
     ];
 
     /// The value `--audio-source` takes.
-    pub fn name(self) -> &'static str {
+    pub fn arg(&self) -> String {
         match self {
-            AudioSourceChoice::Auto => "auto",
-            AudioSourceChoice::Mic => "mic",
-            AudioSourceChoice::Test => "test",
+            AudioSourceChoice::Auto => "auto".into(),
+            AudioSourceChoice::Mic => "mic".into(),
+            AudioSourceChoice::Test => "test".into(),
+            AudioSourceChoice::Device(device) => device.arg(),
         }
     }
 }
@@ -133,10 +185,13 @@ pub enum VideoSource {
 }
 
 /// The audio source after probing the machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AudioSource {
+    /// The sound server's default input.
     Microphone,
     TestTone,
+    /// A capture device named with `--audio-source pulse:NAME|alsa:DEVICE`.
+    Device(AudioDevice),
 }
 
 /// The video sink after probing the machine.
@@ -359,9 +414,10 @@ impl ResolvedMedia {
             VideoSource::Camera(d) => format!("camera {}", d.display()),
             VideoSource::TestPattern => "test pattern".into(),
         };
-        let aus = match self.audio_source {
-            AudioSource::Microphone => "microphone",
-            AudioSource::TestTone => "test tone",
+        let aus = match &self.audio_source {
+            AudioSource::Microphone => "microphone".to_string(),
+            AudioSource::TestTone => "test tone".to_string(),
+            AudioSource::Device(device) => format!("microphone {}", device.arg()),
         };
         let vk = match self.video_sink {
             VideoSink::Window(sink) => sink.factory(),

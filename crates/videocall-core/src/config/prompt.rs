@@ -19,8 +19,25 @@ pub fn collect_endpoints(
     output: &mut dyn Write,
     is_ours: &dyn Fn(IpAddr) -> bool,
 ) -> Result<Endpoints, AppError> {
+    collect_endpoints_with_defaults(given, &Default::default(), may_ask, input, output, is_ours)
+}
+
+/// [`collect_endpoints`] with saved values (the config file's) offered at the prompts: an empty
+/// line takes the one shown in brackets; without prompts (`may_ask` false) it is taken as is.
+pub fn collect_endpoints_with_defaults(
+    given: &GivenAnswers,
+    defaults: &GivenAnswers,
+    may_ask: bool,
+    input: &mut dyn BufRead,
+    output: &mut dyn Write,
+    is_ours: &dyn Fn(IpAddr) -> bool,
+) -> Result<Endpoints, AppError> {
     let mut answers = Answers::default();
-    for (question, flag_value) in Question::ALL.into_iter().zip(given) {
+    for ((question, flag_value), default) in Question::ALL.into_iter().zip(given).zip(defaults) {
+        let flag_value = match (flag_value, default) {
+            (None, Some(saved)) if !may_ask => Some(saved),
+            _ => flag_value.as_ref(),
+        };
         match flag_value {
             Some(text) => answers
                 .accept(question, text, is_ours)
@@ -31,7 +48,14 @@ pub fn collect_endpoints(
                     question.flag()
                 )));
             }
-            None => ask_until_valid(question, &mut answers, input, output, is_ours)?,
+            None => ask_until_valid(
+                question,
+                default.as_deref(),
+                &mut answers,
+                input,
+                output,
+                is_ours,
+            )?,
         }
     }
     Ok(answers
@@ -41,13 +65,18 @@ pub fn collect_endpoints(
 
 fn ask_until_valid(
     question: Question,
+    default: Option<&str>,
     answers: &mut Answers,
     input: &mut dyn BufRead,
     output: &mut dyn Write,
     is_ours: &dyn Fn(IpAddr) -> bool,
 ) -> Result<(), AppError> {
     loop {
-        write!(output, "{}: ", question.prompt()).and_then(|_| output.flush())?;
+        match default {
+            Some(saved) => write!(output, "{} [{saved}]: ", question.prompt()),
+            None => write!(output, "{}: ", question.prompt()),
+        }
+        .and_then(|_| output.flush())?;
         let mut line = String::new();
         if input.read_line(&mut line)? == 0 {
             writeln!(output)?;
@@ -56,6 +85,10 @@ fn ask_until_valid(
                 question.prompt()
             )));
         }
+        let line = match default {
+            Some(saved) if line.trim().is_empty() => saved.to_string(),
+            _ => line,
+        };
         match answers.accept(question, &line, is_ours) {
             Ok(()) => return Ok(()),
             Err(reason) => writeln!(output, "  refused: {reason}")?,
@@ -118,6 +151,48 @@ mod tests {
         assert_eq!(result.unwrap().video.dest_rtp, 6000);
         assert!(!out.contains("video destination"));
         assert!(!out.contains("local direction"));
+    }
+
+    #[test]
+    fn saved_values_are_offered_and_an_empty_line_takes_them() {
+        let mut defaults: GivenAnswers = Default::default();
+        defaults[0] = Some("7000".into());
+        defaults[5] = Some("127.0.0.1".into());
+        let mut out = Vec::new();
+        let ends = collect_endpoints_with_defaults(
+            &Default::default(),
+            &defaults,
+            true,
+            &mut "\n7002\n7004\n7006\n127.0.0.1\n127.0.0.2\n".as_bytes(),
+            &mut out,
+            &|ip: IpAddr| ip.is_loopback(),
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with("Set port video destination [7000]: "),
+            "{out}"
+        );
+        assert!(
+            out.contains("Set destination direction ip [127.0.0.1]: "),
+            "{out}"
+        );
+        assert_eq!(ends.video.dest_rtp, 7000);
+        assert_eq!(ends.remote_ip.to_string(), "127.0.0.2");
+        // Without prompts the saved value is the answer.
+        let mut given: GivenAnswers =
+            ["7000", "7002", "7004", "7006", "127.0.0.1", "127.0.0.2"].map(|v| Some(v.to_string()));
+        given[0] = None;
+        let ends = collect_endpoints_with_defaults(
+            &given,
+            &defaults,
+            false,
+            &mut std::io::empty(),
+            &mut std::io::sink(),
+            &|ip: IpAddr| ip.is_loopback(),
+        )
+        .unwrap();
+        assert_eq!(ends.video.dest_rtp, 7000);
     }
 
     #[test]

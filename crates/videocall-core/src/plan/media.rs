@@ -166,6 +166,11 @@ pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<Eleme
             ElementSpec::new("audioconvert", "audio-src-convert"),
             ElementSpec::new("audioresample", "audio-src-resample"),
         ],
+        AudioSource::Device(device) => vec![
+            ElementSpec::new(device.factory(), names::AUDIO_SOURCE).prop("device", device.name()),
+            ElementSpec::new("audioconvert", "audio-src-convert"),
+            ElementSpec::new("audioresample", "audio-src-resample"),
+        ],
         AudioSource::TestTone => vec![
             ElementSpec::new("audiotestsrc", names::AUDIO_SOURCE)
                 .prop("is-live", true)
@@ -414,6 +419,22 @@ pub fn latm_stream_mux_config(rate: u32, channels: u32) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_named_microphone_is_captured_by_its_systems_element() {
+        let a = AudioSettings::default();
+        let chain = audio_send_chain(&a, AudioSource::Device(AudioDevice::Alsa("hw:1".into())));
+        assert_eq!(chain[0].factory, "alsasrc");
+        assert!(
+            chain[0]
+                .props
+                .iter()
+                .any(|(k, v)| *k == "device" && v == "hw:1")
+        );
+        let chain = audio_send_chain(&a, AudioSource::Device(AudioDevice::Pulse("mic".into())));
+        assert_eq!(chain[0].factory, "pulsesrc");
+    }
+
     use super::*;
     use crate::config::*;
 

@@ -163,7 +163,7 @@ impl PeerPlan {
         let sink = self.media.video_sink;
         MediaChains {
             video_send: video_send_chain(&self.video, &self.media.video_source),
-            audio_send: audio_send_chain(&self.audio, self.media.audio_source),
+            audio_send: audio_send_chain(&self.audio, self.media.audio_source.clone()),
             video_receive: match self.video.decoder {
                 VideoDecoder::Auto => VideoReceive::ByProfile {
                     depayloader: video_depayloader(),
