@@ -12,13 +12,15 @@ pub fn package_for(factory: &str) -> &'static str {
         "x264enc" => "gstreamer1.0-plugins-ugly",
         "avenc_aac" | "avdec_aac" | "avdec_h264" => "gstreamer1.0-libav",
         "voaacenc" | "openh264dec" | "faad" | "srtpenc" | "srtpdec" | "netsim" | "h264parse"
-        | "waylandsink" | "webrtcdsp" => "gstreamer1.0-plugins-bad",
+        | "waylandsink" | "webrtcdsp" | "webrtcechoprobe" => "gstreamer1.0-plugins-bad",
         "ximagesink" | "xvimagesink" => "gstreamer1.0-x",
         "pulsesink" | "pulsesrc" => "gstreamer1.0-pulseaudio",
         "glimagesink" => "gstreamer1.0-gl",
         "capssetter" | "rtpbin" | "rtph264pay" | "rtph264depay" | "rtpmp4gdepay" | "udpsrc"
         | "udpsink" | "v4l2src" | "aacparse" | "rtpmp4gpay" | "rtpmp4apay" | "rtpmp4adepay"
-        | "rtprtxsend" | "rtprtxreceive" | "rtpredenc" | "rtpreddec" => "gstreamer1.0-plugins-good",
+        | "rtprtxsend" | "rtprtxreceive" | "rtpredenc" | "rtpreddec" | "taginject" | "videobox" => {
+            "gstreamer1.0-plugins-good"
+        }
         _ => "gstreamer1.0-plugins-base",
     }
 }

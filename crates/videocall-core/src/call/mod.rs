@@ -256,6 +256,10 @@ pub fn run_with(
     let mut sources = vec![stats_timer, adapt_timer, feedback_timer];
     // Keys from the window or the dashboard arrive as controls, applied here and only here.
     let (controls, control_requests) = Controls::channel();
+    peers
+        .borrow()
+        .iter()
+        .for_each(|peer| peer.forward_keys(&controls));
     let control_task = {
         let (peers, main_loop) = (peers.clone(), main_loop.clone());
         glib::MainContext::default().spawn_local(async move {

@@ -62,6 +62,7 @@ impl CallConfig {
         if let Some(duration) = o.duration {
             args.value("--duration", duration.as_secs_f64());
         }
+        args.switch("--no-echo-cancel", !o.echo_cancel);
         let p = &self.protection;
         if let Some(file) = &p.passphrase_file {
             args.value("--passphrase-file", file.display());
@@ -209,6 +210,7 @@ mod tests {
                 stats_json: Some(JsonTarget::File("/tmp/a b.json".into())),
                 duration: Some(Duration::from_secs_f64(12.5)),
                 record_samples: Some("/tmp/samples.jsonl".into()),
+                echo_cancel: false,
                 resilience: Resilience {
                     rtx: false,
                     rate_control: RateControl::Gcc,
