@@ -198,7 +198,7 @@ impl PeerPlan {
         MediaChains {
             video_send: video_send_chain(&self.video, &self.media.video_source),
             video_paused: paused_picture_chain(&self.video),
-            self_view: self.window.as_ref().map(|_| self_view_chain()),
+            self_view: self.window.as_ref().map(|w| self_view_chain(w.inset)),
             audio_send,
             video_receive: match self.video.decoder {
                 VideoDecoder::Auto => VideoReceive::ByProfile {

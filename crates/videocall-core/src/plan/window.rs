@@ -74,21 +74,35 @@ pub fn paused_picture_chain(video: &VideoSettings) -> Vec<ElementSpec> {
     ]
 }
 
+/// Width of the white frame round the self-view, in pixels of the window.
+pub const INSET_FRAME: i32 = 2;
+
 /// From the send tee to the mixer: a queue that drops old frames rather than wait (the
-/// self-view must never hold back what we send or what we receive), and a thin white frame
-/// that sets the inset apart from the peer's picture.
-pub fn self_view_chain() -> Vec<ElementSpec> {
+/// self-view must never hold back what we send or what we receive), the scale-down to the
+/// inset (here, so the mixer only copies it) and a thin white frame that sets it apart from
+/// the peer's picture.
+pub fn self_view_chain(inset: Inset) -> Vec<ElementSpec> {
+    let f = INSET_FRAME;
     vec![
         ElementSpec::new("queue", names::SELF_VIEW_QUEUE)
             .prop("leaky", "downstream")
             .prop("max-size-buffers", 1)
             .prop("max-size-bytes", 0)
             .prop("max-size-time", 0),
+        ElementSpec::new("videoscale", "video-self-scale").prop("add-borders", false),
+        ElementSpec::new("capsfilter", "video-self-caps").prop(
+            "caps",
+            format!(
+                "video/x-raw,width={},height={},pixel-aspect-ratio=1/1",
+                inset.width - 2 * f,
+                inset.height - 2 * f
+            ),
+        ),
         ElementSpec::new("videobox", "video-self-frame")
-            .prop("left", -2)
-            .prop("right", -2)
-            .prop("top", -2)
-            .prop("bottom", -2)
+            .prop("left", -f)
+            .prop("right", -f)
+            .prop("top", -f)
+            .prop("bottom", -f)
             .prop("fill", "white"),
     ]
 }
@@ -163,8 +177,17 @@ mod tests {
         assert_eq!(paused[0].get("is-live"), Some("true"));
         assert_eq!(paused[1].get("caps"), Some(raw_video_caps(&video).as_str()));
         assert_eq!(paused[2].get("text"), Some(PAUSED_TEXT));
-        let selfview = self_view_chain();
+        let inset = window_plan(WindowSink::XImage, "::1".parse().unwrap(), &video).inset;
+        let selfview = self_view_chain(inset);
         assert_eq!(selfview[0].get("leaky"), Some("downstream"));
         assert_eq!(selfview[0].get("max-size-buffers"), Some("1"));
+        // Scaled to the inset less its frame, so framed it is exactly the inset.
+        assert!(
+            selfview[2]
+                .get("caps")
+                .unwrap()
+                .contains("width=156,height=116")
+        );
+        assert_eq!(selfview[3].get("left"), Some("-2"));
     }
 }
