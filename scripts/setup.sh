@@ -21,11 +21,13 @@ packages=(
   gstreamer1.0-alsa
   gstreamer1.0-pulseaudio
   iproute2
-  # Test peers and tools: ffmpeg/ffprobe (third-party RTP peer), Xvfb and xauth (a display
-  # for the window test).
+  # Test peers and tools: ffmpeg/ffprobe (third-party RTP peer, and screenshots of the window
+  # with x11grab), Xvfb and xauth (a display for the window tests), xdotool (keys typed into
+  # the window: tests/window.rs, scripts/screenshots/window.sh).
   ffmpeg
   xvfb
   xauth
+  xdotool
 )
 
 missing=()
