@@ -152,6 +152,45 @@ mod tests {
     use super::*;
     use crate::ui::control::CallControl;
 
+    /// Every planned window, pause and echo element exists in GStreamer 1.22 with the planned
+    /// properties, and the chains link as `build::peer` links them.
+    #[test]
+    fn the_window_pause_and_echo_chains_build_and_link() {
+        use crate::config::{AudioSink, AudioSource, VideoSource, WindowSink};
+        use crate::plan::echo::{cancel_on_send, probe_before_sink};
+        use crate::plan::media::*;
+        use crate::plan::window::*;
+        gst::init().unwrap();
+        let pipeline = gst::Pipeline::new();
+        let bin: &gst::Bin = pipeline.upcast_ref();
+        let (video, audio) = (VideoSettings::default(), AudioSettings::default());
+        let window = window_plan(WindowSink::XImage, "::1".parse().unwrap(), &video);
+        add_chain(bin, &video_send_chain(&video, &VideoSource::TestPattern)).unwrap();
+        add_chain(bin, &render_chain(&window)).unwrap();
+        add_paused_picture(bin, &paused_picture_chain(&video)).unwrap();
+        add_self_view(bin, &self_view_chain(window.inset), &window).unwrap();
+        let selector = pipeline.by_name(names::VIDEO_SELECT).unwrap();
+        assert_eq!(selector.sink_pads().len(), 2);
+        assert!(!camera_paused(&pipeline));
+        assert_eq!(toggle_camera(&pipeline), Some(true));
+        assert!(camera_paused(&pipeline));
+        assert_eq!(toggle_camera(&pipeline), Some(false));
+        let mixer = pipeline.by_name(names::VIDEO_MIX).unwrap();
+        let inset = mixer.static_pad("sink_1").unwrap();
+        assert_eq!(inset.property::<i32>("xpos"), window.inset.x);
+        assert_eq!(inset.property::<u32>("zorder"), 1);
+        let send = cancel_on_send(&audio, audio_send_chain(&audio, AudioSource::Microphone));
+        add_chain(bin, &send).unwrap();
+        add_chain(
+            bin,
+            &probe_before_sink(&audio, audio_recv_chain(AudioSink::Speaker)),
+        )
+        .unwrap();
+        assert!(!muted(&pipeline));
+        assert_eq!(toggle_mute(&pipeline), Some(true));
+        assert!(muted(&pipeline));
+    }
+
     #[test]
     fn single_letter_keys_map_to_controls_and_named_keys_do_not() {
         assert_eq!(key_control("q"), Some(CallControl::EndCall));

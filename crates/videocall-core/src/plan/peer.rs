@@ -456,6 +456,47 @@ mod tests {
     }
 
     #[test]
+    fn a_window_brings_the_mixer_and_self_view_and_a_microphone_with_a_speaker_the_canceller() {
+        let headless = plan(None, &config(), found(PeerSecurity::default()));
+        assert_eq!(headless.window, None);
+        assert!(!headless.echo_cancel);
+        assert!(headless.chains().self_view.is_none());
+        // Pause and mute work headless too: the paused picture and the mute switch are planned.
+        for factory in ["input-selector", "textoverlay", "volume"] {
+            assert!(has(&headless, factory), "{factory}");
+        }
+        for factory in ["compositor", "webrtcdsp", "webrtcechoprobe"] {
+            assert!(!has(&headless, factory), "{factory}");
+        }
+        let mut desktop = found(PeerSecurity::default());
+        desktop.media.video_sink = VideoSink::Window(crate::config::WindowSink::XImage);
+        desktop.media.audio_source = AudioSource::Microphone;
+        desktop.media.audio_sink = AudioSink::Speaker;
+        let config = config();
+        let with_window = plan(None, &config, desktop.clone());
+        let window = with_window.window.as_ref().expect("a window");
+        assert_eq!(
+            window.title,
+            format!("videocall - {}", config.endpoints.remote_ip)
+        );
+        assert!(with_window.echo_cancel);
+        for factory in [
+            "compositor",
+            "taginject",
+            "ximagesink",
+            "webrtcdsp",
+            "webrtcechoprobe",
+        ] {
+            assert!(has(&with_window, factory), "{factory}");
+        }
+        assert!(with_window.chains().self_view.is_some());
+        let mut no_echo = config.clone();
+        no_echo.options.echo_cancel = false;
+        let plain = plan(None, &no_echo, desktop);
+        assert!(!plain.echo_cancel && !has(&plain, "webrtcdsp"));
+    }
+
+    #[test]
     fn each_option_brings_its_elements() {
         let mut config = config();
         let r = &mut config.options.resilience;
