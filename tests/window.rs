@@ -216,7 +216,7 @@ fn the_window_shows_the_peer_and_the_self_view_and_its_keys_steer_the_call() {
     let started = Instant::now();
 
     // The title names the peer.
-    let window = wait_for_window(&da, "videocall - 127.0.0.1", 15.0);
+    let window = wait_for_window(&da, "videocall - 127.0.0.1", 30.0);
     let title = xdotool(&da, &["getwindowname", &window]);
     assert!(title.starts_with("videocall - 127.0.0.1"), "{title}");
     wait_for_snapshot(&ja, 20.0, |s| {

@@ -1,7 +1,9 @@
 //! Makes the window's and the controls' elements from `plan::window`: the "video paused"
-//! picture into the send selector, the self-view from the send tee into the window's mixer,
+//! picture into the send selector, the self-view from the send tee drawn over the window's video,
 //! and the window's keys turned into `CallControl`s; and carries the controls out on the
 //! running pipeline (mute, camera pause).
+
+use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
 
@@ -40,29 +42,68 @@ pub fn add_paused_picture(bin: &gst::Bin, chain: &[ElementSpec]) -> AppResult<()
     Ok(())
 }
 
-/// Adds the self-view and links it from the send tee to the mixer's pad above the received
-/// video, at the planned place and size.
+/// Adds the self-view, fed from the send tee, and draws its newest frame over every frame the
+/// window shows, at the planned place. The appsink's callback only wraps the small frame as an
+/// overlay; the window's overlay element blends it, so the received video never waits for it.
 pub fn add_self_view(bin: &gst::Bin, chain: &[ElementSpec], window: &WindowPlan) -> AppResult<()> {
     let tee = by_name(bin, names::VIDEO_SEND_TEE)?;
-    let mixer = by_name(bin, names::VIDEO_MIX)?;
+    let overlay = by_name(bin, names::VIDEO_MIX)?;
     let elements = add_chain(bin, chain)?;
     tee.link(&elements[0])
         .map_err(|e| link_error("the self-view", e))?;
-    let pad = mixer
-        .request_pad_simple("sink_%u")
-        .ok_or_else(|| AppError::Media("the window's mixer gave no pad".into()))?;
-    let inset = window.inset;
-    pad.set_property("xpos", inset.x);
-    pad.set_property("ypos", inset.y);
-    pad.set_property("width", inset.width);
-    pad.set_property("height", inset.height);
-    pad.set_property("zorder", 1u32);
-    let out = elements
+    let sink = elements
         .last()
-        .and_then(|e| e.static_pad("src"))
-        .expect("the self-view ends with a src pad");
-    out.link(&pad).map_err(|e| link_error("the self-view", e))?;
+        .and_then(|e| e.clone().downcast::<gst_app::AppSink>().ok())
+        .ok_or_else(|| AppError::Media("the self-view does not end in an appsink".into()))?;
+    let newest: Arc<Mutex<Option<gst_video::VideoOverlayComposition>>> = Arc::default();
+    let inset = window.inset;
+    let store = newest.clone();
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                if let Some(composition) = overlay_of(&sample, inset)
+                    && let Ok(mut newest) = store.lock()
+                {
+                    *newest = Some(composition);
+                }
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+    overlay.connect("draw", false, move |_| {
+        // None (no self-view frame yet) draws nothing; the signal always wants a value.
+        let composition = newest.lock().ok().and_then(|newest| newest.clone());
+        Some(composition.to_value())
+    });
     Ok(())
+}
+
+/// The self-view frame in `sample` as an overlay at `inset`.
+fn overlay_of(
+    sample: &gst::Sample,
+    inset: crate::plan::window::Inset,
+) -> Option<gst_video::VideoOverlayComposition> {
+    let info = gst_video::VideoInfo::from_caps(sample.caps()?).ok()?;
+    // The rectangle needs the frame's layout as a video meta; the buffer is small (160x120).
+    let mut buffer = sample.buffer()?.copy();
+    gst_video::VideoMeta::add(
+        buffer.get_mut()?,
+        gst_video::VideoFrameFlags::empty(),
+        info.format(),
+        info.width(),
+        info.height(),
+    )
+    .ok()?;
+    let rect = gst_video::VideoOverlayRectangle::new_raw(
+        &buffer,
+        inset.x,
+        inset.y,
+        inset.width as u32,
+        inset.height as u32,
+        gst_video::VideoOverlayFormatFlags::empty(),
+    );
+    gst_video::VideoOverlayComposition::new([&rect]).ok()
 }
 
 /// Sends `controls` the keys pressed in the window. The X sinks send a navigation event
@@ -175,10 +216,8 @@ mod tests {
         assert_eq!(toggle_camera(&pipeline), Some(true));
         assert!(camera_paused(&pipeline));
         assert_eq!(toggle_camera(&pipeline), Some(false));
-        let mixer = pipeline.by_name(names::VIDEO_MIX).unwrap();
-        let inset = mixer.static_pad("sink_1").unwrap();
-        assert_eq!(inset.property::<i32>("xpos"), window.inset.x);
-        assert_eq!(inset.property::<u32>("zorder"), 1);
+        let sink = pipeline.by_name(names::SELF_VIEW_SINK).unwrap();
+        assert!(sink.static_pad("sink").unwrap().is_linked());
         let send = cancel_on_send(&audio, audio_send_chain(&audio, AudioSource::Microphone));
         add_chain(bin, &send).unwrap();
         add_chain(

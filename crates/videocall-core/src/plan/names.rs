@@ -45,10 +45,12 @@ pub const VIDEO_SELECT: &str = "video-select";
 pub const VIDEO_SEND_TEE: &str = "video-send-tee";
 /// The "video paused" picture's source.
 pub const VIDEO_PAUSED_SOURCE: &str = "video-paused-src";
-/// Puts the self-view over the received video in the window.
+/// Draws the self-view over the received video in the window.
 pub const VIDEO_MIX: &str = "video-mix";
 /// The self-view's first element, fed from [`VIDEO_SEND_TEE`].
 pub const SELF_VIEW_QUEUE: &str = "video-self-queue";
+/// The self-view's last element: keeps its newest frame for [`VIDEO_MIX`].
+pub const SELF_VIEW_SINK: &str = "video-self-sink";
 /// The microphone's mute switch (a `volume`), before the AAC encoder.
 pub const AUDIO_MUTE: &str = "audio-mute";
 /// Echo cancellation and noise suppression on the microphone (`webrtcdsp`).

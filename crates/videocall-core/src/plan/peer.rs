@@ -145,7 +145,7 @@ pub struct MediaChains {
     pub video_send: Vec<ElementSpec>,
     /// The "video paused" picture, into the send chain's selector.
     pub video_paused: Vec<ElementSpec>,
-    /// From the send chain's tee to the window's mixer, when there is a window.
+    /// From the send chain's tee to the window's overlay, when there is a window.
     pub self_view: Option<Vec<ElementSpec>>,
     pub audio_send: Vec<ElementSpec>,
     pub video_receive: VideoReceive,
@@ -456,7 +456,7 @@ mod tests {
     }
 
     #[test]
-    fn a_window_brings_the_mixer_and_self_view_and_a_microphone_with_a_speaker_the_canceller() {
+    fn a_window_brings_the_overlay_and_self_view_and_a_microphone_with_a_speaker_the_canceller() {
         let headless = plan(None, &config(), found(PeerSecurity::default()));
         assert_eq!(headless.window, None);
         assert!(!headless.echo_cancel);
@@ -465,7 +465,7 @@ mod tests {
         for factory in ["input-selector", "textoverlay", "volume"] {
             assert!(has(&headless, factory), "{factory}");
         }
-        for factory in ["compositor", "webrtcdsp", "webrtcechoprobe"] {
+        for factory in ["overlaycomposition", "webrtcdsp", "webrtcechoprobe"] {
             assert!(!has(&headless, factory), "{factory}");
         }
         let mut desktop = found(PeerSecurity::default());
@@ -481,7 +481,8 @@ mod tests {
         );
         assert!(with_window.echo_cancel);
         for factory in [
-            "compositor",
+            "overlaycomposition",
+            "appsink",
             "taginject",
             "ximagesink",
             "webrtcdsp",
