@@ -21,8 +21,9 @@ packages=(
   gstreamer1.0-alsa
   gstreamer1.0-pulseaudio
   iproute2
-  # Test peers and tools: ffmpeg/ffprobe (third-party RTP peer), Xvfb and xauth (a display
-  # for the window test).
+  # Test peers and tools: ffmpeg/ffprobe (third-party RTP peer, and screenshots of the window
+  # with x11grab), Xvfb and xauth (a display for the window tests), xdotool (keys typed into
+  # the window: tests/window.rs, scripts/screenshots/window.sh).
   ffmpeg
   xvfb
   xauth
@@ -32,6 +33,8 @@ packages=(
   tmux
   python3-pil
   fonts-dejavu-core
+  # The window test types the call's keys into its window.
+  xdotool
 )
 
 missing=()

@@ -12,7 +12,7 @@ pub fn package_for(factory: &str) -> &'static str {
         "x264enc" => "gstreamer1.0-plugins-ugly",
         "avenc_aac" | "avdec_aac" | "avdec_h264" => "gstreamer1.0-libav",
         "voaacenc" | "openh264dec" | "faad" | "srtpenc" | "srtpdec" | "netsim" | "h264parse"
-        | "waylandsink" | "webrtcdsp" => "gstreamer1.0-plugins-bad",
+        | "waylandsink" | "webrtcdsp" | "webrtcechoprobe" => "gstreamer1.0-plugins-bad",
         "ximagesink" | "xvimagesink" => "gstreamer1.0-x",
         "glimagesink" => "gstreamer1.0-gl",
         "alsasrc" | "alsasink" => "gstreamer1.0-alsa",
@@ -22,7 +22,7 @@ pub fn package_for(factory: &str) -> &'static str {
         | "udpsink" | "v4l2src" | "aacparse" | "rtpmp4gpay" | "rtpmp4apay" | "rtpmp4adepay"
         | "rtprtxsend" | "rtprtxreceive" | "rtpredenc" | "rtpreddec" | "rtpjitterbuffer"
         | "rtpulpfecenc" | "rtpulpfecdec" | "rtpsession" | "pulsesink" | "pulsesrc"
-        | "autovideosink" | "autoaudiosink" | "level" => "gstreamer1.0-plugins-good",
+        | "autovideosink" | "autoaudiosink" | "level" | "taginject" | "videobox" => "gstreamer1.0-plugins-good",
         // GStreamer's core elements.
         "queue" | "queue2" | "capsfilter" | "tee" | "fakesink" | "fakesrc" | "identity"
         | "valve" | "funnel" | "input-selector" | "output-selector" | "filesink" | "filesrc"

@@ -15,4 +15,5 @@ pub mod rtx;
 pub mod session;
 pub mod source_filter;
 pub mod srtp;
+pub mod window;
 pub mod workarounds;

@@ -60,6 +60,10 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
     };
     let audio_recv = add_chain(bin, &chains.audio_receive)?;
     let audio_depayloaders = add_depayloaders(bin, &chains.audio_depayloaders, &audio_recv)?;
+    crate::build::window::add_paused_picture(bin, &chains.video_paused)?;
+    if let (Some(chain), Some(window)) = (&chains.self_view, &plan.window) {
+        crate::build::window::add_self_view(bin, chain, window)?;
+    }
     let video_depayloaders = vec![video_depayloader.clone()];
     let exchange = plan.exchange().map(|x| {
         let sessions = [Medium::Video, Medium::Audio]

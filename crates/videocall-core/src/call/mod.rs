@@ -328,6 +328,11 @@ pub fn run_with(
         )
     };
     let mut sources = vec![stats_timer, adapt_timer, feedback_timer];
+    // Keys from the windows arrive as controls too, applied here and only here.
+    peers
+        .borrow()
+        .iter()
+        .for_each(|peer| peer.forward_keys(&controls));
     let control_task = {
         let (peers, main_loop) = (peers.clone(), main_loop.clone());
         glib::MainContext::default().spawn_local(async move {

@@ -149,7 +149,10 @@ impl Peer {
 
     /// Polls the pipeline and returns the statistics `now` seconds into the call (a report).
     pub fn snapshot(&mut self, now: f64) -> Snapshot {
-        self.computer.update(&self.collector.poll(), now)
+        let mut snapshot = self.computer.update(&self.collector.poll(), now);
+        snapshot.microphone_muted = crate::build::window::muted(&self.pipeline);
+        snapshot.camera_paused = crate::build::window::camera_paused(&self.pipeline);
+        snapshot
     }
 
     /// Hands the peer's transport-wide feedback since the last call to the adapter and applies
@@ -218,12 +221,21 @@ impl Peer {
 
     /// `m`: sends silence instead of the microphone, or the microphone again.
     pub fn toggle_microphone(&self) {
-        tracing::warn!("muting the microphone is not available in this build");
+        if let Some(muted) = crate::build::window::toggle_mute(&self.pipeline) {
+            tracing::info!(muted, "microphone");
+        }
     }
 
     /// `v`: sends a "video paused" picture instead of the camera, or the camera again.
     pub fn toggle_camera(&self) {
-        tracing::warn!("pausing the camera is not available in this build");
+        if let Some(paused) = crate::build::window::toggle_camera(&self.pipeline) {
+            tracing::info!(paused, "camera");
+        }
+    }
+
+    /// Sends the keys pressed in this peer's window (if it has one) to `controls`.
+    pub fn forward_keys(&self, controls: &crate::ui::control::Controls) {
+        crate::build::window::forward_keys(&self.pipeline, controls);
     }
 
     /// Stops everything; sockets are closed when this returns.

@@ -71,6 +71,7 @@ impl CallConfig {
         if let Some(duration) = o.duration {
             args.value("--duration", duration.as_secs_f64());
         }
+        args.switch("--no-echo-cancel", !o.echo_cancel);
         let p = &self.protection;
         if let Some(file) = &p.passphrase_file {
             args.value("--passphrase-file", file.display());
@@ -223,6 +224,7 @@ mod tests {
                 }),
                 duration: Some(Duration::from_secs_f64(12.5)),
                 record_samples: Some("/tmp/samples.jsonl".into()),
+                echo_cancel: false,
                 resilience: Resilience {
                     rtx: false,
                     rate_control: RateControl::Gcc,

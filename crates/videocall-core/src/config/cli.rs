@@ -166,6 +166,10 @@ pub struct MediaArgs {
     /// End the call after this many seconds (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub duration: Option<Duration>,
+    /// Leave the microphone as it is: no echo cancellation or noise suppression (they are on
+    /// when a microphone and a speaker are both in use).
+    #[arg(long)]
+    pub no_echo_cancel: bool,
     /// Write what each adaptation tick read from the pipeline to FILE, one JSON line per tick
     /// (`{"now": seconds, "sample": …}`), for replaying through the adapter; the demo writes
     /// FILE.A and FILE.B.
@@ -193,6 +197,7 @@ impl Default for MediaArgs {
             report: None,
             duration: None,
             record_samples: None,
+            no_echo_cancel: false,
             security: Default::default(),
             resilience: Default::default(),
         }
@@ -236,6 +241,7 @@ impl MediaArgs {
             }),
             duration: self.duration,
             record_samples: self.record_samples.clone(),
+            echo_cancel: !self.no_echo_cancel,
             resilience: self.resilience.resilience(),
         })
     }

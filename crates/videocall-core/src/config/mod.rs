@@ -282,6 +282,8 @@ pub struct CallOptions {
     pub duration: Option<Duration>,
     /// Where each adaptation tick's sample is written (`--record-samples`).
     pub record_samples: Option<PathBuf>,
+    /// Cancel echo when a microphone hears a speaker (off with `--no-echo-cancel`).
+    pub echo_cancel: bool,
     /// Loss repair and adaptation switches.
     pub resilience: resilience::Resilience,
 }

@@ -142,6 +142,13 @@ pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<Elem
         ],
     };
     chain.push(ElementSpec::new("capsfilter", "video-caps").prop("caps", raw_video_caps(video)));
+    // `v` switches to the "video paused" picture (`plan::window::paused_picture_chain`, on
+    // `sink_1`): the encoder keeps its rate and timing, and the peer sees a notice rather than
+    // a frozen frame. Not synchronised: each live source runs on its own, and what is not
+    // picked is dropped at once.
+    chain.push(ElementSpec::new("input-selector", names::VIDEO_SELECT).prop("sync-streams", false));
+    // What we send, also for the window's self-view (linked only when there is a window).
+    chain.push(ElementSpec::new("tee", names::VIDEO_SEND_TEE).prop("allow-not-linked", true));
     chain.push(video_encoder(video));
     chain.push(ElementSpec::new("capsfilter", "video-enc-caps").prop("caps", h264_caps()));
     chain.push(
@@ -181,6 +188,9 @@ pub fn audio_send_chain(audio: &AudioSettings, source: AudioSource) -> Vec<Eleme
         ],
     };
     chain.push(ElementSpec::new("capsfilter", "audio-caps").prop("caps", raw_audio_caps(audio)));
+    // `m` mutes here: the encoder gets silence with its timestamps, so the peer's audio clock
+    // and lip sync hold, where sending nothing would leave a gap to conceal.
+    chain.push(ElementSpec::new("volume", names::AUDIO_MUTE).prop("mute", false));
     chain.push(ElementSpec::new("audioconvert", "audio-enc-convert"));
     chain.push(audio_encoder(audio));
     chain.push(

@@ -1,6 +1,7 @@
 //! The plan of a call: pure values computed from the configuration before any element exists.
 //! `build` is the only code that turns them into elements.
 
+pub mod echo;
 pub mod fec;
 pub mod media;
 pub mod names;
@@ -9,6 +10,7 @@ pub mod rate;
 pub mod red;
 pub mod rtx;
 pub mod session;
+pub mod window;
 
 /// One element to create: its factory, its name in the pipeline and its properties, each given
 /// as the string GStreamer would parse (so enums and caps need no special casing).

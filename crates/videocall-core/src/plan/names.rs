@@ -39,6 +39,25 @@ pub const AUDIO_DECODER: &str = "audio-dec";
 /// The audio sink (its `stats` count played frames).
 pub const AUDIO_SINK: &str = "audio-sink";
 
+/// Picks what we send: the camera (`sink_0`) or the "video paused" picture (`sink_1`).
+pub const VIDEO_SELECT: &str = "video-select";
+/// Splits what we send between the encoder and the window's self-view.
+pub const VIDEO_SEND_TEE: &str = "video-send-tee";
+/// The "video paused" picture's source.
+pub const VIDEO_PAUSED_SOURCE: &str = "video-paused-src";
+/// Draws the self-view over the received video in the window.
+pub const VIDEO_MIX: &str = "video-mix";
+/// The self-view's first element, fed from [`VIDEO_SEND_TEE`].
+pub const SELF_VIEW_QUEUE: &str = "video-self-queue";
+/// The self-view's last element: keeps its newest frame for [`VIDEO_MIX`].
+pub const SELF_VIEW_SINK: &str = "video-self-sink";
+/// The microphone's mute switch (a `volume`), before the AAC encoder.
+pub const AUDIO_MUTE: &str = "audio-mute";
+/// Echo cancellation and noise suppression on the microphone (`webrtcdsp`).
+pub const AUDIO_DSP: &str = "audio-dsp";
+/// What the speaker plays, as the echo canceller's reference (`webrtcechoprobe`).
+pub const AUDIO_ECHO_PROBE: &str = "audio-echo-probe";
+
 /// The payloader of `medium`.
 pub fn payloader(medium: Medium) -> &'static str {
     match medium {

@@ -9,14 +9,17 @@ use super::red::{AUDIO_RED_PT, RedPlan};
 use super::rtx::{AUDIO_REQUESTS, AUDIO_RTX_PT, RED_RTX_PT, RtxPlan, VIDEO_REQUESTS, VIDEO_RTX_PT};
 use super::session::RtpBinSettings;
 use super::session::{AacFormats, SessionPlan};
+use crate::config::VideoSink;
 use crate::config::resilience::Resilience;
 use crate::config::{
     AacPayload, CallConfig, Endpoints, Medium, PeerSecurity, RateControl, ResolvedMedia,
     VideoDecoder,
 };
+use crate::plan::echo::{cancel_on_send, echo_cancellation, probe_before_sink};
 use crate::plan::media::*;
 use crate::plan::rate::GccSettings;
 use crate::plan::rate::video_rate_limits;
+use crate::plan::window::{WindowPlan, paused_picture_chain, self_view_chain, window_plan};
 use crate::security::{CallPassword, SrtpSuite};
 
 /// What the machine and the user supply beyond the configuration: the devices found, the
@@ -31,19 +34,31 @@ pub struct Found {
 /// The plan of a peer (`label` names it when a process runs several, as the demo does).
 pub fn plan(label: Option<&str>, config: &CallConfig, found: Found) -> PeerPlan {
     let options = &config.options;
+    let video = VideoSettings {
+        decoder: options.video_decoder,
+        ..VideoSettings::default()
+    };
+    let window = match found.media.video_sink {
+        VideoSink::Window(sink) => Some(window_plan(sink, config.endpoints.remote_ip, &video)),
+        VideoSink::Headless => None,
+    };
+    let echo_cancel = echo_cancellation(
+        options.echo_cancel,
+        &found.media.audio_source,
+        found.media.audio_sink,
+    );
     PeerPlan {
         label: label.map(String::from),
         endpoints: config.endpoints,
         media: found.media,
-        video: VideoSettings {
-            decoder: options.video_decoder,
-            ..VideoSettings::default()
-        },
+        video,
         audio: AudioSettings {
             payload: options.audio_payload,
             ..AudioSettings::default()
         },
         jitter_buffer: options.jitter_buffer,
+        window,
+        echo_cancel,
         security: found.security,
         resilience: options.resilience.clone(),
         receive_caps: found.receive_caps,
@@ -60,6 +75,10 @@ pub struct PeerPlan {
     pub video: VideoSettings,
     pub audio: AudioSettings,
     pub jitter_buffer: Duration,
+    /// The call window, when video shows in one.
+    pub window: Option<WindowPlan>,
+    /// Echo cancellation on the microphone (`plan::echo`).
+    pub echo_cancel: bool,
     pub security: PeerSecurity,
     pub resilience: Resilience,
     /// What the peer's SDP says it sends, in place of our own formats.
@@ -124,6 +143,10 @@ impl VideoReceive {
 pub struct MediaChains {
     /// Source to payloader.
     pub video_send: Vec<ElementSpec>,
+    /// The "video paused" picture, into the send chain's selector.
+    pub video_paused: Vec<ElementSpec>,
+    /// From the send chain's tee to the window's overlay, when there is a window.
+    pub self_view: Option<Vec<ElementSpec>>,
     pub audio_send: Vec<ElementSpec>,
     pub video_receive: VideoReceive,
     /// One depayloading chain per AAC format we take; each feeds `audio_receive`'s head.
@@ -136,6 +159,8 @@ impl MediaChains {
     fn specs(&self) -> impl Iterator<Item = &ElementSpec> {
         self.video_send
             .iter()
+            .chain(&self.video_paused)
+            .chain(self.self_view.iter().flatten())
             .chain(&self.audio_send)
             .chain(self.video_receive.specs())
             .chain(self.audio_depayloaders.iter().flatten())
@@ -160,22 +185,38 @@ impl PeerPlan {
 
     /// The media chains.
     pub fn chains(&self) -> MediaChains {
-        let sink = self.media.video_sink;
+        let render = match &self.window {
+            Some(window) => crate::plan::window::render_chain(window),
+            None => video_render_chain(self.media.video_sink),
+        };
+        let mut audio_send = audio_send_chain(&self.audio, self.media.audio_source.clone());
+        let mut audio_receive = audio_recv_chain(self.media.audio_sink);
+        if self.echo_cancel {
+            audio_send = cancel_on_send(&self.audio, audio_send);
+            audio_receive = probe_before_sink(&self.audio, audio_receive);
+        }
         MediaChains {
             video_send: video_send_chain(&self.video, &self.media.video_source),
-            audio_send: audio_send_chain(&self.audio, self.media.audio_source.clone()),
+            video_paused: paused_picture_chain(&self.video),
+            self_view: self.window.as_ref().map(|w| self_view_chain(w.inset)),
+            audio_send,
             video_receive: match self.video.decoder {
                 VideoDecoder::Auto => VideoReceive::ByProfile {
                     depayloader: video_depayloader(),
                     decoders: [VideoDecoder::OpenH264, VideoDecoder::Libav]
                         .map(video_decode_chain)
                         .to_vec(),
-                    render: video_render_chain(sink),
+                    render,
                 },
-                _ => VideoReceive::Fixed(video_recv_chain(&self.video, sink)),
+                _ => {
+                    let mut chain = video_depayloader();
+                    chain.extend(video_decode_chain(self.video.decoder));
+                    chain.extend(render);
+                    VideoReceive::Fixed(chain)
+                }
             },
             audio_depayloaders: audio_depayloaders(),
-            audio_receive: audio_recv_chain(self.media.audio_sink),
+            audio_receive,
         }
     }
 
@@ -412,6 +453,48 @@ mod tests {
             VideoReceive::ByProfile { .. }
         ));
         assert!(plan.repair_hold());
+    }
+
+    #[test]
+    fn a_window_brings_the_overlay_and_self_view_and_a_microphone_with_a_speaker_the_canceller() {
+        let headless = plan(None, &config(), found(PeerSecurity::default()));
+        assert_eq!(headless.window, None);
+        assert!(!headless.echo_cancel);
+        assert!(headless.chains().self_view.is_none());
+        // Pause and mute work headless too: the paused picture and the mute switch are planned.
+        for factory in ["input-selector", "textoverlay", "volume"] {
+            assert!(has(&headless, factory), "{factory}");
+        }
+        for factory in ["overlaycomposition", "webrtcdsp", "webrtcechoprobe"] {
+            assert!(!has(&headless, factory), "{factory}");
+        }
+        let mut desktop = found(PeerSecurity::default());
+        desktop.media.video_sink = VideoSink::Window(crate::config::WindowSink::XImage);
+        desktop.media.audio_source = AudioSource::Microphone;
+        desktop.media.audio_sink = AudioSink::Speaker;
+        let config = config();
+        let with_window = plan(None, &config, desktop.clone());
+        let window = with_window.window.as_ref().expect("a window");
+        assert_eq!(
+            window.title,
+            format!("videocall - {}", config.endpoints.remote_ip)
+        );
+        assert!(with_window.echo_cancel);
+        for factory in [
+            "overlaycomposition",
+            "appsink",
+            "taginject",
+            "ximagesink",
+            "webrtcdsp",
+            "webrtcechoprobe",
+        ] {
+            assert!(has(&with_window, factory), "{factory}");
+        }
+        assert!(with_window.chains().self_view.is_some());
+        let mut no_echo = config.clone();
+        no_echo.options.echo_cancel = false;
+        let plain = plan(None, &no_echo, desktop);
+        assert!(!plain.echo_cancel && !has(&plain, "webrtcdsp"));
     }
 
     #[test]

@@ -230,6 +230,9 @@ impl StatsComputer {
             video: self.video.update(&sample.video, now, dt),
             audio: self.audio.update(&sample.audio, now, dt),
             key_exchange: sample.exchange.clone(),
+            // The running peer knows its controls' state and sets these.
+            microphone_muted: false,
+            camera_paused: false,
         }
     }
 }

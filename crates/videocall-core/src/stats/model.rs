@@ -82,6 +82,12 @@ pub struct Snapshot {
     /// The key exchange of an encrypted call: its state and the words to compare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_exchange: Option<ExchangeStatus>,
+    /// We send silence instead of the microphone (`m`).
+    #[serde(default)]
+    pub microphone_muted: bool,
+    /// We send the "video paused" picture instead of the camera (`v`).
+    #[serde(default)]
+    pub camera_paused: bool,
 }
 
 /// What one poll read from one sender (SSRC) of one session.

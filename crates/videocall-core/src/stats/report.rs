@@ -141,6 +141,7 @@ mod tests {
                 avg_bitrate_bps: 64_000.0,
                 ..Default::default()
             },
+            ..Default::default()
         }
     }
 
