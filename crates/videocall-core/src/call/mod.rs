@@ -332,19 +332,22 @@ pub fn run_with(
     peers
         .borrow()
         .iter()
-        .for_each(|peer| peer.forward_keys(&controls));
+        .enumerate()
+        .for_each(|(i, peer)| peer.forward_keys(&controls.for_peer(i)));
     let control_task = {
         let (peers, main_loop) = (peers.clone(), main_loop.clone());
         glib::MainContext::default().spawn_local(async move {
-            while let Ok(control) = control_requests.recv().await {
-                match control {
+            while let Ok(request) = control_requests.recv().await {
+                let peers = peers.borrow();
+                let targets = peers
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| request.peer.is_none_or(|p| p == *i))
+                    .map(|(_, peer)| peer);
+                match request.control {
                     CallControl::EndCall => main_loop.quit(),
-                    CallControl::ToggleMicrophone => {
-                        peers.borrow().iter().for_each(Peer::toggle_microphone)
-                    }
-                    CallControl::ToggleCamera => {
-                        peers.borrow().iter().for_each(Peer::toggle_camera)
-                    }
+                    CallControl::ToggleMicrophone => targets.for_each(Peer::toggle_microphone),
+                    CallControl::ToggleCamera => targets.for_each(Peer::toggle_camera),
                 }
             }
         })

@@ -22,20 +22,42 @@ pub fn control_for_key(key: char) -> Option<CallControl> {
     }
 }
 
-/// A handle any thread can use to steer the call; the main loop receives and applies.
+/// A control and the peer it is for (its index in the call; none: every peer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlRequest {
+    pub control: CallControl,
+    pub peer: Option<usize>,
+}
+
+/// A handle any thread can use to steer the call; the main loop receives and applies. A
+/// peer's window holds one for that peer only, so that in the demo `m` in A's window mutes A.
 #[derive(Debug, Clone)]
-pub struct Controls(async_channel::Sender<CallControl>);
+pub struct Controls {
+    sender: async_channel::Sender<ControlRequest>,
+    peer: Option<usize>,
+}
 
 impl Controls {
     /// A handle and the receiving end the main loop listens on.
-    pub fn channel() -> (Controls, async_channel::Receiver<CallControl>) {
-        let (tx, rx) = async_channel::unbounded();
-        (Controls(tx), rx)
+    pub fn channel() -> (Controls, async_channel::Receiver<ControlRequest>) {
+        let (sender, receiver) = async_channel::unbounded();
+        (Controls { sender, peer: None }, receiver)
+    }
+
+    /// A handle whose controls go to peer `index` only.
+    pub fn for_peer(&self, index: usize) -> Controls {
+        Controls {
+            sender: self.sender.clone(),
+            peer: Some(index),
+        }
     }
 
     /// Asks for `control`; ignored once the call is over.
     pub fn send(&self, control: CallControl) {
-        let _ = self.0.try_send(control);
+        let _ = self.sender.try_send(ControlRequest {
+            control,
+            peer: self.peer,
+        });
     }
 }
 
@@ -51,5 +73,20 @@ mod tests {
         assert_eq!(control_for_key('v'), Some(CallControl::ToggleCamera));
         assert_eq!(control_for_key('x'), None);
         assert_eq!(control_for_key(' '), None);
+    }
+
+    #[test]
+    fn a_peer_handle_targets_its_peer_and_the_call_handle_every_peer() {
+        let (controls, requests) = Controls::channel();
+        controls.send(CallControl::ToggleMicrophone);
+        controls.for_peer(1).send(CallControl::ToggleCamera);
+        assert_eq!(
+            requests.try_recv().unwrap(),
+            ControlRequest {
+                control: CallControl::ToggleMicrophone,
+                peer: None
+            }
+        );
+        assert_eq!(requests.try_recv().unwrap().peer, Some(1));
     }
 }
