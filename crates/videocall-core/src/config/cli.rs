@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::prompt::GivenAnswers;
+use super::record::RecordFiles;
 use super::{CallOptions, JsonTarget};
 use crate::config::{
     AacPayload, AudioSinkChoice, AudioSourceChoice, VideoDecoder, VideoSinkChoice,
@@ -117,6 +118,13 @@ pub struct MediaArgs {
     /// FILE.A and FILE.B.
     #[arg(long, value_name = "FILE", hide = true)]
     pub record_samples: Option<PathBuf>,
+    /// Record what we receive from the peer to FILE (Matroska: H.264 and AAC as they came,
+    /// not re-encoded); the demo writes FILE's name with .A and .B before the extension.
+    #[arg(long, value_name = "FILE.mkv")]
+    pub record: Option<PathBuf>,
+    /// Record what we send (our encoded camera and microphone) to FILE, as --record does.
+    #[arg(long, value_name = "FILE.mkv")]
+    pub record_sent: Option<PathBuf>,
     #[command(flatten)]
     pub security: super::security_args::SecurityArgs,
     #[command(flatten)]
@@ -137,6 +145,8 @@ impl Default for MediaArgs {
             stats_json: None,
             duration: None,
             record_samples: None,
+            record: None,
+            record_sent: None,
             security: Default::default(),
             resilience: Default::default(),
         }
@@ -151,6 +161,15 @@ impl MediaArgs {
                 "--jitter-buffer-ms: {} is more than 10 seconds",
                 self.jitter_buffer_ms
             )));
+        }
+        let record = RecordFiles {
+            received: self.record.clone(),
+            sent: self.record_sent.clone(),
+        };
+        if record.received.is_some() && record.received == record.sent {
+            return Err(AppError::Input(
+                "--record and --record-sent name the same file".into(),
+            ));
         }
         Ok(CallOptions {
             video_source: self.video_source.clone(),
@@ -167,6 +186,7 @@ impl MediaArgs {
             }),
             duration: self.duration,
             record_samples: self.record_samples.clone(),
+            record,
             resilience: self.resilience.resilience(),
         })
     }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod model;
 pub mod prompt;
 pub mod protection;
+pub mod record;
 pub mod resilience;
 pub mod security_args;
 pub mod validate;
@@ -268,6 +269,8 @@ pub struct CallOptions {
     pub duration: Option<Duration>,
     /// Where each adaptation tick's sample is written (`--record-samples`).
     pub record_samples: Option<PathBuf>,
+    /// The Matroska files the call records to (`--record`, `--record-sent`).
+    pub record: record::RecordFiles,
     /// Loss repair and adaptation switches.
     pub resilience: resilience::Resilience,
 }

@@ -143,7 +143,7 @@ pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<Elem
     };
     chain.push(ElementSpec::new("capsfilter", "video-caps").prop("caps", raw_video_caps(video)));
     chain.push(video_encoder(video));
-    chain.push(ElementSpec::new("capsfilter", "video-enc-caps").prop("caps", h264_caps()));
+    chain.push(ElementSpec::new("capsfilter", names::VIDEO_ENCODED_CAPS).prop("caps", h264_caps()));
     chain.push(
         ElementSpec::new("rtph264pay", names::VIDEO_PAYLOADER)
             .prop("pt", video.payload_type)

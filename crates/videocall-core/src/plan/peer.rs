@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use super::ElementSpec;
 use super::fec::{FecPlan, VIDEO_FEC_PT};
+use super::record::{Direction, RecordFiles, RecordingPlan, recordings, tap_after};
 use super::red::{AUDIO_RED_PT, RedPlan};
 use super::rtx::{AUDIO_REQUESTS, AUDIO_RTX_PT, RED_RTX_PT, RtxPlan, VIDEO_REQUESTS, VIDEO_RTX_PT};
 use super::session::RtpBinSettings;
 use super::session::{AacFormats, SessionPlan};
+use super::{ElementSpec, names};
 use crate::config::resilience::Resilience;
 use crate::config::{
     AacPayload, CallConfig, Endpoints, Medium, PeerSecurity, RateControl, ResolvedMedia,
@@ -47,6 +48,7 @@ pub fn plan(label: Option<&str>, config: &CallConfig, found: Found) -> PeerPlan 
         security: found.security,
         resilience: options.resilience.clone(),
         receive_caps: found.receive_caps,
+        record: options.record.for_peer(label),
     }
 }
 
@@ -64,6 +66,8 @@ pub struct PeerPlan {
     pub resilience: Resilience,
     /// What the peer's SDP says it sends, in place of our own formats.
     pub receive_caps: ReceiveCaps,
+    /// The files this peer records to (`--record`, `--record-sent`).
+    pub record: RecordFiles,
 }
 
 /// The key exchange as planned (`security::exchange`, `build::key_exchange`).
@@ -158,25 +162,73 @@ impl PeerPlan {
         }
     }
 
-    /// The media chains.
+    /// The media chains, with a tee wherever a recording taps them.
     pub fn chains(&self) -> MediaChains {
         let sink = self.media.video_sink;
-        MediaChains {
-            video_send: video_send_chain(&self.video, &self.media.video_source),
-            audio_send: audio_send_chain(&self.audio, self.media.audio_source),
-            video_receive: match self.video.decoder {
-                VideoDecoder::Auto => VideoReceive::ByProfile {
-                    depayloader: video_depayloader(),
-                    decoders: [VideoDecoder::OpenH264, VideoDecoder::Libav]
-                        .map(video_decode_chain)
-                        .to_vec(),
-                    render: video_render_chain(sink),
-                },
-                _ => VideoReceive::Fixed(video_recv_chain(&self.video, sink)),
+        let taps: Vec<String> = self
+            .recordings()
+            .iter()
+            .flat_map(|r| r.branches.iter().map(|(tee, _)| tee.clone()))
+            .collect();
+        let tee =
+            |direction: Direction, medium: Medium| names::record_tee(direction.name(), medium);
+        let mut video_send = video_send_chain(&self.video, &self.media.video_source);
+        tap_after(
+            &mut video_send,
+            names::VIDEO_ENCODED_CAPS,
+            &tee(Direction::Sent, Medium::Video),
+            &taps,
+        );
+        let mut audio_send = audio_send_chain(&self.audio, self.media.audio_source);
+        tap_after(
+            &mut audio_send,
+            names::AUDIO_ENCODER,
+            &tee(Direction::Sent, Medium::Audio),
+            &taps,
+        );
+        let mut video_receive = match self.video.decoder {
+            VideoDecoder::Auto => VideoReceive::ByProfile {
+                depayloader: video_depayloader(),
+                decoders: [VideoDecoder::OpenH264, VideoDecoder::Libav]
+                    .map(video_decode_chain)
+                    .to_vec(),
+                render: video_render_chain(sink),
             },
-            audio_depayloaders: audio_depayloaders(),
-            audio_receive: audio_recv_chain(self.media.audio_sink),
+            _ => VideoReceive::Fixed(video_recv_chain(&self.video, sink)),
+        };
+        let (VideoReceive::ByProfile {
+            depayloader: depayloaded,
+            ..
         }
+        | VideoReceive::Fixed(depayloaded)) = &mut video_receive;
+        // After the depayloader, before its caps filter: the recording's h264parse takes the
+        // AVC access units the filter asks for.
+        tap_after(
+            depayloaded,
+            names::VIDEO_DEPAYLOADER,
+            &tee(Direction::Received, Medium::Video),
+            &taps,
+        );
+        let mut audio_receive = audio_recv_chain(self.media.audio_sink);
+        // After the join of both AAC depayloaders: the recording takes either format.
+        tap_after(
+            &mut audio_receive,
+            names::AUDIO_DEPAY_JOIN,
+            &tee(Direction::Received, Medium::Audio),
+            &taps,
+        );
+        MediaChains {
+            video_send,
+            audio_send,
+            video_receive,
+            audio_depayloaders: audio_depayloaders(),
+            audio_receive,
+        }
+    }
+
+    /// The recordings this peer makes.
+    pub fn recordings(&self) -> Vec<RecordingPlan> {
+        recordings(&self.record)
     }
 
     /// Both sessions, video first.
@@ -226,6 +278,9 @@ impl PeerPlan {
     pub fn required_elements(&self) -> Vec<&'static str> {
         let mut factories: Vec<&'static str> = self.chains().specs().map(|s| s.factory).collect();
         factories.push("rtpbin");
+        for recording in self.recordings() {
+            factories.extend(recording.factories());
+        }
         for session in self.sessions() {
             factories.extend(session.factories());
         }
