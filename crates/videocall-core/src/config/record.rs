@@ -91,4 +91,15 @@ mod tests {
         assert_eq!(check_writable("--record", &ok), Ok(()));
         let _ = std::fs::remove_file(ok);
     }
+
+    #[test]
+    fn both_recordings_in_one_file_is_refused() {
+        let args = crate::config::cli::MediaArgs {
+            record: Some("x.mkv".into()),
+            record_sent: Some("x.mkv".into()),
+            ..Default::default()
+        };
+        let err = args.options().unwrap_err().to_string();
+        assert!(err.contains("same file"), "{err}");
+    }
 }

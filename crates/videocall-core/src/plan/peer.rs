@@ -425,6 +425,67 @@ mod tests {
     }
 
     #[test]
+    fn recordings_tap_the_chains_after_depayloading_and_encoding_only_when_asked() {
+        let names_of = |chain: &[ElementSpec]| -> Vec<String> {
+            chain.iter().map(|s| s.name.clone()).collect()
+        };
+        let plain = plan(None, &config(), found(PeerSecurity::default()));
+        assert!(!has(&plain, "tee") && !has(&plain, "matroskamux"));
+        let mut recorded = config();
+        recorded.options.record = RecordFiles {
+            received: Some("/tmp/in.mkv".into()),
+            sent: Some("/tmp/out.mkv".into()),
+        };
+        let plan = plan(Some("A"), &recorded, found(PeerSecurity::default()));
+        assert_eq!(plan.recordings().len(), 2);
+        assert_eq!(
+            plan.recordings()[0].path,
+            std::path::Path::new("/tmp/in.A.mkv")
+        );
+        for factory in [
+            "tee",
+            "matroskamux",
+            "filesink",
+            "h264parse",
+            "aacparse",
+            "queue",
+        ] {
+            assert!(has(&plan, factory), "{factory}");
+        }
+        let chains = plan.chains();
+        let VideoReceive::ByProfile { depayloader, .. } = &chains.video_receive else {
+            panic!("auto decoder");
+        };
+        assert_eq!(
+            names_of(depayloader),
+            [
+                "video-depay",
+                "record-received-video-tee",
+                "video-depay-caps"
+            ]
+        );
+        assert_eq!(chains.audio_receive[1].name, "record-received-audio-tee");
+        let send = names_of(&chains.video_send);
+        let at = send
+            .iter()
+            .position(|n| n == "record-sent-video-tee")
+            .unwrap();
+        assert_eq!(send[at - 1], "video-enc-caps");
+        assert_eq!(send[at + 1], "video-pay");
+        let audio = names_of(&chains.audio_send);
+        assert_eq!(
+            &audio[audio.len() - 3..],
+            ["audio-enc", "record-sent-audio-tee", "audio-pay"]
+        );
+        // Only the received side asked for: no tee in the send chains.
+        recorded.options.record.sent = None;
+        let received_only = super::plan(None, &recorded, found(PeerSecurity::default()));
+        let chains = received_only.chains();
+        assert!(chains.video_send.iter().all(|s| s.factory != "tee"));
+        assert!(chains.audio_send.iter().all(|s| s.factory != "tee"));
+    }
+
+    #[test]
     fn the_default_call_needs_what_it_makes_and_nothing_else() {
         let plan = plan(None, &config(), found(PeerSecurity::default()));
         for factory in [
