@@ -17,6 +17,8 @@ struct Stream {
     frames: u64,
     /// Seconds between the first and the last packet.
     span: f64,
+    /// Whether the first packet is a key frame.
+    starts_with_key: bool,
 }
 
 fn ffprobe(args: &[&str], file: &Path) -> Value {
@@ -48,7 +50,12 @@ fn stream(file: &Path, index: &str) -> Stream {
     );
     let s = &info["streams"][0];
     let packets = ffprobe(
-        &["-select_streams", index, "-show_entries", "packet=pts_time"],
+        &[
+            "-select_streams",
+            index,
+            "-show_entries",
+            "packet=pts_time,flags",
+        ],
         file,
     );
     let times: Vec<f64> = packets["packets"]
@@ -68,6 +75,9 @@ fn stream(file: &Path, index: &str) -> Stream {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0),
         span: if times.is_empty() { 0.0 } else { last - first },
+        starts_with_key: packets["packets"][0]["flags"]
+            .as_str()
+            .is_some_and(|f| f.starts_with('K')),
     }
 }
 
@@ -101,6 +111,10 @@ fn assert_recording(file: &Path, rendered: Option<f64>) -> (u64, f64) {
     assert_eq!(video.codec, "h264", "{name}");
     assert_eq!((video.width, video.height), (640, 480), "{name}");
     assert_eq!(audio.codec, "aac", "{name}");
+    assert!(
+        video.starts_with_key,
+        "{name}: the first frame is not a key frame"
+    );
     // 25 frames/s from the first key frame on: every frame of the span is there.
     let expected = (video.span * 25.0).floor() + 1.0;
     assert!(

@@ -18,7 +18,9 @@ pub fn package_for(factory: &str) -> &'static str {
         "glimagesink" => "gstreamer1.0-gl",
         "capssetter" | "rtpbin" | "rtph264pay" | "rtph264depay" | "rtpmp4gdepay" | "udpsrc"
         | "udpsink" | "v4l2src" | "aacparse" | "rtpmp4gpay" | "rtpmp4apay" | "rtpmp4adepay"
-        | "rtprtxsend" | "rtprtxreceive" | "rtpredenc" | "rtpreddec" => "gstreamer1.0-plugins-good",
+        | "rtprtxsend" | "rtprtxreceive" | "rtpredenc" | "rtpreddec" | "matroskamux" => {
+            "gstreamer1.0-plugins-good"
+        }
         _ => "gstreamer1.0-plugins-base",
     }
 }
