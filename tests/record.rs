@@ -264,3 +264,43 @@ fn a_missing_directory_is_one_line_before_the_call() {
     assert_eq!(stderr.matches("--record").count(), 1, "{stderr}");
     assert!(started.elapsed().as_secs() < 20, "the call started");
 }
+
+#[test]
+fn a_peer_that_sends_no_audio_is_recorded_whole() {
+    let _lock = media_lock();
+    let dir = tempdir();
+    let base = free_base();
+    let file = path(&dir, "video-only.mkv");
+    let json = path(&dir, "stats.json");
+    // A GStreamer sender of video only, to our video reception port (base + 2 for side A).
+    let mut sender = Command::new("gst-launch-1.0")
+        .args(["-q", "videotestsrc", "is-live=true", "!"])
+        .arg("video/x-raw,width=640,height=480,framerate=25/1")
+        .args(["!", "x264enc", "tune=zerolatency", "key-int-max=25", "!"])
+        .args(["rtph264pay", "pt=96", "config-interval=1", "!", "udpsink"])
+        .args(["host=127.0.0.1", &format!("port={}", base + 2)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gst-launch-1.0 runs (scripts/setup.sh installs gstreamer1.0-tools)");
+    let record = file.display().to_string();
+    let peer = spawn_side(base, false, &json, 10.0, None, &["--record", &record]);
+    let out = finish(peer, "recording peer");
+    let _ = sender.kill();
+    let _ = sender.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no audio came in 3 s"), "{stderr}");
+    let video = stream(&file, "v:0");
+    let snaps = snapshots(&json);
+    let rendered = num(snaps.last().unwrap(), "video", "frames_rendered");
+    let expected = (video.span * 25.0).floor() + 1.0;
+    eprintln!(
+        "video only: {} frames over {:.2} s, {rendered} rendered",
+        video.frames, video.span
+    );
+    assert!(video.starts_with_key);
+    assert!(video.span > 8.0, "{:.2} s", video.span);
+    assert!(video.frames as f64 >= 0.95 * expected, "{}", video.frames);
+    assert!(video.frames as f64 >= 0.95 * rendered, "{}", video.frames);
+    assert!(written_duration(&file).is_some());
+}

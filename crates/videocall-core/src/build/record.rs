@@ -3,14 +3,15 @@
 //! muxer and no Rust code runs per buffer.
 
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once, mpsc};
 
 use gst::prelude::*;
 
 use super::element::add_chain;
 use crate::config::record::check_writable;
 use crate::error::{AppError, AppResult};
-use crate::plan::record::{Direction, FINISH_TIMEOUT, RecordingPlan};
+use crate::plan::record::{Direction, FINISH_TIMEOUT, MEDIUM_WAIT, RecordingPlan};
 
 /// A recording in a built pipeline.
 pub struct Recording {
@@ -53,6 +54,7 @@ pub fn attach(pipeline: &gst::Pipeline, plan: &RecordingPlan) -> AppResult<Recor
             .map_err(|e| cannot(format!("cannot link: {e:?}")))?;
         links.push((tee_src, head_sink));
     }
+    end_silent_branches(&links, &plan.path);
     let (tell, written) = mpsc::sync_channel(1);
     if let Some(pad) = sink.static_pad("sink") {
         pad.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
@@ -70,6 +72,62 @@ pub fn attach(pipeline: &gst::Pipeline, plan: &RecordingPlan) -> AppResult<Recor
     })
 }
 
+/// `matroskamux` waits for data on every pad before it writes any: a peer that sends video but
+/// no audio would leave only the video queue's last seconds in the file. A one-shot probe per
+/// branch notes its first buffer; [`MEDIUM_WAIT`] after the first buffer of any branch, a branch
+/// that has had none is ended, and the file holds the other medium alone.
+fn end_silent_branches(links: &[(gst::Pad, gst::Pad)], path: &std::path::Path) {
+    // The plan's branches are video, then audio.
+    let branches: Vec<_> = links
+        .iter()
+        .zip(["video", "audio"])
+        .map(|((tee_src, head_sink), medium)| {
+            let seen = Arc::new(AtomicBool::new(false));
+            (seen, tee_src.clone(), head_sink.clone(), medium)
+        })
+        .collect();
+    let first = Arc::new(Once::new());
+    for (seen, _, head_sink, _) in &branches {
+        let (seen, first, branches, path) = (
+            seen.clone(),
+            first.clone(),
+            branches.clone(),
+            path.to_path_buf(),
+        );
+        head_sink.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            seen.store(true, Ordering::SeqCst);
+            first.call_once(|| {
+                let (branches, path) = (branches.clone(), path.clone());
+                // Runs on the main loop (the default context).
+                gst::glib::timeout_add_once(MEDIUM_WAIT, move || {
+                    for (seen, tee_src, head_sink, medium) in &branches {
+                        if !seen.load(Ordering::SeqCst) {
+                            eprintln!(
+                                "videocall: {}: no {medium} came in {} s, the file goes on without it",
+                                path.display(),
+                                MEDIUM_WAIT.as_secs()
+                            );
+                            end_branch(tee_src, head_sink);
+                        }
+                    }
+                });
+            });
+            gst::PadProbeReturn::Remove
+        });
+    }
+}
+
+/// Cuts a branch from its tee once the tee is between buffers and sends it an end of stream.
+fn end_branch(tee_src: &gst::Pad, head_sink: &gst::Pad) {
+    let head_sink = head_sink.clone();
+    tee_src.add_probe(gst::PadProbeType::IDLE, move |pad, _| {
+        let _ = pad.unlink(&head_sink);
+        // The queue takes the event into its own thread: this returns at once.
+        head_sink.send_event(gst::event::Eos::new());
+        gst::PadProbeReturn::Remove
+    });
+}
+
 impl Recording {
     /// Ends the recording while the call still runs: each branch is cut from its tee once the
     /// tee is between buffers, and gets an end of stream, so the muxer writes its index and
@@ -77,13 +135,7 @@ impl Recording {
     /// (it still plays, without them).
     pub fn finish(&self) -> bool {
         for (tee_src, head_sink) in &self.links {
-            let head_sink = head_sink.clone();
-            tee_src.add_probe(gst::PadProbeType::IDLE, move |pad, _| {
-                let _ = pad.unlink(&head_sink);
-                // The queue takes the event into its own thread: this returns at once.
-                head_sink.send_event(gst::event::Eos::new());
-                gst::PadProbeReturn::Remove
-            });
+            end_branch(tee_src, head_sink);
         }
         self.written.recv_timeout(FINISH_TIMEOUT).is_ok()
     }

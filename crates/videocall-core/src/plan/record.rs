@@ -43,6 +43,11 @@ impl Direction {
 /// the other medium) is slow; older data is dropped, the call is never held up.
 pub const QUEUE_NS: u64 = 5_000_000_000;
 
+/// How long a recording waits for a medium once the other has started: then it goes on
+/// without it (a peer that sends video only). Well under [`QUEUE_NS`], so nothing of the
+/// medium that came is dropped meanwhile.
+pub const MEDIUM_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// How long the end of the call waits for the muxer to write the file's index and duration.
 pub const FINISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -167,6 +172,7 @@ mod tests {
 
     #[test]
     fn the_file_starts_at_zero_is_finalised_and_never_holds_up_the_call() {
+        assert!(MEDIUM_WAIT.as_nanos() * 2 <= u128::from(QUEUE_NS));
         let plan = RecordingPlan::new(Direction::Received, Path::new("x.mkv"));
         let mux = &plan.output[0];
         assert_eq!(mux.factory, "matroskamux");
