@@ -22,7 +22,8 @@ pub fn package_for(factory: &str) -> &'static str {
         | "udpsink" | "v4l2src" | "aacparse" | "rtpmp4gpay" | "rtpmp4apay" | "rtpmp4adepay"
         | "rtprtxsend" | "rtprtxreceive" | "rtpredenc" | "rtpreddec" | "rtpjitterbuffer"
         | "rtpulpfecenc" | "rtpulpfecdec" | "rtpsession" | "pulsesink" | "pulsesrc"
-        | "autovideosink" | "autoaudiosink" | "level" | "taginject" | "videobox" => "gstreamer1.0-plugins-good",
+        | "autovideosink" | "autoaudiosink" | "level" | "taginject" | "videobox"
+        | "matroskamux" => "gstreamer1.0-plugins-good",
         // GStreamer's core elements.
         "queue" | "queue2" | "capsfilter" | "tee" | "fakesink" | "fakesrc" | "identity"
         | "valve" | "funnel" | "input-selector" | "output-selector" | "filesink" | "filesrc"

@@ -10,6 +10,7 @@ pub mod one_sender;
 
 pub mod peer;
 pub mod probe;
+pub mod record;
 pub mod repair_hold;
 pub mod rtx;
 pub mod session;

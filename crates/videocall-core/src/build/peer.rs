@@ -6,6 +6,7 @@ use gst::prelude::*;
 
 use crate::build::element::add_chain;
 use crate::build::key_exchange::{KeyExchange, SessionKeying};
+use crate::build::record::Recording;
 use crate::build::repair_hold::RepairHold;
 use crate::build::session::{self, SessionCounters};
 use crate::build::source_filter::SourceLock;
@@ -31,6 +32,8 @@ pub struct BuiltPeer {
     /// The key slots of an SDES-keyed call (`--sdp-crypto`): the running call prunes their
     /// decoders' failing streams, as the exchange does its own.
     pub sdes_slots: Vec<KeySlot>,
+    /// The recordings (`--record`, `--record-sent`), finished before the pipeline stops.
+    pub recordings: Vec<Recording>,
 }
 
 /// Checks the ports and builds the pipeline.
@@ -65,6 +68,11 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
         crate::build::window::add_self_view(bin, chain, window)?;
     }
     let video_depayloaders = vec![video_depayloader.clone()];
+    let recordings = plan
+        .recordings()
+        .iter()
+        .map(|recording| crate::build::record::attach(&pipeline, recording))
+        .collect::<AppResult<Vec<_>>>()?;
     let exchange = plan.exchange().map(|x| {
         let sessions = [Medium::Video, Medium::Audio]
             .into_iter()
@@ -143,6 +151,7 @@ pub fn build_peer(plan: &PeerPlan) -> AppResult<BuiltPeer> {
         repair_hold,
         exchange,
         sdes_slots: sdes.into_iter().map(|k| k.slot).collect(),
+        recordings,
     })
 }
 

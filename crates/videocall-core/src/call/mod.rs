@@ -205,6 +205,12 @@ pub trait Companion {
     fn stop(&self);
 }
 
+/// Whether `msg` comes from a recording's elements (`plan::record` names them all `record-…`).
+fn from_recording(msg: &gst::Message) -> bool {
+    msg.src()
+        .is_some_and(|src| src.name().starts_with("record-"))
+}
+
 /// Runs `peers` until the duration ends, a signal arrives or a pipeline fails.
 pub fn run(peers: Vec<Peer>, options: &CallOptions) -> AppResult<()> {
     run_with(peers, None, options)
@@ -239,6 +245,13 @@ pub fn run_with(
         let watch = bus
             .add_watch_local(move |_, msg| {
                 match msg.view() {
+                    // A recording that fails (a full disk) stops; the call goes on.
+                    gst::MessageView::Error(e) if from_recording(msg) => {
+                        eprintln!(
+                            "videocall: the recording stopped: {}",
+                            crate::build::peer::describe_error(e)
+                        );
+                    }
                     gst::MessageView::Error(e) => {
                         failure
                             .borrow_mut()
@@ -387,6 +400,7 @@ pub fn run_with(
         reporter.report(&mut peers.borrow_mut(), now);
     }
     let finished = reporter.finish();
+    peers.borrow().iter().for_each(Peer::finish_recordings);
     peers.borrow().iter().rev().for_each(Peer::stop);
     if let Some(relay) = relay.as_ref() {
         relay.stop();

@@ -7,6 +7,7 @@ use gst::prelude::*;
 use crate::adapt::{Action, AdaptSettings, Adapter, LatencySettings};
 use crate::build::key_exchange::KeyExchange;
 use crate::build::peer::{BuiltPeer, build_peer, describe_error};
+use crate::build::record::Recording;
 use crate::build::repair_hold::RepairHold;
 use crate::build::srtp::KeySlot;
 use crate::config::{Medium, RateControl};
@@ -38,6 +39,8 @@ pub struct Peer {
     exchange: Option<KeyExchange>,
     /// The key slots of an SDES-keyed call (no exchange to prune them).
     sdes_slots: Vec<KeySlot>,
+    /// The recordings, finished at the end of the call.
+    recordings: Vec<Recording>,
 }
 
 /// The controllers `plan` turns on.
@@ -83,6 +86,7 @@ impl Peer {
             repair_hold,
             exchange,
             sdes_slots,
+            recordings,
         } = built;
         let collector = Collector::attach(
             &pipeline,
@@ -111,6 +115,7 @@ impl Peer {
             red_distance: plan.red_plan().map_or(0, |red| red.distance),
             exchange,
             sdes_slots,
+            recordings,
         }
     }
 
@@ -236,6 +241,26 @@ impl Peer {
     /// Sends the keys pressed in this peer's window (if it has one) to `controls`.
     pub fn forward_keys(&self, controls: &crate::ui::control::Controls) {
         crate::build::window::forward_keys(&self.pipeline, controls);
+    }
+
+    /// Finishes the recordings while the call still runs, so each file gets its index and
+    /// duration: the end of stream goes into the recording branches only.
+    pub fn finish_recordings(&self) {
+        let prefix = self
+            .label
+            .as_deref()
+            .map(|l| format!("[{l}] "))
+            .unwrap_or_default();
+        for recording in &self.recordings {
+            let (what, path) = (recording.direction.name(), recording.path.display());
+            if recording.finish() {
+                eprintln!("videocall: {prefix}recorded what we {what} to {path}");
+            } else {
+                eprintln!(
+                    "videocall: {prefix}the recording {path} was not finalised in time: it plays, without its duration and index"
+                );
+            }
+        }
     }
 
     /// Stops everything; sockets are closed when this returns.

@@ -97,6 +97,14 @@ impl CallConfig {
             args.value("--record-samples", path.display());
         }
         for (flag, path) in [
+            ("--record", &o.record.received),
+            ("--record-sent", &o.record.sent),
+        ] {
+            if let Some(path) = path {
+                args.value(flag, path.display());
+            }
+        }
+        for (flag, path) in [
             ("--sdp", &self.sdp_out),
             ("--peer-sdp", &self.peer_sdp),
             ("--bench-probe", &self.bench_probe),
@@ -225,6 +233,10 @@ mod tests {
                 duration: Some(Duration::from_secs_f64(12.5)),
                 record_samples: Some("/tmp/samples.jsonl".into()),
                 echo_cancel: false,
+                record: crate::config::record::RecordFiles {
+                    received: Some("/tmp/in.mkv".into()),
+                    sent: Some("/tmp/out.mkv".into()),
+                },
                 resilience: Resilience {
                     rtx: false,
                     rate_control: RateControl::Gcc,

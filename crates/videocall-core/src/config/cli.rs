@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::prompt::GivenAnswers;
+use super::record::RecordFiles;
 use super::{CallOptions, JsonTarget, ReportTarget};
 use crate::config::{
     AacPayload, AudioSinkChoice, AudioSourceChoice, VideoDecoder, VideoSinkChoice,
@@ -175,6 +176,13 @@ pub struct MediaArgs {
     /// FILE.A and FILE.B.
     #[arg(long, value_name = "FILE", hide = true)]
     pub record_samples: Option<PathBuf>,
+    /// Record what we receive from the peer to FILE (Matroska: H.264 and AAC as they came,
+    /// not re-encoded); the demo writes FILE's name with .A and .B before the extension.
+    #[arg(long, value_name = "FILE.mkv")]
+    pub record: Option<PathBuf>,
+    /// Record what we send (our encoded camera and microphone) to FILE, as --record does.
+    #[arg(long, value_name = "FILE.mkv")]
+    pub record_sent: Option<PathBuf>,
     #[command(flatten)]
     pub security: super::security_args::SecurityArgs,
     #[command(flatten)]
@@ -198,6 +206,8 @@ impl Default for MediaArgs {
             duration: None,
             record_samples: None,
             no_echo_cancel: false,
+            record: None,
+            record_sent: None,
             security: Default::default(),
             resilience: Default::default(),
         }
@@ -222,6 +232,15 @@ impl MediaArgs {
             stats_json == Some(JsonTarget::Stdout),
             std::io::stdout().is_terminal(),
         );
+        let record = RecordFiles {
+            received: self.record.clone(),
+            sent: self.record_sent.clone(),
+        };
+        if record.received.is_some() && record.received == record.sent {
+            return Err(AppError::Input(
+                "--record and --record-sent name the same file".into(),
+            ));
+        }
         Ok(CallOptions {
             video_source: self.video_source.clone(),
             audio_source: self.audio_source.clone(),
@@ -242,6 +261,7 @@ impl MediaArgs {
             duration: self.duration,
             record_samples: self.record_samples.clone(),
             echo_cancel: !self.no_echo_cancel,
+            record,
             resilience: self.resilience.resilience(),
         })
     }

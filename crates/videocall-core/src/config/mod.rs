@@ -7,6 +7,7 @@ pub mod config_file;
 pub mod model;
 pub mod prompt;
 pub mod protection;
+pub mod record;
 pub mod resilience;
 pub mod security_args;
 pub mod validate;
@@ -284,6 +285,8 @@ pub struct CallOptions {
     pub record_samples: Option<PathBuf>,
     /// Cancel echo when a microphone hears a speaker (off with `--no-echo-cancel`).
     pub echo_cancel: bool,
+    /// The Matroska files the call records to (`--record`, `--record-sent`).
+    pub record: record::RecordFiles,
     /// Loss repair and adaptation switches.
     pub resilience: resilience::Resilience,
 }

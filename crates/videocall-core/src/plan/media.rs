@@ -150,7 +150,7 @@ pub fn video_send_chain(video: &VideoSettings, source: &VideoSource) -> Vec<Elem
     // What we send, also for the window's self-view (linked only when there is a window).
     chain.push(ElementSpec::new("tee", names::VIDEO_SEND_TEE).prop("allow-not-linked", true));
     chain.push(video_encoder(video));
-    chain.push(ElementSpec::new("capsfilter", "video-enc-caps").prop("caps", h264_caps()));
+    chain.push(ElementSpec::new("capsfilter", names::VIDEO_ENCODED_CAPS).prop("caps", h264_caps()));
     chain.push(
         ElementSpec::new("rtph264pay", names::VIDEO_PAYLOADER)
             .prop("pt", video.payload_type)

@@ -7,6 +7,7 @@ pub mod media;
 pub mod names;
 pub mod peer;
 pub mod rate;
+pub mod record;
 pub mod red;
 pub mod rtx;
 pub mod session;

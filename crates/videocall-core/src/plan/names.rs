@@ -207,3 +207,21 @@ pub mod factory {
     pub const FUNNEL: &str = "funnel";
     pub const RTPREDDEC: &str = "rtpreddec";
 }
+
+/// The tee a recording of `direction` ("received", "sent") taps for `medium`.
+pub fn record_tee(direction: &str, medium: Medium) -> String {
+    format!("record-{direction}-{}-tee", medium.name())
+}
+
+/// The Matroska muxer of the recording of `direction`.
+pub fn record_mux(direction: &str) -> String {
+    format!("record-{direction}-mux")
+}
+
+/// The file sink of the recording of `direction`.
+pub fn record_sink(direction: &str) -> String {
+    format!("record-{direction}-sink")
+}
+
+/// The caps filter after the H.264 encoder (a sent recording taps after it).
+pub const VIDEO_ENCODED_CAPS: &str = "video-enc-caps";

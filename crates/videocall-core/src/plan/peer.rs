@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use super::ElementSpec;
 use super::fec::{FecPlan, VIDEO_FEC_PT};
+use super::record::{Direction, RecordFiles, RecordingPlan, recordings, tap_after};
 use super::red::{AUDIO_RED_PT, RedPlan};
 use super::rtx::{AUDIO_REQUESTS, AUDIO_RTX_PT, RED_RTX_PT, RtxPlan, VIDEO_REQUESTS, VIDEO_RTX_PT};
 use super::session::RtpBinSettings;
 use super::session::{AacFormats, SessionPlan};
+use super::{ElementSpec, names};
 use crate::config::VideoSink;
 use crate::config::resilience::Resilience;
 use crate::config::{
@@ -62,6 +63,7 @@ pub fn plan(label: Option<&str>, config: &CallConfig, found: Found) -> PeerPlan 
         security: found.security,
         resilience: options.resilience.clone(),
         receive_caps: found.receive_caps,
+        record: options.record.for_peer(label),
     }
 }
 
@@ -83,6 +85,8 @@ pub struct PeerPlan {
     pub resilience: Resilience,
     /// What the peer's SDP says it sends, in place of our own formats.
     pub receive_caps: ReceiveCaps,
+    /// The files this peer records to (`--record`, `--record-sent`).
+    pub record: RecordFiles,
 }
 
 /// The key exchange as planned (`security::exchange`, `build::key_exchange`).
@@ -183,41 +187,87 @@ impl PeerPlan {
         }
     }
 
-    /// The media chains.
+    /// The media chains, with a tee wherever a recording taps them.
     pub fn chains(&self) -> MediaChains {
         let render = match &self.window {
             Some(window) => crate::plan::window::render_chain(window),
             None => video_render_chain(self.media.video_sink),
         };
+        let taps: Vec<String> = self
+            .recordings()
+            .iter()
+            .flat_map(|r| r.branches.iter().map(|(tee, _)| tee.clone()))
+            .collect();
+        let tee =
+            |direction: Direction, medium: Medium| names::record_tee(direction.name(), medium);
+        let mut video_send = video_send_chain(&self.video, &self.media.video_source);
+        tap_after(
+            &mut video_send,
+            names::VIDEO_ENCODED_CAPS,
+            &tee(Direction::Sent, Medium::Video),
+            &taps,
+        );
         let mut audio_send = audio_send_chain(&self.audio, self.media.audio_source.clone());
         let mut audio_receive = audio_recv_chain(self.media.audio_sink);
         if self.echo_cancel {
             audio_send = cancel_on_send(&self.audio, audio_send);
             audio_receive = probe_before_sink(&self.audio, audio_receive);
         }
+        tap_after(
+            &mut audio_send,
+            names::AUDIO_ENCODER,
+            &tee(Direction::Sent, Medium::Audio),
+            &taps,
+        );
+        let mut video_receive = match self.video.decoder {
+            VideoDecoder::Auto => VideoReceive::ByProfile {
+                depayloader: video_depayloader(),
+                decoders: [VideoDecoder::OpenH264, VideoDecoder::Libav]
+                    .map(video_decode_chain)
+                    .to_vec(),
+                render,
+            },
+            _ => {
+                let mut chain = video_depayloader();
+                chain.extend(video_decode_chain(self.video.decoder));
+                chain.extend(render);
+                VideoReceive::Fixed(chain)
+            }
+        };
+        let (VideoReceive::ByProfile {
+            depayloader: depayloaded,
+            ..
+        }
+        | VideoReceive::Fixed(depayloaded)) = &mut video_receive;
+        // After the depayloader, before its caps filter: the recording's h264parse takes the
+        // AVC access units the filter asks for.
+        tap_after(
+            depayloaded,
+            names::VIDEO_DEPAYLOADER,
+            &tee(Direction::Received, Medium::Video),
+            &taps,
+        );
+        // After the join of both AAC depayloaders: the recording takes either format.
+        tap_after(
+            &mut audio_receive,
+            names::AUDIO_DEPAY_JOIN,
+            &tee(Direction::Received, Medium::Audio),
+            &taps,
+        );
         MediaChains {
-            video_send: video_send_chain(&self.video, &self.media.video_source),
+            video_send,
             video_paused: paused_picture_chain(&self.video),
             self_view: self.window.as_ref().map(|w| self_view_chain(w.inset)),
             audio_send,
-            video_receive: match self.video.decoder {
-                VideoDecoder::Auto => VideoReceive::ByProfile {
-                    depayloader: video_depayloader(),
-                    decoders: [VideoDecoder::OpenH264, VideoDecoder::Libav]
-                        .map(video_decode_chain)
-                        .to_vec(),
-                    render,
-                },
-                _ => {
-                    let mut chain = video_depayloader();
-                    chain.extend(video_decode_chain(self.video.decoder));
-                    chain.extend(render);
-                    VideoReceive::Fixed(chain)
-                }
-            },
+            video_receive,
             audio_depayloaders: audio_depayloaders(),
             audio_receive,
         }
+    }
+
+    /// The recordings this peer makes.
+    pub fn recordings(&self) -> Vec<RecordingPlan> {
+        recordings(&self.record)
     }
 
     /// Both sessions, video first.
@@ -267,6 +317,9 @@ impl PeerPlan {
     pub fn required_elements(&self) -> Vec<&'static str> {
         let mut factories: Vec<&'static str> = self.chains().specs().map(|s| s.factory).collect();
         factories.push("rtpbin");
+        for recording in self.recordings() {
+            factories.extend(recording.factories());
+        }
         for session in self.sessions() {
             factories.extend(session.factories());
         }
@@ -408,6 +461,67 @@ mod tests {
 
     fn has(plan: &PeerPlan, factory: &str) -> bool {
         plan.required_elements().contains(&factory)
+    }
+
+    #[test]
+    fn recordings_tap_the_chains_after_depayloading_and_encoding_only_when_asked() {
+        let names_of = |chain: &[ElementSpec]| -> Vec<String> {
+            chain.iter().map(|s| s.name.clone()).collect()
+        };
+        let plain = plan(None, &config(), found(PeerSecurity::default()));
+        assert!(!has(&plain, "tee") && !has(&plain, "matroskamux"));
+        let mut recorded = config();
+        recorded.options.record = RecordFiles {
+            received: Some("/tmp/in.mkv".into()),
+            sent: Some("/tmp/out.mkv".into()),
+        };
+        let plan = plan(Some("A"), &recorded, found(PeerSecurity::default()));
+        assert_eq!(plan.recordings().len(), 2);
+        assert_eq!(
+            plan.recordings()[0].path,
+            std::path::Path::new("/tmp/in.A.mkv")
+        );
+        for factory in [
+            "tee",
+            "matroskamux",
+            "filesink",
+            "h264parse",
+            "aacparse",
+            "queue",
+        ] {
+            assert!(has(&plan, factory), "{factory}");
+        }
+        let chains = plan.chains();
+        let VideoReceive::ByProfile { depayloader, .. } = &chains.video_receive else {
+            panic!("auto decoder");
+        };
+        assert_eq!(
+            names_of(depayloader),
+            [
+                "video-depay",
+                "record-received-video-tee",
+                "video-depay-caps"
+            ]
+        );
+        assert_eq!(chains.audio_receive[1].name, "record-received-audio-tee");
+        let send = names_of(&chains.video_send);
+        let at = send
+            .iter()
+            .position(|n| n == "record-sent-video-tee")
+            .unwrap();
+        assert_eq!(send[at - 1], "video-enc-caps");
+        assert_eq!(send[at + 1], "video-pay");
+        let audio = names_of(&chains.audio_send);
+        assert_eq!(
+            &audio[audio.len() - 3..],
+            ["audio-enc", "record-sent-audio-tee", "audio-pay"]
+        );
+        // Only the received side asked for: no tee in the send chains.
+        recorded.options.record.sent = None;
+        let received_only = super::plan(None, &recorded, found(PeerSecurity::default()));
+        let chains = received_only.chains();
+        assert!(chains.video_send.iter().all(|s| s.factory != "tee"));
+        assert!(chains.audio_send.iter().all(|s| s.factory != "tee"));
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub fn call_args(
     options.stats_json = Some(JsonTarget::File(stats_path(dir, label)));
     options.duration = Some(duration);
     options.resilience.quality_log = quality.then(|| quality_path(dir, label));
+    // Each peer process records to its own files, as the demo's peers do.
+    options.record = options.record.for_peer(Some(label));
     CallConfig {
         endpoints: *endpoints,
         options,
