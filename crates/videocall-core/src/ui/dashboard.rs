@@ -31,6 +31,7 @@ use super::{PeerReport, View};
 use crate::error::{AppError, AppResult};
 use crate::stats::model::{Snapshot, StreamStats};
 use crate::stats::report::{format_bitrate, format_bytes, key_exchange_line};
+use crate::ui::lines::controls_note;
 
 /// Lines of captured standard error kept for the log panel and written out at the end.
 const MAX_LOG_LINES: usize = 500;
@@ -439,11 +440,16 @@ pub fn table_rows(snap: &Snapshot, loss_in: [Option<f64>; 2]) -> Vec<(&'static s
     ]
 }
 
-/// The line under a peer's summary: the key exchange's state and words, or that there is none.
+/// The line under a peer's summary: the key exchange's state and words, or that there is none,
+/// then what the user switched off (`m`, `v`).
 pub fn keys_line(snap: Option<&Snapshot>) -> String {
-    match snap.and_then(|s| s.key_exchange.as_ref()) {
+    let keys = match snap.and_then(|s| s.key_exchange.as_ref()) {
         Some(x) => key_exchange_line(x),
         None => "keys: no key exchange in this call".into(),
+    };
+    match snap.and_then(controls_note) {
+        Some(note) => format!("{keys} | {note}"),
+        None => keys,
     }
 }
 
@@ -684,5 +690,13 @@ mod tests {
     #[test]
     fn the_keys_line_says_when_there_is_no_exchange() {
         assert_eq!(keys_line(None), "keys: no key exchange in this call");
+        let muted = Snapshot {
+            microphone_muted: true,
+            ..Snapshot::default()
+        };
+        assert_eq!(
+            keys_line(Some(&muted)),
+            "keys: no key exchange in this call | sending: microphone muted"
+        );
     }
 }
