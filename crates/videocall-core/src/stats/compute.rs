@@ -191,6 +191,7 @@ impl StatsComputer {
             video: self.video.update(&sample.video, now, dt),
             audio: self.audio.update(&sample.audio, now, dt),
             key_exchange: sample.exchange.clone(),
+            startup: sample.startup.clone(),
         }
     }
 }
@@ -237,6 +238,7 @@ mod tests {
             },
             audio: MediumSample::default(),
             exchange: None,
+            startup: StartupStats::default(),
         }
     }
 
