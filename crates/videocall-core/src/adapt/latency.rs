@@ -5,7 +5,8 @@
 //! losses show, and shrinks back after a quiet spell. The measurements behind each choice are
 //! in docs/decisions/0012-jitter-buffer-grows-for-repairs.md (and 0009 for the repair hold).
 //!
-//! * Until the first round-trip sample: [`PROVISIONAL_MS`]; then, without recent loss,
+//! * From the start: the base, so the first frame waits no longer than later ones
+//!   (docs/decisions/0022-fast-start.md); once round trips are known, without recent loss,
 //!   `max(base, 3 × jitter + 10 ms)`.
 //! * With loss in the last [`LOSS_MEMORY_S`]: also at least
 //!   `SRTT + 2 × RTTVAR + 2 × jitter + 8 ms` and `peak RTT + 15 ms` ([`RttEstimator`]);
@@ -25,10 +26,6 @@ use crate::stats::model::{MediumSample, SourceSample};
 
 /// The most the jitter buffer may wait.
 pub const MAX_MS: u32 = 400;
-/// What the jitter buffer waits (at least) until the first round-trip sample: room for one
-/// retransmission on most paths, so the losses of the first half second can be repaired. A
-/// clean path drops to the base at the first sample.
-pub const PROVISIONAL_MS: u32 = 120;
 /// How long a loss counts as recent.
 pub const LOSS_MEMORY_S: f64 = 20.0;
 /// With a repair hold (`build::repair_hold`) and losses: the picture is shown this much before
@@ -205,14 +202,15 @@ pub struct LatencyGovernor {
 }
 
 impl LatencyGovernor {
-    /// Starts at [`PROVISIONAL_MS`] (or the user's `base_ms`, `--jitter-buffer-ms`, if
-    /// larger); the base is the floor once the path is known. With `repair_hold` the peer's
+    /// Starts at the user's `base_ms` (`--jitter-buffer-ms`): every millisecond waited before
+    /// the path is known delays the first frame, and a loss before the first round trip is
+    /// repaired by a key-frame request instead (decision 22). The base is also the floor. With `repair_hold` the peer's
     /// video waits for repairs [`repair_hold_ms`](Self::repair_hold_ms) longer than this
     /// latency, and the lossy target is [`REPAIR_SPREAD_MS`] lower.
     pub fn new(base_ms: u32, repair_hold: bool) -> LatencyGovernor {
         LatencyGovernor {
             base_ms,
-            current_ms: base_ms.max(PROVISIONAL_MS),
+            current_ms: base_ms,
             last_change: 0.0,
             last_lost: 0,
             last_received: 0,
@@ -433,11 +431,7 @@ mod tests {
     #[test]
     fn a_clean_path_keeps_the_base_whatever_its_round_trip() {
         let mut g = LatencyGovernor::new(40, false);
-        assert_eq!(
-            g.initial_ms(),
-            PROVISIONAL_MS,
-            "room for a resend until the path is known"
-        );
+        assert_eq!(g.initial_ms(), 40, "the first frame waits only the base");
         assert_eq!(
             g.update(
                 PathState {
@@ -449,12 +443,12 @@ mod tests {
                 0.5
             ),
             None,
-            "no round trip yet: keep waiting"
+            "no round trip yet: keep the base"
         );
         assert_eq!(
             g.update(path(80.0, 3.0, 0), 1.0),
-            Some(40),
-            "clean: down to the base"
+            None,
+            "clean: stays at the base"
         );
         for t in 2..20 {
             assert_eq!(g.update(path(80.0, 3.0, 0), f64::from(t)), None);
@@ -470,7 +464,7 @@ mod tests {
     #[test]
     fn loss_makes_room_for_a_retransmission_then_quiet_shrinks_it_back() {
         let mut g = LatencyGovernor::new(40, false);
-        assert_eq!(g.update(path(60.0, 5.0, 0), 0.0), Some(40));
+        assert_eq!(g.update(path(60.0, 5.0, 0), 0.0), None, "clean: the base");
         // SRTT 60, no deviation yet, jitter 5 ms: 60 + 2 × 5 + 8.
         assert_eq!(g.update(path(60.0, 5.0, 3), 1.0), Some(78));
         assert_eq!(
@@ -535,7 +529,7 @@ mod tests {
         assert_eq!(
             g.update(path(60.0, 5.0, 1), 0.0),
             Some(78),
-            "lossy from the start: the provisional value gives way to the path's"
+            "lossy from the start: grows from the base to the path's resend time"
         );
         for i in 0u32..40 {
             let rtt = 200.0 + f64::from(i % 2);

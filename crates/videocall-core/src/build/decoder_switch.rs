@@ -3,7 +3,9 @@
 //! FFmpeg's decoder, but nothing else; other senders (x264's and ffmpeg's defaults) use Main or
 //! High. The depayloader's caps carry the profile of the SPS it has seen: a probe on its output
 //! puts the matching decoder between it and the renderer, and swaps it when a new sender (a
-//! restarted peer) announces another profile.
+//! restarted peer) announces another profile. The decoder for the profile we send is in place
+//! from the start: made on the first caps, it cost the first frame the decoder's creation
+//! (docs/decisions/0022-fast-start.md).
 
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +13,7 @@ use gst::prelude::*;
 
 use super::element::make_element;
 use crate::config::{VideoDecoder, decoder_for_profile};
-use crate::plan::media::video_decode_chain;
+use crate::plan::media::{H264_PROFILE, video_decode_chain};
 
 /// The decoder in place and its elements (capssetter included).
 type Current = Arc<Mutex<Option<(VideoDecoder, Vec<gst::Element>)>>>;
@@ -23,6 +25,15 @@ pub fn attach(bin: &gst::Bin, depayloader: &gst::Element, render_head: &gst::Ele
         return;
     };
     let current: Current = Arc::default();
+    let expected = decoder_for_profile(Some(H264_PROFILE));
+    match insert(bin, &src, render_head, expected) {
+        Ok(elements) => {
+            if let Ok(mut current) = current.lock() {
+                *current = Some((expected, elements));
+            }
+        }
+        Err(e) => tracing::warn!("cannot put in the {} decoder: {e}", expected.name()),
+    }
     let (bin, render_head) = (bin.downgrade(), render_head.downgrade());
     src.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |pad, info| {
         let Some(gst::EventView::Caps(caps)) = info.event().map(|e| e.view()) else {

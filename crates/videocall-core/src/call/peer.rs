@@ -131,6 +131,7 @@ impl Peer {
     /// Starts capture, sending and receiving. A failure (e.g. a socket that cannot be bound)
     /// is reported with GStreamer's own reason.
     pub fn start(&self) -> AppResult<()> {
+        self.collector.started();
         if self.pipeline.set_state(gst::State::Playing).is_err() {
             let reason = self
                 .pipeline

@@ -15,6 +15,7 @@ use super::compute::{jitter_ms_from_units, rtt_ms_from_ntp_short};
 use super::feedback::FeedbackTap;
 use super::model::*;
 use super::plain_watch::RtcpKinds;
+use super::startup::{StartupWatch, key_frame_requests};
 use super::twcc::TwccWindow;
 use crate::build::session::SessionCounters;
 use crate::config::Medium;
@@ -61,6 +62,8 @@ pub struct Collector {
     /// Video then audio.
     sessions: [SessionTaps; 2],
     exchange: Option<KeyExchange>,
+    /// The received video's start.
+    startup: StartupWatch,
 }
 
 impl Collector {
@@ -76,10 +79,16 @@ impl Collector {
     ) -> Collector {
         let jitterbuffers: Arc<Mutex<Vec<JitterBufferEntry>>> = Arc::default();
         let registry = jitterbuffers.clone();
+        let startup = StartupWatch::attach(pipeline);
+        let first_packet = startup.clone();
         rtpbin.connect("new-jitterbuffer", false, move |args| {
             let element = args[1].get::<gst::Element>().ok()?;
             let session = args[2].get::<u32>().ok()?;
             let ssrc = args[3].get::<u32>().ok()?;
+            // A media sender's first packet makes its jitter buffer (RTX streams get none).
+            if session == Medium::Video.session_id() {
+                first_packet.packet_arrived();
+            }
             let mut registry = registry.lock().ok()?;
             // Jitter buffers of senders that are gone stay listed for their counts; past the
             // cap they go (`compute` keeps their last counts in its totals).
@@ -119,7 +128,13 @@ impl Collector {
             jitterbuffers,
             sessions,
             exchange,
+            startup,
         }
+    }
+
+    /// The peer has started: start-up figures count from now.
+    pub fn started(&self) {
+        self.startup.started();
     }
 
     /// The peer's transport-wide feedback about our video since the last call, when the call
@@ -136,10 +151,13 @@ impl Collector {
 
     /// Reads everything once.
     pub fn poll(&self) -> RawSample {
+        let video = self.poll_medium(Medium::Video);
+        let startup = self.startup.read(video.key_frame_requests);
         RawSample {
-            video: self.poll_medium(Medium::Video),
+            video,
             audio: self.poll_medium(Medium::Audio),
             exchange: self.exchange.as_ref().map(KeyExchange::status),
+            startup,
         }
     }
 
@@ -198,6 +216,7 @@ impl Collector {
                 encrypted: taps.rtcp_kinds.encrypted.get(),
             },
             aac_format: counters.aac_format.get(),
+            key_frame_requests: session_stats.as_ref().map(requests_in).unwrap_or_default(),
         }
     }
 
@@ -325,6 +344,27 @@ fn source_sample(s: &gst::StructureRef) -> Option<SourceSample> {
         packets_lost: s.get::<i32>("packets-lost").unwrap_or(0).into(),
         rtt_ms: (have_rb && round_trip > 0).then(|| rtt_ms_from_ntp_short(round_trip)),
     })
+}
+
+/// PLI and FIR sent and received in a session, from every source's counters.
+fn requests_in(stats: &gst::Structure) -> KeyFrameRequests {
+    let Ok(sources) = stats.get::<glib::ValueArray>("source-stats") else {
+        return KeyFrameRequests::default();
+    };
+    key_frame_requests(
+        sources
+            .iter()
+            .filter_map(|v| v.get::<gst::Structure>().ok())
+            .map(|s| {
+                [
+                    "sent-pli-count",
+                    "sent-fir-count",
+                    "recv-pli-count",
+                    "recv-fir-count",
+                ]
+                .map(|f| s.get::<u32>(f).unwrap_or(0))
+            }),
+    )
 }
 
 /// Our own senders in a session (media and RTX): rtpsession's internal sources.

@@ -233,6 +233,7 @@ impl StatsComputer {
             // The running peer knows its controls' state and sets these.
             microphone_muted: false,
             camera_paused: false,
+            startup: sample.startup.clone(),
         }
     }
 }
@@ -279,6 +280,7 @@ mod tests {
             },
             audio: MediumSample::default(),
             exchange: None,
+            startup: StartupStats::default(),
         }
     }
 

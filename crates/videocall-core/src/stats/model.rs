@@ -88,6 +88,58 @@ pub struct Snapshot {
     /// We send the "video paused" picture instead of the camera (`v`).
     #[serde(default)]
     pub camera_paused: bool,
+    /// How the received video started: the first frame's path and the key frames it needed.
+    #[serde(default)]
+    pub startup: StartupStats,
+}
+
+/// The received video's start, as first-class figures: a slow first frame or a lost key frame
+/// is what users of every peer tool complain about, and each step says where the time went.
+/// Times are milliseconds from this peer's start (`null` until the thing happens); counts are
+/// totals since the start.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartupStats {
+    /// The first RTP packet of the peer's video accepted by the session (after SRTP and the
+    /// peer-only filter): its jitter buffer was created.
+    pub first_packet_ms: Option<f64>,
+    /// The depayloader had the H.264 parameter sets (SPS and PPS): it could state its caps.
+    pub parameter_sets_ms: Option<f64>,
+    /// The first key frame (IDR access unit) left the depayloader.
+    pub first_key_frame_ms: Option<f64>,
+    /// The first decoded frame reached the video sink.
+    pub first_frame_ms: Option<f64>,
+    /// Key frames (IDR access units) received.
+    pub key_frames_received: u64,
+    /// Key-frame requests (RTCP PLI and FIR) we sent the peer: our decoder needed a key frame.
+    pub key_frame_requests_sent: u64,
+    /// Key-frame requests the peer sent us.
+    pub key_frame_requests_received: u64,
+    /// Frames the decoder flagged as decoded with errors (concealed).
+    pub decoder_errors: u64,
+}
+
+impl StartupStats {
+    /// True when the figures that are known come in the order the pipeline makes them: packet,
+    /// parameter sets, key frame, decoded frame.
+    pub fn is_ordered(&self) -> bool {
+        let known: Vec<f64> = [
+            self.first_packet_ms,
+            self.parameter_sets_ms,
+            self.first_key_frame_ms,
+            self.first_frame_ms,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        known.windows(2).all(|w| w[0] <= w[1])
+    }
+}
+
+/// Key-frame requests of one session, from rtpsession's source statistics (PLI and FIR).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyFrameRequests {
+    pub sent: u64,
+    pub received: u64,
 }
 
 /// What one poll read from one sender (SSRC) of one session.
@@ -198,6 +250,9 @@ pub struct MediumSample {
     /// The AAC format the peer's sender settled on (audio received without an SDP).
     #[serde(with = "aac_format")]
     pub aac_format: Option<AacPayload>,
+    /// Key-frame requests sent and received in this session (video).
+    #[serde(default)]
+    pub key_frame_requests: KeyFrameRequests,
 }
 
 impl MediumSample {
@@ -223,6 +278,9 @@ pub struct RawSample {
     /// The key exchange, in an encrypted call.
     #[serde(default)]
     pub exchange: Option<ExchangeStatus>,
+    /// The received video's start so far (the requests are the video sample's).
+    #[serde(default)]
+    pub startup: StartupStats,
 }
 
 impl RawSample {
@@ -296,5 +354,19 @@ mod tests {
         assert_eq!(back.sample.audio.aac_format, Some(AacPayload::Latm));
         assert_eq!(back.sample.video.our_feedback().unwrap().lost, -2);
         assert_eq!(back.sample.audio.our_feedback(), None);
+    }
+
+    #[test]
+    fn startup_figures_are_ordered_when_each_comes_after_the_one_before() {
+        let mut s = StartupStats::default();
+        assert!(s.is_ordered(), "nothing known yet");
+        s.first_packet_ms = Some(40.0);
+        s.first_frame_ms = Some(90.0);
+        assert!(s.is_ordered(), "gaps are skipped");
+        s.first_key_frame_ms = Some(95.0);
+        assert!(!s.is_ordered(), "a frame decoded before its key frame");
+        s.first_key_frame_ms = Some(60.0);
+        s.parameter_sets_ms = Some(60.0);
+        assert!(s.is_ordered());
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Snapshot, StreamStats};
+use super::model::{Snapshot, StartupStats, StreamStats};
 
 /// A bit rate in the unit that reads best.
 pub fn format_bitrate(bps: f64) -> String {
@@ -67,11 +67,39 @@ pub fn text_report(label: Option<&str>, snap: &Snapshot) -> String {
         .as_ref()
         .map(|x| format!("{prefix} {}\n", key_exchange_line(x)))
         .unwrap_or_default();
+    let startup = startup_line(&snap.startup)
+        .map(|line| format!("\n{prefix} {line}"))
+        .unwrap_or_default();
     format!(
-        "{keys}{prefix} {}\n{prefix} {}",
+        "{keys}{prefix} {}\n{prefix} {}{startup}",
         stream_line("video", &snap.video),
         stream_line("audio", &snap.audio)
     )
+}
+
+/// How the received video started, once its first frame is known: each step's time from the
+/// start, the key frames, and the requests and decoder errors when there were any.
+pub fn startup_line(s: &StartupStats) -> Option<String> {
+    let first_frame = s.first_frame_ms?;
+    let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0} ms"));
+    let mut line = format!(
+        "start: packet {} | parameter sets {} | key frame {} | first frame {first_frame:.0} ms | {} key frames",
+        ms(s.first_packet_ms),
+        ms(s.parameter_sets_ms),
+        ms(s.first_key_frame_ms),
+        s.key_frames_received,
+    );
+    if s.key_frame_requests_sent + s.key_frame_requests_received > 0 {
+        let _ = write!(
+            line,
+            " | key-frame requests {} sent, {} received",
+            s.key_frame_requests_sent, s.key_frame_requests_received
+        );
+    }
+    if s.decoder_errors > 0 {
+        let _ = write!(line, " | decoder errors {}", s.decoder_errors);
+    }
+    Some(line)
 }
 
 /// The encrypted call's first line: whether keys are agreed, and the words to compare.
@@ -123,6 +151,7 @@ mod tests {
         Snapshot {
             elapsed_s: 4.0,
             key_exchange: None,
+            startup: StartupStats::default(),
             video: StreamStats {
                 avg_bitrate_bps: 2_010_000.0,
                 bitrate_bps: 1_990_000.0,
@@ -156,6 +185,32 @@ mod tests {
     }
 
     #[test]
+    fn the_start_line_comes_once_the_first_frame_is_known() {
+        let mut s = snap();
+        assert!(!text_report(None, &s).contains("start:"));
+        s.startup = StartupStats {
+            first_packet_ms: Some(41.4),
+            parameter_sets_ms: Some(52.0),
+            first_key_frame_ms: None,
+            first_frame_ms: Some(98.6),
+            key_frames_received: 4,
+            ..Default::default()
+        };
+        let text = text_report(Some("B"), &s);
+        assert!(
+            text.ends_with("[B    4.0s] start: packet 41 ms | parameter sets 52 ms | key frame - | first frame 99 ms | 4 key frames"),
+            "{text}"
+        );
+        s.startup.key_frame_requests_sent = 2;
+        s.startup.decoder_errors = 3;
+        let line = startup_line(&s.startup).unwrap();
+        assert!(
+            line.ends_with("| key-frame requests 2 sent, 0 received | decoder errors 3"),
+            "{line}"
+        );
+    }
+
+    #[test]
     fn json_has_the_documented_schema() {
         let v: serde_json::Value = serde_json::from_str(&json_line(None, &snap())).unwrap();
         assert_eq!(v["elapsed_s"], 4.0);
@@ -175,6 +230,18 @@ mod tests {
             assert!(v["video"].get(key).is_some(), "video.{key}");
         }
         assert!(v["audio"]["rtt_ms"].is_null());
+        for key in [
+            "first_packet_ms",
+            "parameter_sets_ms",
+            "first_key_frame_ms",
+            "first_frame_ms",
+            "key_frames_received",
+            "key_frame_requests_sent",
+            "key_frame_requests_received",
+            "decoder_errors",
+        ] {
+            assert!(v["startup"].get(key).is_some(), "startup.{key}");
+        }
         assert!(v["audio"].get("fps").is_none());
         assert!(v.get("peer").is_none());
         let labelled: serde_json::Value =
@@ -189,6 +256,8 @@ mod tests {
         full.video.rtx_repaired = Some(6);
         full.video.send_target_kbps = Some(1800);
         full.audio.frames_played = Some(900);
+        full.startup.first_frame_ms = Some(120.5);
+        full.startup.key_frame_requests_received = 1;
         for label in [None, Some("A")] {
             let line = json_line(label, &full);
             let back: ReportLine = serde_json::from_str(&line).unwrap();
