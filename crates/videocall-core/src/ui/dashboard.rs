@@ -30,7 +30,7 @@ use super::history::{MediumHistory, Series};
 use super::{PeerReport, View};
 use crate::error::{AppError, AppResult};
 use crate::stats::model::{Snapshot, StreamStats};
-use crate::stats::report::{format_bitrate, format_bytes, key_exchange_line};
+use crate::stats::report::{format_bitrate, format_bytes, key_exchange_line, startup_line};
 use crate::ui::lines::controls_note;
 
 /// Lines of captured standard error kept for the log panel and written out at the end.
@@ -539,8 +539,9 @@ fn draw_panel(frame: &mut ratatui::Frame, panel: &Panel, area: Rect) {
     // Word wrapping leaves lines a little short: a tenth more than the characters.
     let summary_chars = summary_text.chars().count() as u16;
     let summary_rows = (summary_chars + summary_chars / 10).div_ceil(inner.width.max(1));
-    let [summary, keys, table, sparks] = Layout::vertical([
+    let [summary, keys, start, table, sparks] = Layout::vertical([
         Constraint::Length(summary_rows.clamp(1, 3)),
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(12),
         Constraint::Min(0),
@@ -560,6 +561,13 @@ fn draw_panel(frame: &mut ratatui::Frame, panel: &Panel, area: Rect) {
         frame.render_widget(Paragraph::new("waiting for the first report…"), table);
         return;
     };
+    frame.render_widget(
+        Paragraph::new(
+            startup_line(&snap.startup)
+                .unwrap_or_else(|| "start: waiting for the first frame".into()),
+        ),
+        start,
+    );
     let loss_in = [panel.video.loss_pct.last(), panel.audio.loss_pct.last()];
     let header = Row::new(
         ["", "video in", "audio in", "video out", "audio out"]

@@ -15,6 +15,7 @@ use super::{PeerReport, View};
 use crate::config::ReportTarget;
 use crate::error::{AppError, AppResult};
 use crate::stats::Snapshot;
+use crate::stats::model::StartupStats;
 
 pub use page::{Direction, ReportPage, render, utc_date};
 
@@ -42,6 +43,30 @@ fn direction_name(label: Option<&str>, labels: &[Option<String>]) -> String {
         (Some(us), None) => format!("peer → {us}"),
         (None, _) => "peer → us".into(),
     }
+}
+
+/// The start-up table's rows for what `direction` received: each step's time from the
+/// receiving peer's start, then the key-frame and decoder counts.
+fn startup_rows(direction: &str, s: &StartupStats) -> Vec<(String, String)> {
+    let ms = |v: Option<f64>| v.map_or("never".to_string(), |v| format!("{v:.0} ms"));
+    [
+        ("first packet", ms(s.first_packet_ms)),
+        ("parameter sets", ms(s.parameter_sets_ms)),
+        ("first key frame", ms(s.first_key_frame_ms)),
+        ("first frame", ms(s.first_frame_ms)),
+        ("key frames received", s.key_frames_received.to_string()),
+        (
+            "key-frame requests sent / received",
+            format!(
+                "{} / {}",
+                s.key_frame_requests_sent, s.key_frame_requests_received
+            ),
+        ),
+        ("decoder errors", s.decoder_errors.to_string()),
+    ]
+    .into_iter()
+    .map(|(what, value)| (format!("{direction}: {what}"), value))
+    .collect()
 }
 
 /// The report view of a running call.
@@ -87,9 +112,16 @@ impl CallReport {
                 _ => "videocall demo: call report".into(),
             },
             about,
-            // `Snapshot.startup` (time to first frame, key-frame requests) goes here, one row per
-            // peer and figure, once the snapshot carries it.
-            startup: Vec::new(),
+            startup: self
+                .peers
+                .iter()
+                .filter_map(|(label, samples)| {
+                    let last = samples.last()?;
+                    let name = direction_name(label.as_deref(), &labels);
+                    Some(startup_rows(&name, &last.startup))
+                })
+                .flatten()
+                .collect(),
             directions: self
                 .peers
                 .iter()
@@ -143,6 +175,24 @@ mod tests {
         assert_eq!(direction_name(Some("A"), &labels), "B → A");
         assert_eq!(direction_name(Some("B"), &labels), "A → B");
         assert_eq!(direction_name(None, &[None]), "peer → us");
+    }
+
+    #[test]
+    fn start_up_rows_name_the_direction_and_say_never_for_what_did_not_happen() {
+        let startup = StartupStats {
+            first_packet_ms: Some(31.4),
+            first_frame_ms: Some(72.0),
+            key_frame_requests_sent: 1,
+            ..StartupStats::default()
+        };
+        let rows = startup_rows("B → A", &startup);
+        assert!(rows.contains(&("B → A: first packet".into(), "31 ms".into())));
+        assert!(rows.contains(&("B → A: parameter sets".into(), "never".into())));
+        assert!(rows.contains(&("B → A: first frame".into(), "72 ms".into())));
+        assert!(rows.contains(&(
+            "B → A: key-frame requests sent / received".into(),
+            "1 / 0".into()
+        )));
     }
 
     #[test]
