@@ -8,8 +8,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="${1:-}"
 if [ -z "$bin" ]; then
-  cargo build --quiet --manifest-path "$root/Cargo.toml"
-  bin="${CARGO_TARGET_DIR:-$root/target}/debug/videocall"
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  bin="${CARGO_TARGET_DIR:-$root/target}/release/videocall"
 fi
 out="$root/docs/screenshots/window.png"
 mkdir -p "$(dirname "$out")"
