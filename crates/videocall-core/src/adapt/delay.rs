@@ -57,7 +57,7 @@ const NO_FEEDBACK_S: f64 = 2.0;
 /// The new rate after congestion, as a share of the link's rate, before draining the queue: by
 /// the queue, just under the link; by loss, far enough under a policer for its bucket to refill.
 const DECREASE: f64 = 0.95;
-const LOSS_DECREASE: f64 = 0.8;
+const LOSS_DECREASE: f64 = 0.85;
 /// The least share of the arrival rate a decrease goes to, however long the queue.
 const MIN_DECREASE: f64 = 0.5;
 /// The queue is drained within this long (s) after a decrease.

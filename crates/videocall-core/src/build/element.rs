@@ -13,7 +13,8 @@ pub fn package_for(factory: &str) -> &'static str {
         "avenc_aac" | "avdec_aac" | "avdec_h264" => "gstreamer1.0-libav",
         "voaacenc" | "openh264dec" | "faad" | "srtpenc" | "srtpdec" | "netsim" | "h264parse"
         | "waylandsink" | "webrtcdsp" | "webrtcechoprobe" => "gstreamer1.0-plugins-bad",
-        "ximagesink" | "xvimagesink" => "gstreamer1.0-x",
+        // The Pango overlays come with the X elements on Debian 12.
+        "ximagesink" | "xvimagesink" | "textoverlay" => "gstreamer1.0-x",
         "glimagesink" => "gstreamer1.0-gl",
         "alsasrc" | "alsasink" => "gstreamer1.0-alsa",
         // Debian 12 ships the PulseAudio elements in plugins-good (gstreamer1.0-pulseaudio is
