@@ -204,49 +204,6 @@ fn a_stock_gstreamer_receiver_plays_our_video_and_audio_in_both_aac_formats() {
     }
 }
 
-/// An X server of the test's own, stopped when dropped (a failed assertion included).
-struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts Xvfb on a free display number; returns it with the display name.
-fn start_xvfb() -> (Xvfb, String) {
-    for n in 90..120 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            continue;
-        }
-        let display = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "800x600x24",
-                "-br",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb runs (scripts/setup.sh installs xvfb)");
-        for _ in 0..50 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (Xvfb(child), display);
-            }
-            sleep(0.1);
-        }
-        drop(Xvfb(child));
-        panic!("Xvfb did not start on {display}");
-    }
-    panic!("no free X display number");
-}
-
 /// A grey-scale screenshot of the top-left 640x480 of `display`.
 fn screenshot(display: &str) -> Vec<u8> {
     let out = Command::new("ffmpeg")
@@ -274,7 +231,7 @@ fn screenshot(display: &str) -> Vec<u8> {
 #[test]
 fn a_call_shows_the_peers_moving_picture_in_a_window_under_xvfb() {
     let _guard = media_lock();
-    let (xvfb, display) = start_xvfb();
+    let (xvfb, display) = start_xvfb(90);
     let dir = tempdir();
     let base = free_base();
     let (ja, jb) = (path(&dir, "a.json"), path(&dir, "b.json"));

@@ -13,16 +13,6 @@ use common::*;
 use serde_json::Value;
 
 /// An X server of the test's own, stopped when dropped (a failed assertion included).
-struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM, not SIGKILL: the server removes its socket and lock file.
-        sigterm(&self.0);
-        let _ = self.0.wait();
-    }
-}
-
 /// A running peer, killed if the test fails before it ends.
 struct Running(Option<Child>);
 
@@ -39,39 +29,6 @@ impl Drop for Running {
             let _ = child.wait();
         }
     }
-}
-
-/// Starts Xvfb on a free display number from `first`; returns it with the display name.
-fn start_xvfb(first: u32) -> (Xvfb, String) {
-    for n in first..first + 40 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
-            continue;
-        }
-        let display = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "800x600x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb runs (scripts/setup.sh installs xvfb)");
-        for _ in 0..50 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (Xvfb(child), display);
-            }
-            sleep(0.1);
-        }
-        drop(Xvfb(child));
-    }
-    panic!("no free X display number");
 }
 
 /// The window's 640x480 picture, as RGB.

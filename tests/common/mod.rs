@@ -296,3 +296,49 @@ pub fn spawn_side(
     };
     spawn_at(recv, dest, json, seconds, pass, extra)
 }
+
+/// An X server for window tests; stopped (SIGTERM, so it removes its socket and lock file)
+/// when dropped.
+pub struct Xvfb(Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        sigterm(&self.0);
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts Xvfb (800x600, 24 bits) on the first free display number from `first`; returns it
+/// with the display name.
+pub fn start_xvfb(first: u32) -> (Xvfb, String) {
+    for n in first..first + 40 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "800x600x24",
+                "-br",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb runs (scripts/setup.sh installs xvfb)");
+        for _ in 0..50 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (Xvfb(child), display);
+            }
+            sleep(0.1);
+        }
+        drop(Xvfb(child));
+    }
+    panic!("no free X display number");
+}
