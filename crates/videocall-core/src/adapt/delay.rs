@@ -375,8 +375,14 @@ impl DelayController {
         // Loss that is still going on: the newest window lost packets too (the span may hold
         // the overflow of a queue already drained).
         let fresh = newest.lost > 0;
-        let loss_congested =
-            fresh && (excess > CONGESTED_LOSS || (excess >= CLEAN_LOSS && near_loss_ceiling));
+        // Probing above a ceiling loss found: the policer's bucket running dry is the first
+        // loss over the floor, and each tick more above it is lost in full.
+        let probing_above_loss_ceiling = self.above_loss_ceiling_since.is_some()
+            && self.ceiling.is_some_and(|c| c.signal == Signal::Loss);
+        let loss_congested = fresh
+            && (excess > CONGESTED_LOSS
+                || (excess >= CLEAN_LOSS && near_loss_ceiling)
+                || (excess > 0.0 && probing_above_loss_ceiling));
         let queue_congested = queue_ms > QUEUE_HIGH_MS;
         // The floor learns once per span, from spans that were neither congested nor near a
         // ceiling found by loss.
