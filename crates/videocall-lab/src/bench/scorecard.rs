@@ -180,7 +180,8 @@ fn target(figure: Figure, op: Op, bound: f64) -> TargetSpec {
 }
 
 /// The scenarios in the order they run; `short` keeps their shapes with caps of 3–11 s and
-/// calls of 12–16 s (for CI).
+/// calls of 12–18 s (for CI: 7 s after a cap, the recovery's 5 s target with some room on a
+/// loaded machine).
 pub fn scenarios(short: bool) -> Vec<Scenario> {
     use Figure::*;
     use Op::*;
@@ -188,7 +189,7 @@ pub fn scenarios(short: bool) -> Vec<Scenario> {
     // calls last 40 s, as the 2 % loss bench that set the issue-5 figures did: the shares of
     // rendered frames count the call's start, which weighs twice as much in 20 s.
     let (cap, step, calls) = if short {
-        ("3+8", "3+8", [16, 16, 12])
+        ("3+8", "3+8", [18, 16, 12])
     } else {
         ("5+15", "5+10", [30, 25, 40])
     };
@@ -786,7 +787,7 @@ mod tests {
             ),
             (3.0, 11.0)
         );
-        assert_eq!(short[1].seconds, 16);
+        assert_eq!(short[1].seconds, 18);
     }
 
     #[test]
