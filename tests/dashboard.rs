@@ -43,6 +43,22 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Runs `command` in a detached session "call" of `cols` x `rows`.
+    fn start(&self, cols: u16, rows: u16, command: &str) {
+        let (cols, rows) = (cols.to_string(), rows.to_string());
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "call",
+            "-x",
+            &cols,
+            "-y",
+            &rows,
+            command,
+        ]);
+    }
+
     fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "call"])
     }
@@ -131,17 +147,7 @@ fn the_dashboard_shows_changing_figures_and_q_ends_the_call_cleanly() {
         stderr.display(),
         exit.display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "call",
-        "-x",
-        "160",
-        "-y",
-        "50",
-        &command,
-    ]);
+    tmux.start(160, 50, &command);
     let first = tmux.wait_for(30.0, "figures", |s| {
         s.contains("peer B") && row(s, "packets").first().is_some_and(|p| *p > 0.0)
     });
@@ -213,17 +219,7 @@ fn plain_keeps_the_report_lines_in_a_terminal() {
         bin(),
         exit.display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "call",
-        "-x",
-        "200",
-        "-y",
-        "50",
-        &command,
-    ]);
+    tmux.start(200, 50, &command);
     let deadline = Instant::now() + Duration::from_secs(30);
     while exit_line(&exit).is_none() {
         assert!(Instant::now() < deadline, "the call did not end");
@@ -247,17 +243,7 @@ fn an_encrypted_call_shows_the_words_to_compare_on_both_peers() {
         bin(),
         exit.display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "call",
-        "-x",
-        "160",
-        "-y",
-        "50",
-        &command,
-    ]);
+    tmux.start(160, 50, &command);
     let screen = tmux.wait_for(30.0, "the words", |s| {
         s.matches("keys: SRTP from the key exchange").count() == 2
     });
@@ -290,17 +276,7 @@ fn a_small_terminal_shows_one_peer_and_tab_moves_to_the_other() {
         bin(),
         exit.display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "call",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &command,
-    ]);
+    tmux.start(80, 24, &command);
     let first = tmux.wait_for(30.0, "peer A's figures", |s| {
         s.contains("peer A") && !row(s, "packets").is_empty()
     });

@@ -204,30 +204,6 @@ fn a_stock_gstreamer_receiver_plays_our_video_and_audio_in_both_aac_formats() {
     }
 }
 
-/// A grey-scale screenshot of the top-left 640x480 of `display`.
-fn screenshot(display: &str) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args([
-            "-loglevel",
-            "error",
-            "-f",
-            "x11grab",
-            "-video_size",
-            "640x480",
-            "-i",
-        ])
-        .arg(format!("{display}+0,0"))
-        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
-        .output()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 #[test]
 fn a_call_shows_the_peers_moving_picture_in_a_window_under_xvfb() {
     let _guard = media_lock();
@@ -251,9 +227,9 @@ fn a_call_shows_the_peers_moving_picture_in_a_window_under_xvfb() {
         .unwrap();
     let b = spawn_peer(base, true, &jb, 7.0);
     sleep(4.0);
-    let first = screenshot(&display);
+    let first = x11_screenshot(&display, "gray");
     sleep(0.5);
-    let second = screenshot(&display);
+    let second = x11_screenshot(&display, "gray");
     let out = finish(a, "A (window)");
     finish(b, "B");
     drop(xvfb);

@@ -36,29 +36,9 @@ struct Shot(Vec<u8>);
 
 impl Shot {
     fn take(display: &str) -> Shot {
-        let out = Command::new("ffmpeg")
-            .args([
-                "-loglevel",
-                "error",
-                "-f",
-                "x11grab",
-                "-draw_mouse",
-                "0",
-                "-video_size",
-                "640x480",
-                "-i",
-            ])
-            .arg(format!("{display}+0,0"))
-            .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-            .output()
-            .expect("ffmpeg runs (scripts/setup.sh installs it)");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(out.stdout.len(), 640 * 480 * 3);
-        Shot(out.stdout)
+        let pixels = x11_screenshot(display, "rgb24");
+        assert_eq!(pixels.len(), 640 * 480 * 3);
+        Shot(pixels)
     }
 
     fn rgb(&self, x: usize, y: usize) -> [u8; 3] {

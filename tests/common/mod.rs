@@ -342,3 +342,30 @@ pub fn start_xvfb(first: u32) -> (Xvfb, String) {
     }
     panic!("no free X display number");
 }
+
+/// The top-left 640x480 of X display `display` as raw pixels in `pix_fmt` (ffmpeg's name:
+/// `gray`, `rgb24`).
+pub fn x11_screenshot(display: &str, pix_fmt: &str) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args([
+            "-loglevel",
+            "error",
+            "-f",
+            "x11grab",
+            "-draw_mouse",
+            "0",
+            "-video_size",
+            "640x480",
+            "-i",
+        ])
+        .arg(format!("{display}+0,0"))
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
+        .output()
+        .expect("ffmpeg runs (scripts/setup.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
