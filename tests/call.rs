@@ -277,15 +277,6 @@ fn bad_input_is_one_line_and_a_non_zero_exit() {
     assert_one_line_error(&out, 2, "--video-sink");
 }
 
-/// GStreamer's plugin directory, as pkg-config gives it.
-fn plugin_dir() -> std::path::PathBuf {
-    let out = Command::new("pkg-config")
-        .args(["--variable=pluginsdir", "gstreamer-1.0"])
-        .output()
-        .expect("pkg-config runs");
-    String::from_utf8(out.stdout).unwrap().trim().into()
-}
-
 #[test]
 fn a_missing_plugin_is_named_only_when_the_call_needs_it() {
     let _media = media_lock();

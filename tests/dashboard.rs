@@ -130,6 +130,18 @@ fn exit_line(path: &Path) -> Option<String> {
         .filter(|s| s.ends_with('\n'))
 }
 
+/// Waits up to `secs` for the shell to write the call's exit status to `path`; returns it.
+fn wait_for_exit(path: &Path, secs: u64, what: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(line) = exit_line(path) {
+            return line.trim().to_string();
+        }
+        assert!(Instant::now() < deadline, "{what}");
+        sleep(0.25);
+    }
+}
+
 #[test]
 fn the_dashboard_shows_changing_figures_and_q_ends_the_call_cleanly() {
     let _lock = media_lock();
@@ -188,15 +200,8 @@ fn the_dashboard_shows_changing_figures_and_q_ends_the_call_cleanly() {
     );
 
     tmux.run(&["send-keys", "-t", "call", "q"]);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let code = loop {
-        if let Some(code) = exit_line(&exit) {
-            break code;
-        }
-        assert!(Instant::now() < deadline, "q did not end the call");
-        sleep(0.25);
-    };
-    assert_eq!(code.trim(), "0", "exit code");
+    let code = wait_for_exit(&exit, 20, "q did not end the call");
+    assert_eq!(code, "0", "exit code");
     assert_eq!(tmux.pane("alternate_on"), "0", "back on the main screen");
     assert!(cooked(&tty), "the terminal's mode is given back");
     // The JSON kept coming while the dashboard was up, and the log lines were kept.
@@ -220,12 +225,7 @@ fn plain_keeps_the_report_lines_in_a_terminal() {
         exit.display()
     );
     tmux.start(200, 50, &command);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while exit_line(&exit).is_none() {
-        assert!(Instant::now() < deadline, "the call did not end");
-        sleep(0.25);
-    }
-    assert_eq!(exit_line(&exit).unwrap().trim(), "0");
+    assert_eq!(wait_for_exit(&exit, 30, "the call did not end"), "0");
     let screen = tmux.screen();
     assert!(screen.contains("] video "), "{screen}");
     assert!(!screen.contains("video in"), "{screen}");
@@ -256,12 +256,7 @@ fn an_encrypted_call_shows_the_words_to_compare_on_both_peers() {
     assert_eq!(words[0], words[1], "both peers agree: {screen}");
     assert!(screen.contains("SRTP aes-128-gcm"), "{screen}");
     tmux.run(&["send-keys", "-t", "call", "q"]);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while exit_line(&exit).is_none() {
-        assert!(Instant::now() < deadline, "q did not end the call");
-        sleep(0.25);
-    }
-    assert_eq!(exit_line(&exit).unwrap().trim(), "0");
+    assert_eq!(wait_for_exit(&exit, 20, "q did not end the call"), "0");
 }
 
 #[test]
@@ -287,10 +282,5 @@ fn a_small_terminal_shows_one_peer_and_tab_moves_to_the_other() {
         s.contains("peer B") && s.contains("[B]")
     });
     tmux.run(&["send-keys", "-t", "call", "q"]);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while exit_line(&exit).is_none() {
-        assert!(Instant::now() < deadline, "q did not end the call");
-        sleep(0.25);
-    }
-    assert_eq!(exit_line(&exit).unwrap().trim(), "0");
+    assert_eq!(wait_for_exit(&exit, 20, "q did not end the call"), "0");
 }

@@ -67,15 +67,6 @@ fn all_well_with_test_sources_headless_exits_0() {
     assert!(!all.contains("PROBLEM"), "{all}");
 }
 
-/// GStreamer's plugin directory, as pkg-config gives it.
-fn plugin_dir() -> std::path::PathBuf {
-    let out = Command::new("pkg-config")
-        .args(["--variable=pluginsdir", "gstreamer-1.0"])
-        .output()
-        .expect("pkg-config runs");
-    String::from_utf8(out.stdout).unwrap().trim().into()
-}
-
 #[test]
 fn a_hidden_plugin_is_named_with_the_package_that_brings_it() {
     // Every plugin but x264, in a directory of its own, with a registry of its own.

@@ -369,3 +369,12 @@ pub fn x11_screenshot(display: &str, pix_fmt: &str) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// GStreamer's plugin directory, as pkg-config gives it.
+pub fn plugin_dir() -> std::path::PathBuf {
+    let out = Command::new("pkg-config")
+        .args(["--variable=pluginsdir", "gstreamer-1.0"])
+        .output()
+        .expect("pkg-config runs");
+    String::from_utf8(out.stdout).unwrap().trim().into()
+}
