@@ -222,6 +222,26 @@ fn a_short_scorecard_of_the_bottleneck_scores_both_directions() {
 }
 
 #[test]
+fn a_short_policed_scorecard_probes_with_bursts_and_comes_back() {
+    let _media = media_lock();
+    let (_, stderr, doc) = run_bench(&["--scorecard", "--short", "--only", "policed"]);
+    assert!(stderr.contains("1/1 policed"), "{stderr}");
+    let s = &doc["scenarios"][0];
+    assert_eq!(s["name"], "policed");
+    assert!(s["cap"]["queue_ms"].is_null(), "a policer drops: {s}");
+    // Generous bounds, for breakage only. Under the policer the rate holds below it, so only
+    // a probe burst that got through brings it back above the cap; the bursts' own losses
+    // are small.
+    for p in s["peers"].as_array().unwrap() {
+        let name = &p["peer"];
+        assert!(f(p, "link_share") >= 0.5, "{name}: {p}");
+        assert!(f(p, "peak_kbps_after_cap") >= 1300.0, "{name}: {p}");
+        assert!(f(p, "loss_after_adaptation") < 0.06, "{name}: {p}");
+        assert!(f(p, "rendered_share") >= 0.8, "{name}: {p}");
+    }
+}
+
+#[test]
 fn the_scorecard_refuses_its_own_settings_and_unknown_scenarios() {
     for (args, says) in [
         (&["--scorecard", "--seconds", "5"][..], "--seconds"),

@@ -27,6 +27,10 @@ pub enum Action {
     SetLatency { ms: u32, hold_ms: u32 },
     /// Set the video encoder's bit rate.
     SetVideoBitrate { kbps: u32 },
+    /// Resend about `bytes` of the last video packets at once, to probe the path
+    /// (`build::congestion::ProbeBursts`): after the next frame if `at_once`, else in the
+    /// middle of a key-frame interval.
+    ProbeBurst { bytes: u32, at_once: bool },
     /// Turn redundant audio on (the plan's RED distance) or off.
     SetRedundancy { on: bool },
     /// A line for the user.
@@ -70,6 +74,9 @@ pub struct AdaptSettings {
     pub latency: Option<LatencySettings>,
     /// Redundant audio goes to a peer that takes it while our audio loses packets.
     pub audio_red: bool,
+    /// The delay-based controller may probe with bursts of resends (it has transport-wide
+    /// feedback and retransmission).
+    pub probe_bursts: bool,
 }
 
 /// A controller and how many ticks apart it runs.
@@ -95,7 +102,10 @@ impl Adapter {
             start_latency_ms: None,
         };
         match settings.rate_control {
-            RateControl::Delay => adapter.add(1, DelayController::new(settings.limits)),
+            RateControl::Delay => adapter.add(
+                1,
+                DelayController::new(settings.limits).with_probe_bursts(settings.probe_bursts),
+            ),
             RateControl::Loss => adapter.add(1, RateController::new(settings.limits)),
             RateControl::Gcc => adapter.add(1, GccFollower::new(settings.limits)),
             RateControl::Off => {}

@@ -37,6 +37,7 @@ fn default_settings() -> AdaptSettings {
             repair_hold: resilience.repair_hold,
         }),
         audio_red: resilience.audio_red,
+        probe_bursts: false,
     }
 }
 

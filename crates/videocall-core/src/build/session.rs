@@ -176,6 +176,12 @@ pub fn add_session(
     if plan.twcc {
         congestion::add_twcc_extension(payloader)?;
         counters.twcc.attach(payloader)?;
+        if let Some(rtx) = plan.rtx {
+            counters
+                .twcc
+                .bursts
+                .attach(pipeline, payloader, id, rtx.rtx_pt)?;
+        }
     }
     if let Some(plan) = plan.fec {
         fec::connect_receiver(rtpbin, plan);

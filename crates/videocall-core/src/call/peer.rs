@@ -5,6 +5,7 @@
 use gst::prelude::*;
 
 use crate::adapt::{Action, AdaptSettings, Adapter, LatencySettings};
+use crate::build::congestion::ProbeBursts;
 use crate::build::key_exchange::KeyExchange;
 use crate::build::peer::{BuiltPeer, build_peer, describe_error};
 use crate::build::record::Recording;
@@ -41,6 +42,8 @@ pub struct Peer {
     sdes_slots: Vec<KeySlot>,
     /// The recordings, finished at the end of the call.
     recordings: Vec<Recording>,
+    /// The video's probe bursts, armed by the rate controller.
+    probe_bursts: ProbeBursts,
 }
 
 /// The controllers `plan` turns on.
@@ -54,6 +57,7 @@ pub fn adapt_settings(plan: &PeerPlan) -> AdaptSettings {
             repair_hold: resilience.repair_hold,
         }),
         audio_red: plan.red_plan().is_some(),
+        probe_bursts: plan.sessions()[0].twcc && plan.sessions()[0].rtx.is_some(),
     }
 }
 
@@ -88,6 +92,7 @@ impl Peer {
             sdes_slots,
             recordings,
         } = built;
+        let probe_bursts = counters[0].twcc.bursts.clone();
         let collector = Collector::attach(
             &pipeline,
             &rtpbin,
@@ -116,6 +121,7 @@ impl Peer {
             exchange,
             sdes_slots,
             recordings,
+            probe_bursts,
         }
     }
 
@@ -204,6 +210,7 @@ impl Peer {
                     encoder.set_property("bitrate", kbps);
                 }
             }
+            Action::ProbeBurst { bytes, at_once } => self.probe_bursts.arm(bytes, at_once),
             Action::SetRedundancy { on } => {
                 let encoder = self
                     .pipeline

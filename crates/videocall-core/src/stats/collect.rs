@@ -21,13 +21,14 @@ use crate::build::session::SessionCounters;
 use crate::config::Medium;
 use crate::plan::names;
 
-/// A jitter buffer rtpbin created for one sender, with its last pushed count (kept after the
-/// buffer is gone, so totals survive a peer restart).
+/// A jitter buffer rtpbin created for one sender, with its last pushed and repaired counts
+/// (kept after the buffer is gone, so totals survive a peer restart).
 struct JitterBufferEntry {
     session: u32,
     ssrc: u32,
     element: glib::WeakRef<gst::Element>,
     pushed: u64,
+    repaired: u64,
 }
 
 /// Which optional readings the call has: they are reported (as `Some`, zero while the element
@@ -100,6 +101,7 @@ impl Collector {
                 ssrc,
                 element: element.downgrade(),
                 pushed: 0,
+                repaired: 0,
             });
             None
         });
@@ -177,12 +179,14 @@ impl Collector {
             .zip(session_stats.as_ref())
             .and_then(|(ssrc, stats)| sent_stats(stats, ssrc));
         let counters = &taps.counters;
+        // Before `rtx_counts`: this reads the jitter buffers' repairs too.
+        let pushed = self.pushed(id);
         MediumSample {
             sources: session_stats
                 .as_ref()
                 .map(|stats| self.remote_sources(id, stats))
                 .unwrap_or_default(),
-            pushed: self.pushed(id),
+            pushed,
             rendered: (medium == Medium::Video)
                 .then(|| self.rendered(names::VIDEO_SINK))
                 .flatten(),
@@ -258,6 +262,8 @@ impl Collector {
             .collect()
     }
 
+    /// Each jitter buffer's pushed count, by sender; reads its repairs too (`rtx_counts`, in
+    /// the same poll after this).
     fn pushed(&self, session_id: u32) -> Vec<(u32, u64)> {
         let Ok(mut entries) = self.jitterbuffers.lock() else {
             return Vec::new();
@@ -270,6 +276,7 @@ impl Collector {
                     let stats = jb.property::<gst::Structure>("stats");
                     tracing::debug!(session = session_id, ssrc = e.ssrc, %stats, "jitter buffer");
                     e.pushed = stats.get::<u64>("num-pushed").unwrap_or(e.pushed);
+                    e.repaired = stats.get::<u64>("rtx-success-count").unwrap_or(e.repaired);
                 }
                 (e.ssrc, e.pushed)
             })
@@ -306,9 +313,19 @@ impl Collector {
         let Some(recv) = self.pipeline.by_name(&names::rtx_recv(session)) else {
             return RtxCounts::default();
         };
+        // Repairs as the jitter buffers count them (a resend that filled a gap in time):
+        // rtprtxreceive passes on every resend of a known sender, also those nobody asked
+        // for (the sender's probe bursts, `build::congestion::ProbeBursts`).
+        let repaired = self.jitterbuffers.lock().map_or(0, |entries| {
+            entries
+                .iter()
+                .filter(|e| e.session == session)
+                .map(|e| e.repaired)
+                .sum()
+        });
         RtxCounts {
             requested: recv.property::<u32>("num-rtx-requests").into(),
-            repaired: recv.property::<u32>("num-rtx-assoc-packets").into(),
+            repaired,
         }
     }
 

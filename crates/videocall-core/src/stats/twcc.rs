@@ -17,6 +17,26 @@ pub struct TwccPacket {
     pub arrived_ns: Option<u64>,
     /// Its size in bytes.
     pub bytes: u32,
+    /// A resend we sent to probe the path (`build::congestion::ProbeBursts`), not media: it
+    /// counts only in [`TwccWindow::probe`].
+    pub probe: bool,
+}
+
+/// What became of the probe bursts' packets in a window: how many the peer reported on, how
+/// many of them it lost, and the bytes of those that arrived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeTally {
+    pub packets: u32,
+    pub lost: u32,
+    pub arrived_bytes: u64,
+}
+
+impl ProbeTally {
+    fn add(&mut self, other: &ProbeTally) {
+        self.packets += other.packets;
+        self.lost += other.lost;
+        self.arrived_bytes += other.arrived_bytes;
+    }
 }
 
 /// The feedback of one poll interval.
@@ -53,6 +73,9 @@ pub struct TwccWindow {
     /// The last reports' last arrival and least delay (µs), newest last: the queue now rather
     /// than at the window's start ([`TwccWindow::recent_min_delay_us`]).
     pub recent: Vec<(i64, i64)>,
+    /// The probe bursts' packets, kept out of every figure above.
+    #[serde(default)]
+    pub probe: ProbeTally,
 }
 
 /// How many of the last reports [`TwccWindow::recent`] keeps: 4 reports (about a frame each)
@@ -65,6 +88,14 @@ pub const RECENT_US: i64 = 150_000;
 impl TwccWindow {
     /// Folds in one packet; returns its arrival and one-way delay (µs) if it arrived.
     pub fn add(&mut self, packet: TwccPacket) -> Option<(i64, i64)> {
+        if packet.probe {
+            self.probe.add(&ProbeTally {
+                packets: 1,
+                lost: u32::from(packet.arrived_ns.is_none()),
+                arrived_bytes: packet.arrived_ns.map_or(0, |_| u64::from(packet.bytes)),
+            });
+            return None;
+        }
         let late = packet.arrived_ns.is_some() && self.forget_loss(packet.seqnum).is_some();
         if !late {
             self.packets += 1;
@@ -173,6 +204,7 @@ impl TwccWindow {
             self.first_arrival_bytes = other.first_arrival_bytes;
         }
         self.reports += other.reports;
+        self.probe.add(&other.probe);
         self.packets += other.packets;
         self.lost += other.lost;
         self.sent_bytes += other.sent_bytes;
@@ -230,6 +262,7 @@ mod tests {
             sent_ns: sent_ms * 1_000_000,
             arrived_ns: arrived_ms.map(|a| a * 1_000_000),
             bytes: 1250,
+            probe: false,
         }
     }
 
@@ -299,6 +332,29 @@ mod tests {
         assert_eq!((first.packets, first.lost), (3, 0));
         // Sent bytes count each packet once.
         assert_eq!(first.sent_bytes, 3 * 1250);
+    }
+
+    #[test]
+    fn probe_packets_count_only_in_the_probe_tally() {
+        let mut w = TwccWindow::default();
+        let probe = |sent_ms, arrived_ms| TwccPacket {
+            probe: true,
+            ..packet(sent_ms, arrived_ms)
+        };
+        w.add_report([packet(0, Some(20)), probe(1, Some(21)), probe(2, None)]);
+        assert_eq!((w.packets, w.lost, w.arrived_bytes), (1, 0, 1250));
+        assert_eq!(
+            w.probe,
+            ProbeTally {
+                packets: 2,
+                lost: 1,
+                arrived_bytes: 1250
+            }
+        );
+        let mut merged = TwccWindow::default();
+        merged.merge(&w);
+        merged.merge(&w);
+        assert_eq!((merged.probe.packets, merged.probe.lost), (4, 2));
     }
 
     #[test]
