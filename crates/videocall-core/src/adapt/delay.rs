@@ -135,7 +135,7 @@ const REORDER_GAIN: f64 = 0.5;
 /// `PROBE_AFTER_CUT_S` after the cut, once the policer's bucket refilled; the sender spaces
 /// them further), whether the policer is still there: one that loses its tail measured what
 /// its bucket held.
-const PROBE_HOLD: f64 = 0.8;
+const PROBE_HOLD: f64 = 0.85;
 const PROBE_EVERY_S: f64 = 1.0;
 const PROBE_AFTER_CUT_S: f64 = 2.5;
 /// The first burst, before one has measured the bucket: this long (s) at the ceiling's rate.
@@ -854,7 +854,7 @@ mod tests {
         burst_owed: u32,
         burst_sent: u32,
         burst_lost: u32,
-        /// When the last burst left: the sender spaces them by two key-frame intervals
+        /// When the last burst left: the sender spaces them by three key-frame intervals
         /// (`build::congestion`), a confirming one excepted.
         last_burst: f64,
         burst_at_once: bool,
@@ -909,7 +909,7 @@ mod tests {
             let resends = std::mem::take(&mut self.owed);
             // A burst leaves at once, a packet's time before the tick's media (it follows a
             // frame, the next frame comes later).
-            let due = self.burst_at_once || t - self.last_burst >= 2.0 - 1e-6;
+            let due = self.burst_at_once || t - self.last_burst >= 3.0 - 1e-6;
             let burst = if self.burst_owed > 0 && due {
                 self.last_burst = t;
                 std::mem::take(&mut self.burst_owed).div_ceil(PACKET_BYTES)

@@ -112,7 +112,7 @@ fn packets(report: &gst::StructureRef, bursts: &ProbeBursts) -> Vec<TwccPacket> 
 /// carries more than we send, without sending more media. Against a policer, a burst a little
 /// larger than its bucket loses only its own last packets (resends nobody waits for), where
 /// raising the encoder's rate until loss shows loses media for the feedback's whole reaction
-/// time (decision 21). Bursts leave two key-frame intervals apart, each after the same frame
+/// time (decision 21). Bursts leave three key-frame intervals apart, each after the same frame
 /// of its interval, so that the bucket refilled for as long before each; the payloader's
 /// packets show which packet ends that frame, and the burst is asked for where rtprtxsend sends
 /// that packet on, so that the resends follow it. rtprtxsend resends from its history, and
@@ -166,8 +166,9 @@ const NO_PACKET: u32 = u32::MAX;
 const SIZES_KEPT: usize = 256;
 const MAX_BURST_PACKETS: u16 = 200;
 /// Bursts are this many key-frame intervals apart (or more): the bucket refills for the same
-/// time before each, so what it holds is the same at each (it need not refill entirely).
-const KEY_FRAMES_APART: u32 = 2;
+/// time before each, so what it holds is the same at each (3 s at 85 % of a policer's rate
+/// refill a bucket of up to 450 ms of it).
+const KEY_FRAMES_APART: u32 = 3;
 /// The burst follows the end of one of these frames of a key-frame interval (the key frame
 /// is frame 1): the frames after a key frame are larger than the rest (the encoder's buffer
 /// refills), and the next key frame, 12 frames or more after, finds the bucket refilled.
