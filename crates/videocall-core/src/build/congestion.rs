@@ -169,10 +169,10 @@ const MAX_BURST_PACKETS: u16 = 200;
 /// time before each, so what it holds is the same at each (3 s at 85 % of a policer's rate
 /// refill a bucket of up to 450 ms of it).
 const KEY_FRAMES_APART: u32 = 3;
-/// The burst follows the end of one of these frames of a key-frame interval (the key frame
-/// is frame 1): the frames after a key frame are larger than the rest (the encoder's buffer
-/// refills), and the next key frame, 12 frames or more after, finds the bucket refilled.
-const FIRE_AFTER_FRAMES: std::ops::RangeInclusive<u32> = 11..=11;
+/// The burst follows the end of this frame of a key-frame interval (the key frame is frame
+/// 1): the frames after a key frame are larger than the rest (the encoder's buffer refills),
+/// and the next key frame, 15 frames later at 25 frames/s, finds the bucket refilled.
+const FIRE_AFTER_FRAME: u32 = 11;
 
 impl ProbeBursts {
     /// Sends a burst of about `bytes` of resends after a frame in the middle of a key-frame
@@ -258,7 +258,7 @@ impl ProbeBursts {
                 // The frames just after a key frame are larger than the rest (the encoder's
                 // buffer refills), and the next key frame needs the bucket refilled: the burst
                 // follows a frame in the middle of the key-frame interval.
-                let in_place = FIRE_AFTER_FRAMES.contains(&ended)
+                let in_place = ended == FIRE_AFTER_FRAME
                     && state.key_frames_since_burst.load(Ordering::Relaxed) >= KEY_FRAMES_APART;
                 if in_place || state.at_once.load(Ordering::Relaxed) {
                     state.key_frames_since_burst.store(0, Ordering::Relaxed);
