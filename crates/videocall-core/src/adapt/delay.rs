@@ -19,6 +19,11 @@
 //!   ceiling, slower near it. A ceiling found by the queue is forgotten as soon as packets
 //!   arrive faster than it without a queue (the link got better); one found by loss only when
 //!   the rate is well above it, since a policer's bucket hides the cap for a while.
+//! * **Packet pairs.** A frame's packets leave back to back and a bottleneck spaces them by its
+//!   own rate, so their arrival gaps read the link's rate even while we send under it. Pairs
+//!   that agree with a ceiling found by the queue make it exact and the rate holds just under
+//!   it (nothing above to probe for); pairs reading twice the ceiling say the bottleneck is
+//!   gone, and the rate goes back up at once.
 //! * **Probe bursts** (with retransmission): near a ceiling found by loss the rate holds under
 //!   it, and bursts of resends (`Action::ProbeBurst`) ask whether the policer is still there:
 //!   one that loses its tail measured the bucket, two in a row that get through say it is gone.
@@ -161,6 +166,19 @@ const BURST_SHADOW_S: f64 = 0.6;
 /// After a burst got through, the rate goes back to what it was before the cut for loss,
 /// at most this many times the current rate.
 const PROBE_JUMP: f64 = 2.0;
+/// Back-to-back pairs a reading of the link's rate needs: about a third of a second of
+/// frames at 800 kbit/s.
+const MIN_TRAIN_PAIRS: u32 = 10;
+/// Pairs reading the link this many times faster than a ceiling found by the queue say that
+/// bottleneck is gone (under it they read it within a few per cent).
+const TRAIN_GONE: f64 = 2.0;
+/// Pairs reading within this factor of a ceiling found by the queue say it is the link's
+/// whole rate: the pairs measure it better than the arrival rate of a short congestion, the
+/// ceiling becomes their reading, there is nothing above it to probe for, and the rate holds
+/// at `QUEUE_HOLD` of it. Over it, the ceiling is a share of a faster link (other traffic on
+/// it) or the link got faster, and the rate probes as without pairs.
+const TRAIN_AGREES: f64 = 1.15;
+const QUEUE_HOLD: f64 = 0.95;
 
 /// A probe burst asked for and not yet judged.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -196,6 +214,8 @@ pub struct Reading {
     pub arrival_kbps: Option<f64>,
     /// What left us over the newest window (kbit/s).
     pub sent_kbps: Option<f64>,
+    /// The link's rate as the span's back-to-back packet pairs read it (kbit/s).
+    pub train_kbps: Option<f64>,
 }
 
 /// The controller's state between ticks.
@@ -254,6 +274,13 @@ pub struct DelayController {
     before_loss_cut_kbps: Option<f64>,
     /// When bursts last said the policer was gone.
     gone_at: Option<f64>,
+    /// The rate before the first cut for the queue of the current ceiling.
+    before_queue_cut_kbps: Option<f64>,
+    /// When packet pairs last said the bottleneck was gone, and whether they may: a path
+    /// that let pairs through faster than it carries a stream (a shaper with a burst
+    /// allowance) misled them once, and is not trusted again.
+    trains_gone_at: Option<f64>,
+    trust_trains: bool,
 }
 
 impl DelayController {
@@ -293,6 +320,9 @@ impl DelayController {
             last_burst_seen_at: None,
             before_loss_cut_kbps: None,
             gone_at: None,
+            before_queue_cut_kbps: None,
+            trains_gone_at: None,
+            trust_trains: true,
         }
     }
 
@@ -529,6 +559,7 @@ impl DelayController {
             loss,
             arrival_kbps: arrival,
             sent_kbps: window.sent_kbps(MIN_SPAN_S),
+            train_kbps: window.train_kbps(MIN_TRAIN_PAIRS),
         });
         let rate = self.rate_kbps;
         if let Some(sent) = window.sent_kbps(MIN_SPAN_S) {
@@ -636,6 +667,8 @@ impl DelayController {
                     self.cut_to_known_loss_ceiling = remembered.is_some();
                     let episode = self.last_decrease.is_some_and(|t| now - t < EPISODE_S);
                     let under_loss_ceiling = self.ceiling.is_some_and(|c| c.signal == Signal::Loss);
+                    let under_queue_ceiling =
+                        self.ceiling.is_some_and(|c| c.signal == Signal::Queue);
                     self.ceiling = Some(Ceiling { kbps: link, signal });
                     if signal == Signal::Loss {
                         if !under_loss_ceiling {
@@ -649,6 +682,19 @@ impl DelayController {
                         self.above_loss_ceiling_since = None;
                         self.loss_cut_at = Some(now);
                         self.loss_ceiling = Some((link, now));
+                    } else {
+                        if !under_queue_ceiling {
+                            self.before_queue_cut_kbps = Some(rate);
+                        }
+                        // Soon after packet pairs said the bottleneck was gone: they misread
+                        // this path.
+                        if self
+                            .trains_gone_at
+                            .take()
+                            .is_some_and(|t| now - t < PROBE_WRONG_S)
+                        {
+                            self.trust_trains = false;
+                        }
                     }
                     self.last_decrease = Some(now);
                     self.queue_at_decrease = queue_ms;
@@ -691,7 +737,43 @@ impl DelayController {
             let held_above = self
                 .above_ceiling_since
                 .is_some_and(|since| now - since >= FORGET_HOLD_S);
+            // A bottleneck spaces a frame's back-to-back packets by its own rate, whatever we
+            // send: pairs reading far above the ceiling say it is gone, without the rate
+            // having to climb there first.
+            let pairs_kbps = self
+                .reading
+                .and_then(|r| r.train_kbps)
+                .filter(|_| self.trust_trains);
+            let pairs_over_ceiling = pairs_kbps
+                .zip(self.ceiling.filter(|c| c.signal == Signal::Queue))
+                .map(|(pairs, c)| pairs / c.kbps);
+            let trains_say_gone = pairs_over_ceiling.is_some_and(|r| r >= TRAIN_GONE);
+            let trains_agree = pairs_over_ceiling
+                .is_some_and(|r| (1.0 / TRAIN_AGREES..=TRAIN_AGREES).contains(&r));
+            if trains_agree && let (Some(c), Some(pairs)) = (self.ceiling.as_mut(), pairs_kbps) {
+                c.kbps = pairs;
+            }
             let growth = match self.ceiling {
+                Some(_) if trains_say_gone => {
+                    self.ceiling = None;
+                    self.above_ceiling_since = None;
+                    self.trains_gone_at = Some(now);
+                    let back = self
+                        .before_queue_cut_kbps
+                        .unwrap_or(rate)
+                        .min(rate * PROBE_JUMP);
+                    tracing::info!(t = now, rate, back, "bottleneck gone, by packet pairs");
+                    return self.set_rate(back.max(rate));
+                }
+                // The link's rate known: straight up to the hold, not past it.
+                Some(c) if trains_agree => {
+                    let hold = QUEUE_HOLD * c.kbps;
+                    if wire < hold {
+                        FAST_GROWTH_PER_S.min((hold / wire - 1.0) / dt.max(1e-3))
+                    } else {
+                        0.0
+                    }
+                }
                 Some(c) if c.signal == Signal::Queue && held_above => {
                     self.ceiling = None;
                     self.above_ceiling_since = None;
@@ -734,7 +816,12 @@ impl DelayController {
             };
             rate * (1.0 + growth * dt)
         };
-        self.rate_kbps = new.clamp(
+        self.set_rate(new)
+    }
+
+    /// Sets the target within the limits; returns it.
+    fn set_rate(&mut self, kbps: f64) -> u32 {
+        self.rate_kbps = kbps.clamp(
             f64::from(self.limits.min_kbps),
             f64::from(self.limits.max_kbps),
         );
@@ -858,6 +945,12 @@ mod tests {
         /// (`build::congestion`), a confirming one excepted.
         last_burst: f64,
         burst_at_once: bool,
+        /// Media packets leave in groups of this many at once, as a frame's packets do (1:
+        /// evenly spread).
+        frame_packets: u32,
+        /// Packets a queueing cap lets through back to back when it was idle (a shaper's burst
+        /// allowance: back-to-back pairs then read no bottleneck).
+        burst_packets: u32,
     }
 
     impl Link {
@@ -879,6 +972,8 @@ mod tests {
                 burst_lost: 0,
                 last_burst: f64::NEG_INFINITY,
                 burst_at_once: false,
+                frame_packets: 1,
+                burst_packets: 0,
             }
         }
 
@@ -925,7 +1020,8 @@ mod tests {
                 let sent = if probe {
                     t
                 } else {
-                    t + after_burst + f64::from(i - burst) * spacing
+                    let group = (i - burst) / self.frame_packets * self.frame_packets;
+                    t + after_burst + f64::from(group) * spacing
                 };
                 let resend = i < resends + burst;
                 self.twcc_seq += 1;
@@ -949,14 +1045,18 @@ mod tests {
                         }
                     }
                     (Some(cap), None) => {
-                        let start = self.free_at.max(sent);
+                        // A shaper (GCRA): `free_at` is when the link is free with no burst
+                        // allowance; it may send that much ahead of it.
+                        let on_link = bits / (cap * 1000.0);
+                        let ahead = f64::from(self.burst_packets) * on_link;
+                        let start = sent.max(self.free_at - ahead);
                         let wait = start - sent;
                         if wait * 1000.0 > self.queue_ms {
                             None
                         } else {
                             worst_queue = worst_queue.max(wait);
-                            self.free_at = start + bits / (cap * 1000.0);
-                            Some(self.free_at)
+                            self.free_at = self.free_at.max(start) + on_link;
+                            Some(start + if ahead > 0.0 { 0.0 } else { on_link })
                         }
                     }
                     _ => Some(sent),
@@ -1034,13 +1134,81 @@ mod tests {
         // The cap goes: back to the maximum within 5 s.
         link.cap_kbps = None;
         let after = run(&mut c, &mut link, 20.0, 30.0);
-        let back = after
-            .iter()
-            .find(|(_, r, _)| *r >= 1800)
-            .map(|(t, _, _)| t - 20.0);
+        let back = back_after(&after, 20.0);
         assert!(
             back.is_some_and(|s| s <= 5.0),
             "back in {back:?} ({after:?})"
+        );
+    }
+
+    /// When the rate got back to 1800 kbit/s after `at` (s), in a trace.
+    fn back_after(trace: &[(f64, u32, f64)], at: f64) -> Option<f64> {
+        trace
+            .iter()
+            .find(|(_, r, _)| *r >= 1800)
+            .map(|(t, _, _)| t - at)
+    }
+
+    #[test]
+    fn packet_pairs_find_a_bottleneck_gone_at_once() {
+        // Frames of four packets; a 1 Mbit/s bottleneck with a 200 ms queue from 5 s to 20 s.
+        let mut c = DelayController::new(LIMITS);
+        let mut link = Link::new(None, 200.0);
+        link.frame_packets = 4;
+        run(&mut c, &mut link, 0.0, 5.0);
+        link.cap_kbps = Some(1000.0);
+        let trace = run(&mut c, &mut link, 5.0, 20.0);
+        // Under the cap the pairs read the link: no jump, and the rate holds just under it
+        // without probing above it (no cut, no queue) once it got there.
+        let held: Vec<_> = trace.iter().filter(|(t, _, _)| *t >= 10.0).collect();
+        let (lowest, highest) = held.iter().fold((u32::MAX, 0), |(lo, hi), (_, r, _)| {
+            (lo.min(*r), hi.max(*r))
+        });
+        assert!((900..=1000).contains(&lowest), "{lowest} ({trace:?})");
+        assert!(highest <= 1000, "{highest} ({trace:?})");
+        // A frame's four packets wait up to 30 ms for each other on the link; no more.
+        let worst = held.iter().map(|(_, _, q)| *q).fold(0.0, f64::max);
+        assert!(worst <= 35.0, "queue {worst} ms ({trace:?})");
+        link.cap_kbps = None;
+        let after = run(&mut c, &mut link, 20.0, 30.0);
+        let back = back_after(&after, 20.0);
+        assert!(
+            back.is_some_and(|s| s <= 1.5),
+            "back in {back:?} ({after:?})"
+        );
+    }
+
+    #[test]
+    fn packet_pairs_that_misread_a_path_are_not_trusted_again() {
+        // A 1 Mbit/s shaper that lets a frame's four packets through at once when it was idle:
+        // the pairs read no bottleneck. One wrong jump, then the queue decides alone, and the
+        // queue is what it is for a controller that never trusted the pairs.
+        let worst_queue_from_12s = |trust_trains: bool| {
+            let mut c = DelayController::new(LIMITS);
+            c.trust_trains = trust_trains;
+            let mut link = Link::new(None, 200.0);
+            (link.frame_packets, link.burst_packets) = (4, 3);
+            run(&mut c, &mut link, 0.0, 5.0);
+            link.cap_kbps = Some(1000.0);
+            let trace = run(&mut c, &mut link, 5.0, 30.0);
+            let jumps: Vec<_> = trace
+                .windows(2)
+                .filter(|w| f64::from(w[1].1) > 1.3 * f64::from(w[0].1))
+                .map(|w| w[1].0)
+                .collect();
+            assert_eq!(
+                jumps.len(),
+                usize::from(trust_trains),
+                "jumps at {jumps:?} ({trace:?})"
+            );
+            assert!(!c.trust_trains);
+            let held = trace.iter().filter(|(t, _, _)| *t >= 12.0);
+            held.map(|(_, _, q)| *q).fold(0.0, f64::max)
+        };
+        let (misled, never_trusted) = (worst_queue_from_12s(true), worst_queue_from_12s(false));
+        assert!(
+            misled <= never_trusted + 10.0,
+            "{misled} ms against {never_trusted} ms"
         );
     }
 
@@ -1157,10 +1325,7 @@ mod tests {
         link.cap_kbps = None;
         link.policer_bucket_bits = None;
         let after = run_lagged(c, link, (at, at + 10.0), 2);
-        let back = after
-            .iter()
-            .find(|(_, r, _)| *r >= 1800)
-            .map(|(t, _, _)| t - at);
+        let back = back_after(&after, at);
         assert!(
             back.is_some_and(|s| s <= 5.0),
             "back in {back:?} ({after:?})"

@@ -48,20 +48,65 @@ pub fn key_frame_for_new_receivers(rtpbin: &gst::Element, encoder: &gst::Element
 
 /// At most one requested key frame per this: under congestion the receiver asks after every
 /// loss (a PLI per broken frame), and a key frame per request (each several times a normal
-/// frame) made every frame a key frame and deepened the congestion that broke them. The
-/// periodic key frame comes within a second anyway.
+/// frame) made every frame a key frame and deepened the congestion that broke them.
 pub const REQUEST_GAP: Duration = Duration::from_millis(500);
 
+/// What to do with a PLI's key-frame request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestVerdict {
+    /// To the encoder now.
+    Pass,
+    /// Held back, and one request goes to the encoder after this: the receiver asks once per
+    /// broken frame, so dropping its last request left its picture frozen until the periodic
+    /// key frame (up to a second).
+    Defer(Duration),
+    /// A request is already held back: this one joins it.
+    Joined,
+}
+
+/// The PLI requests let through and held back (a pure state machine; the probe below acts).
+#[derive(Debug, Default)]
+pub struct RequestGate {
+    last_passed: Option<Instant>,
+    held: bool,
+}
+
+impl RequestGate {
+    /// Decides on a request at `now`; `held_one` when it is the held-back request itself.
+    pub fn on_request(&mut self, now: Instant, held_one: bool) -> RequestVerdict {
+        if held_one {
+            self.held = false;
+        }
+        match self.last_passed.map(|l| now.duration_since(l)) {
+            Some(since) if since < REQUEST_GAP => {
+                if self.held {
+                    RequestVerdict::Joined
+                } else {
+                    self.held = true;
+                    RequestVerdict::Defer(REQUEST_GAP - since)
+                }
+            }
+            _ => {
+                self.last_passed = Some(now);
+                RequestVerdict::Pass
+            }
+        }
+    }
+}
+
+/// Marks the held-back request when it is sent again, so that the gate knows it.
+const HELD_REQUEST: &str = "videocall-held-key-frame-request";
+
 /// Lets through to `encoder` at most one PLI's key-frame request (rtpsession asks without
-/// parameter sets for a PLI) per [`REQUEST_GAP`]; the others are dropped. Requests with
-/// parameter sets (a FIR, ours for a new receiver) always pass: a receiver that changed can
-/// decode nothing without them.
+/// parameter sets for a PLI) per [`REQUEST_GAP`]; those in between become one request at the
+/// gap's end. Requests with parameter sets (a FIR, ours for a new receiver) always pass: a
+/// receiver that changed can decode nothing without them.
 pub fn limit_key_frame_requests(encoder: &gst::Element) {
     let Some(encoder_src) = encoder.static_pad("src") else {
         return;
     };
-    let last_passed: Mutex<Option<Instant>> = Mutex::new(None);
-    encoder_src.add_probe(gst::PadProbeType::EVENT_UPSTREAM, move |_, info| {
+    let gate = std::sync::Arc::new(Mutex::new(RequestGate::default()));
+    encoder_src.add_probe(gst::PadProbeType::EVENT_UPSTREAM, move |pad, info| {
         let Some(gst::PadProbeData::Event(event)) = &info.data else {
             return gst::PadProbeReturn::Ok;
         };
@@ -69,19 +114,36 @@ pub fn limit_key_frame_requests(encoder: &gst::Element) {
             Ok(request) if !request.all_headers => {}
             _ => return gst::PadProbeReturn::Ok,
         }
-        let Ok(mut last) = last_passed.lock() else {
+        let held_one = event.structure().is_some_and(|s| s.has_field(HELD_REQUEST));
+        let Ok(verdict) = gate
+            .lock()
+            .map(|mut g| g.on_request(Instant::now(), held_one))
+        else {
             return gst::PadProbeReturn::Ok;
         };
-        let now = Instant::now();
-        if last.is_some_and(|l| now.duration_since(l) < REQUEST_GAP) {
-            tracing::debug!("a key-frame request within {REQUEST_GAP:?} of the last: dropped");
-            // Handled, not Drop: for an event sent with `send_event` (ours for a new receiver)
-            // GStreamer 1.22 unrefs a dropped event a second time (a GStreamer-CRITICAL);
-            // handled, the event is released here once.
-            return gst::PadProbeReturn::Handled;
+        match verdict {
+            RequestVerdict::Pass => return gst::PadProbeReturn::Ok,
+            RequestVerdict::Defer(after) => {
+                let pad = pad.downgrade();
+                gst::glib::timeout_add_once(after, move || {
+                    let Some(pad) = pad.upgrade() else {
+                        return;
+                    };
+                    let event = gst_video::UpstreamForceKeyUnitEvent::builder()
+                        .other_field(HELD_REQUEST, true)
+                        .build();
+                    if !pad.send_event(event) {
+                        tracing::debug!("the video encoder ignored a held key-frame request");
+                    }
+                });
+            }
+            RequestVerdict::Joined => {}
         }
-        *last = Some(now);
-        gst::PadProbeReturn::Ok
+        tracing::debug!("a key-frame request within {REQUEST_GAP:?} of the last: held back");
+        // Handled, not Drop: for an event sent with `send_event` (ours for a new receiver)
+        // GStreamer 1.22 unrefs a dropped event a second time (a GStreamer-CRITICAL); handled,
+        // the event is released here once.
+        gst::PadProbeReturn::Handled
     });
 }
 
@@ -95,5 +157,32 @@ mod tests {
         assert!(due(None, t));
         assert!(!due(Some(t), t + Duration::from_millis(999)));
         assert!(due(Some(t), t + MIN_GAP));
+    }
+
+    #[test]
+    fn requests_inside_the_gap_become_one_at_its_end() {
+        let t = Instant::now();
+        let ms = Duration::from_millis;
+        let mut gate = RequestGate::default();
+        assert_eq!(gate.on_request(t, false), RequestVerdict::Pass);
+        assert_eq!(
+            gate.on_request(t + ms(100), false),
+            RequestVerdict::Defer(ms(400))
+        );
+        assert_eq!(gate.on_request(t + ms(300), false), RequestVerdict::Joined);
+        // The held one, sent again at the gap's end, passes and starts the next gap.
+        assert_eq!(gate.on_request(t + ms(500), true), RequestVerdict::Pass);
+        assert_eq!(
+            gate.on_request(t + ms(600), false),
+            RequestVerdict::Defer(ms(400))
+        );
+        // A timer a little early holds it once more, for the rest of the gap.
+        assert_eq!(
+            gate.on_request(t + ms(999), true),
+            RequestVerdict::Defer(ms(1))
+        );
+        assert_eq!(gate.on_request(t + ms(1000), true), RequestVerdict::Pass);
+        // Requests far apart all pass.
+        assert_eq!(gate.on_request(t + ms(2000), false), RequestVerdict::Pass);
     }
 }

@@ -76,7 +76,35 @@ pub struct TwccWindow {
     /// The probe bursts' packets, kept out of every figure above.
     #[serde(default)]
     pub probe: ProbeTally,
+    /// Packet pairs that left back to back (a frame's packets) and both arrived: how many, the
+    /// second packets' bytes and the sum of their arrival gaps (µs). A bottleneck spaces such
+    /// a pair by the second packet's time on its link, whatever rate we send at, so the pairs
+    /// read the link's rate even under it ([`TwccWindow::train_kbps`]).
+    #[serde(default)]
+    pub train: PacketTrains,
 }
+
+/// Back-to-back packet pairs of a window (see [`TwccWindow::train`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketTrains {
+    pub pairs: u32,
+    pub bytes: u64,
+    pub gap_us: i64,
+}
+
+impl PacketTrains {
+    fn add(&mut self, other: &PacketTrains) {
+        self.pairs += other.pairs;
+        self.bytes += other.bytes;
+        self.gap_us += other.gap_us;
+    }
+}
+
+/// Two consecutive packets that left within this of each other (ns) left back to back: the
+/// payloader hands a frame's packets over as one list.
+const BACK_TO_BACK_NS: u64 = 500_000;
+/// The feedback's arrival times are in steps of 250 µs: a pair's gap reads at least this.
+const ARRIVAL_STEP_US: i64 = 250;
 
 /// How many of the last reports [`TwccWindow::recent`] keeps: 4 reports (about a frame each)
 /// cover the last [`RECENT_US`] at our frame rate.
@@ -133,18 +161,55 @@ impl TwccWindow {
     /// Folds in one feedback report.
     pub fn add_report(&mut self, packets: impl IntoIterator<Item = TwccPacket>) {
         self.reports += 1;
-        let report = packets.into_iter().filter_map(|p| self.add(p)).fold(
-            None,
-            |acc: Option<(i64, i64)>, (arrival, delay)| {
-                Some(acc.map_or((arrival, delay), |(a, d)| (a.max(arrival), d.min(delay))))
-            },
-        );
+        let mut previous: Option<TwccPacket> = None;
+        let mut report: Option<(i64, i64)> = None;
+        for packet in packets {
+            if !packet.probe {
+                self.add_if_back_to_back(previous.replace(packet), &packet);
+            }
+            if let Some((arrival, delay)) = self.add(packet) {
+                report =
+                    Some(report.map_or((arrival, delay), |(a, d)| (a.max(arrival), d.min(delay))));
+            }
+        }
         if let Some(report) = report {
             if self.recent.len() == RECENT_REPORTS {
                 self.recent.remove(0);
             }
             self.recent.push(report);
         }
+    }
+
+    /// Counts `packet` and the one reported before it as a pair if they left back to back
+    /// and both arrived.
+    fn add_if_back_to_back(&mut self, before: Option<TwccPacket>, packet: &TwccPacket) {
+        let (Some(before), Some(arrived)) = (before, packet.arrived_ns) else {
+            return;
+        };
+        let Some(arrived_before) = before.arrived_ns else {
+            return;
+        };
+        if packet.seqnum == before.seqnum.wrapping_add(1)
+            && packet.sent_ns.abs_diff(before.sent_ns) <= BACK_TO_BACK_NS
+        {
+            let gap_us = (arrived as i64 - arrived_before as i64) / 1000;
+            self.train.add(&PacketTrains {
+                pairs: 1,
+                bytes: u64::from(packet.bytes),
+                gap_us: gap_us.max(0),
+            });
+        }
+    }
+
+    /// The link's rate (kbit/s) as back-to-back pairs read it, if at least `min_pairs` did.
+    /// Pairs that arrived closer than the feedback's resolution read as that far apart: the
+    /// rate is then a bound from below.
+    pub fn train_kbps(&self, min_pairs: u32) -> Option<f64> {
+        let t = &self.train;
+        (t.pairs >= min_pairs).then(|| {
+            let gap_us = t.gap_us.max(i64::from(t.pairs) * ARRIVAL_STEP_US);
+            t.bytes as f64 * 8.0 / 1000.0 / (gap_us as f64 / 1e6)
+        })
     }
 
     /// The least one-way delay (µs) of the packets that arrived within [`RECENT_US`] of the
@@ -205,6 +270,7 @@ impl TwccWindow {
         }
         self.reports += other.reports;
         self.probe.add(&other.probe);
+        self.train.add(&other.train);
         self.packets += other.packets;
         self.lost += other.lost;
         self.sent_bytes += other.sent_bytes;
@@ -289,6 +355,46 @@ mod tests {
         // 11 packets after the first left over 330 ms, the lost one too.
         let sent = w.sent_kbps(0.1).unwrap();
         assert!((sent - 110.0 / 0.33).abs() < 0.01, "{sent}");
+    }
+
+    #[test]
+    fn back_to_back_pairs_read_the_bottleneck_under_our_rate() {
+        // Frames of 4 packets every 40 ms (125 kbit/s each, 1 Mbit/s in all) through a
+        // 2 Mbit/s bottleneck: each frame's packets leave together and arrive 5 ms apart.
+        let frame = |f: u64, lost: Option<u64>| {
+            (0..4u64).map(move |i| TwccPacket {
+                seqnum: (f * 4 + i) as u32,
+                sent_ns: f * 40_000_000 + i * 20_000,
+                arrived_ns: (lost != Some(i))
+                    .then_some(9_000_000_000 + f * 40_000_000 + i * 5_000_000),
+                bytes: 1250,
+                probe: false,
+            })
+        };
+        let mut w = TwccWindow::default();
+        for f in 0..3 {
+            w.add_report(frame(f, None));
+        }
+        // A lost packet breaks both its pairs.
+        w.add_report(frame(3, Some(1)));
+        assert_eq!(w.train.pairs, 3 * 3 + 1);
+        assert_eq!(w.train_kbps(11), None, "too few pairs say nothing");
+        let kbps = w.train_kbps(10).unwrap();
+        assert!((kbps - 2000.0).abs() < 1.0, "{kbps}");
+        // What we sent over the frames' span (15 packets after the first in 120 ms) is less.
+        let sent = w.sent_kbps(0.1).unwrap();
+        assert!((sent - 1250.0).abs() < 1.0, "{sent}");
+        // Pairs that arrive together read as far apart as the feedback's resolution.
+        let mut together = TwccWindow::default();
+        together.add_report((0..11u32).map(|i| TwccPacket {
+            seqnum: i,
+            sent_ns: u64::from(i) * 10_000,
+            arrived_ns: Some(5_000_000_000),
+            bytes: 1250,
+            probe: false,
+        }));
+        // 10 pairs of 10 kbit over at least 2.5 ms.
+        assert_eq!(together.train_kbps(10), Some(40_000.0));
     }
 
     #[test]
