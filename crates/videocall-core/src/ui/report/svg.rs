@@ -11,6 +11,9 @@ const RIGHT: f64 = 12.0;
 /// Room for the title and, under it, the legend.
 const TOP: f64 = 44.0;
 const BOTTOM: f64 = 34.0;
+/// The width of the line drawn last, and how much wider each line under it is.
+const LINE_WIDTH: f64 = 2.5;
+const LINE_CASING: f64 = 1.5;
 
 /// One line of a chart: (seconds into the call, value) points, drawn in `color`.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,7 +143,11 @@ pub fn line_chart(chart: &Chart, x_max: f64) -> String {
             cy = TOP + plot_h / 2.0
         );
     }
-    for series in &chart.series {
+    for (i, series) in chart.series.iter().enumerate() {
+        // Each line is drawn wider than the ones drawn over it: both directions often carry
+        // the same values (a symmetric call), and the later line would hide the earlier.
+        let under = (chart.series.len() - 1 - i) as f64;
+        let stroke_width = LINE_WIDTH + LINE_CASING * under;
         let points: Vec<String> = series
             .points
             .iter()
@@ -162,7 +169,7 @@ pub fn line_chart(chart: &Chart, x_max: f64) -> String {
             _ => {
                 let _ = write!(
                     svg,
-                    r##"<polyline fill="none" stroke="{}" stroke-width="2.5" stroke-linejoin="round" points="{}"><title>{}</title></polyline>"##,
+                    r##"<polyline fill="none" stroke="{}" stroke-width="{stroke_width:.1}" stroke-linejoin="round" points="{}"><title>{}</title></polyline>"##,
                     series.color,
                     points.join(" "),
                     escape(&series.name)
@@ -242,6 +249,22 @@ mod tests {
             "escaped title"
         );
         assert!(svg.contains("B → A"), "legend");
+    }
+
+    #[test]
+    fn lines_drawn_first_are_wider_so_equal_lines_all_show() {
+        let mut two = chart(vec![(0.0, 1.0), (1.0, 2.0)]);
+        let mut second = two.series[0].clone();
+        second.color = "#2ca02c";
+        two.series.push(second);
+        let svg = line_chart(&two, 1.0);
+        let first = svg.find(r##"stroke="#1f77b4" stroke-width="4.0""##);
+        let last = svg.find(r##"stroke="#2ca02c" stroke-width="2.5""##);
+        assert!(first.is_some() && last.is_some(), "{svg}");
+        assert!(
+            first < last,
+            "the wider one is drawn first, under the other"
+        );
     }
 
     #[test]
