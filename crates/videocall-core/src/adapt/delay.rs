@@ -1056,7 +1056,7 @@ mod tests {
                         } else {
                             worst_queue = worst_queue.max(wait);
                             self.free_at = self.free_at.max(start) + on_link;
-                            Some(start + if ahead > 0.0 { 0.0 } else { on_link })
+                            Some(start + on_link)
                         }
                     }
                     _ => Some(sent),

@@ -4,7 +4,7 @@
 //! a second away. The sender sees the newcomer's first packet sooner than that: it answers
 //! with a key frame at once (docs/decisions/0014-key-frames.md).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
@@ -105,7 +105,7 @@ pub fn limit_key_frame_requests(encoder: &gst::Element) {
     let Some(encoder_src) = encoder.static_pad("src") else {
         return;
     };
-    let gate = std::sync::Arc::new(Mutex::new(RequestGate::default()));
+    let gate = Arc::new(Mutex::new(RequestGate::default()));
     encoder_src.add_probe(gst::PadProbeType::EVENT_UPSTREAM, move |pad, info| {
         let Some(gst::PadProbeData::Event(event)) = &info.data else {
             return gst::PadProbeReturn::Ok;
