@@ -20,6 +20,32 @@ impl Running {
     fn take(&mut self) -> Child {
         self.0.take().expect("the peer is running")
     }
+
+    /// Ends the peer (if it has not ended) and says how it ended and what it wrote last, for a
+    /// failure's message.
+    fn end_and_describe(&mut self) -> String {
+        let mut child = self.take();
+        let ended = child.try_wait().ok().flatten();
+        if ended.is_none() {
+            let _ = child.kill();
+        }
+        let Ok(out) = child.wait_with_output() else {
+            return "no output".into();
+        };
+        let tail = |bytes: &[u8], n: usize| {
+            let text = String::from_utf8_lossy(bytes);
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(n)..].join("\n")
+        };
+        format!(
+            "{}\n--- stderr ---\n{}\n--- stdout ---\n{}",
+            ended.map_or("still running (killed)".to_string(), |s| format!(
+                "ended: {s}"
+            )),
+            tail(&out.stderr, 40),
+            tail(&out.stdout, 10)
+        )
+    }
 }
 
 impl Drop for Running {
@@ -78,26 +104,40 @@ const INSET: ((usize, usize), (usize, usize)) = ((470, 630), (350, 470));
 /// The received picture away from the inset.
 const MAIN: ((usize, usize), (usize, usize)) = ((0, 460), (0, 480));
 
-fn xdotool(display: &str, args: &[&str]) -> String {
+/// What xdotool wrote to stdout, and to stderr.
+fn xdotool_output(display: &str, args: &[&str]) -> (String, String) {
     let out = Command::new("xdotool")
         .args(args)
         .env("DISPLAY", display)
         .output()
         .expect("xdotool runs (scripts/setup.sh installs it)");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+    (text(&out.stdout), text(&out.stderr))
 }
 
-/// Waits up to `secs` for a window named `name` on `display`; returns its id.
-fn wait_for_window(display: &str, name: &str, secs: f64) -> String {
+fn xdotool(display: &str, args: &[&str]) -> String {
+    xdotool_output(display, args).0
+}
+
+/// Waits up to `secs` for `peer`'s window named `name` on `display`; returns its id. Fails
+/// with the peer's last words, and what X said.
+fn wait_for_window(display: &str, name: &str, secs: f64, peer: &mut Running) -> String {
     let end = Instant::now() + Duration::from_secs_f64(secs);
+    let mut said = String::new();
     while Instant::now() < end {
-        let id = xdotool(display, &["search", "--name", name]);
+        let (id, err) = xdotool_output(display, &["search", "--name", name]);
         if let Some(first) = id.lines().next() {
             return first.to_string();
         }
+        said = err;
         sleep(0.2);
     }
-    panic!("no window named {name:?} on {display} within {secs} s");
+    let windows = xdotool(display, &["search", "--name", "."]);
+    panic!(
+        "no window named {name:?} on {display} within {secs} s (xdotool: {said:?}; windows: \
+         {windows:?}); the peer: {}",
+        peer.end_and_describe()
+    );
 }
 
 /// Types `key` into window `id`.
@@ -153,7 +193,7 @@ fn the_window_shows_the_peer_and_the_self_view_and_its_keys_steer_the_call() {
     let started = Instant::now();
 
     // The title names the peer.
-    let window = wait_for_window(&da, "videocall - 127.0.0.1", 30.0);
+    let window = wait_for_window(&da, "videocall - 127.0.0.1", 30.0, &mut a);
     let title = xdotool(&da, &["getwindowname", &window]);
     assert!(title.starts_with("videocall - 127.0.0.1"), "{title}");
     wait_for_snapshot(&ja, 20.0, |s| {

@@ -36,6 +36,9 @@ pub const REPAIR_SPREAD_MS: u32 = 30;
 const RESEND_MARGIN_MS: f64 = 8.0;
 /// Added to the slowest recent round trip.
 const PEAK_MARGIN_MS: f64 = 15.0;
+/// The hold's reach comes down only by more than this (ms), so that each round-trip sample
+/// does not reset the jitter buffers.
+const COVER_SHRINK_MS: u32 = 15;
 const SHRINK_HOLD_S: f64 = 10.0;
 /// A target under [`FAST_SHRINK`] of the latency is taken this soon after the last change.
 const FAST_SHRINK_HOLD_S: f64 = 2.0;
@@ -199,6 +202,10 @@ pub struct LatencyGovernor {
     provisional: bool,
     /// Video may wait for repairs longer than it waits to be shown (`build::repair_hold`).
     repair_hold: bool,
+    /// How long after its time a packet's resend may still come (the lossy latency plus
+    /// `REPAIR_SPREAD_MS`), once the round trip is known: the hold reaches it on a clean path
+    /// too. Moves up at once, down only by more than `COVER_SHRINK_MS`.
+    resend_cover_ms: Option<u32>,
 }
 
 impl LatencyGovernor {
@@ -220,6 +227,7 @@ impl LatencyGovernor {
             rtt: RttEstimator::default(),
             provisional: true,
             repair_hold,
+            resend_cover_ms: None,
         }
     }
 
@@ -247,10 +255,18 @@ impl LatencyGovernor {
     /// queue overflowing) there is no hold: most of what is missing does not come back in time,
     /// and waiting for it held video 150–200 ms late for seconds after a bottleneck's queue
     /// overflowed (decision 21).
+    ///
+    /// Once the round trip is known the hold reaches as far as a resend may come
+    /// (`resend_cover_ms`), however low the latency: on a clean path that is the base, and a
+    /// first loss at 20 ms plus the 60 ms hold was given up on when the round trip was 60–80
+    /// ms, which froze the picture until a key frame.
     pub fn repair_hold_ms(&self) -> u32 {
         let started = !self.provisional || self.last_received > 0;
         if self.repair_hold && started && self.last_tick >= self.burst_until {
-            2 * REPAIR_SPREAD_MS
+            let cover = self
+                .resend_cover_ms
+                .map_or(0, |c| c.saturating_sub(self.current_ms));
+            cover.max(2 * REPAIR_SPREAD_MS)
         } else {
             0
         }
@@ -279,11 +295,23 @@ impl LatencyGovernor {
         }
         let lossy = self.last_loss_at.is_some_and(|t| now - t < LOSS_MEMORY_S);
         let mut target = f64::from(self.base_ms).max(3.0 * path.jitter_ms + 10.0);
-        if let (true, Some(resend)) = (lossy, self.rtt.resend_time_ms()) {
-            let mut wait = resend + 2.0 * path.jitter_ms + RESEND_MARGIN_MS;
-            if let Some(peak) = self.rtt.peak_ms() {
-                wait = wait.max(peak + PEAK_MARGIN_MS);
+        let wait = self.rtt.resend_time_ms().map(|resend| {
+            let wait = resend + 2.0 * path.jitter_ms + RESEND_MARGIN_MS;
+            self.rtt
+                .peak_ms()
+                .map_or(wait, |peak| wait.max(peak + PEAK_MARGIN_MS))
+        });
+        if let Some(wait) = wait {
+            let cover = (wait + f64::from(REPAIR_SPREAD_MS)).round() as u32;
+            let cover = cover.min(MAX_MS + 2 * REPAIR_SPREAD_MS);
+            if self
+                .resend_cover_ms
+                .is_none_or(|c| cover > c || cover + COVER_SHRINK_MS < c)
+            {
+                self.resend_cover_ms = Some(cover);
             }
+        }
+        if let (true, Some(wait)) = (lossy, wait) {
             let ahead = if self.repair_hold {
                 REPAIR_SPREAD_MS
             } else {
@@ -338,11 +366,11 @@ mod tests {
     fn a_burst_of_losses_lifts_the_repair_hold_for_a_while() {
         let mut g = LatencyGovernor::new(20, true);
         g.update(path(40.0, 2.0, 0), 0.5);
-        let hold = g.repair_hold_ms();
-        assert!(hold > 0, "a clean path keeps the hold");
+        assert!(g.repair_hold_ms() > 0, "a clean path keeps the hold");
         // Random loss (1 in 1000): the hold stays.
         g.update(path(40.0, 2.0, 3), 1.0);
-        assert_eq!(g.repair_hold_ms(), hold);
+        let hold = g.repair_hold_ms();
+        assert!(hold > 0);
         // A third of a tick's packets lost: a queue overflowed.
         let burst = PathState {
             received: 3000 + 200,
@@ -415,22 +443,24 @@ mod tests {
             g.update(path(60.0, 5.0, 0), 0.0);
         }
         assert_eq!(plain.repair_hold_ms(), 0);
-        assert_eq!(
-            held.repair_hold_ms(),
-            2 * REPAIR_SPREAD_MS,
-            "clean, path known"
-        );
+        // Clean, path known: the latency stays at the base and the hold reaches as far as a
+        // resend may come, as it does once losses raised the latency.
+        let clean_reach = held.current_ms() + held.repair_hold_ms();
+        assert_eq!(held.current_ms(), 40);
+        assert!(held.repair_hold_ms() > 2 * REPAIR_SPREAD_MS);
         let lossy = path(60.0, 5.0, 3);
         let (p, h) = (
             plain.update(lossy, 1.0).unwrap(),
             held.update(lossy, 1.0).unwrap(),
         );
         assert_eq!(p - h, REPAIR_SPREAD_MS);
+        assert_eq!(held.repair_hold_ms(), 2 * REPAIR_SPREAD_MS);
         assert_eq!(
             h + held.repair_hold_ms(),
             p + REPAIR_SPREAD_MS,
             "video waits past the old deadline"
         );
+        assert_eq!(clean_reach, p + REPAIR_SPREAD_MS, "clean or lossy alike");
     }
 
     #[test]
