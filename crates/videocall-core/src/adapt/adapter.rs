@@ -89,7 +89,16 @@ struct Scheduled {
 pub struct Adapter {
     controllers: Vec<Scheduled>,
     ticks: u64,
-    start_latency_ms: Option<u32>,
+    start_latency: Option<StartLatency>,
+}
+
+/// The jitter buffer's waits before the adapter's first tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartLatency {
+    /// What the picture waits (rtpbin's latency).
+    pub ms: u32,
+    /// How much longer video waits for a repair (`build::repair_hold`).
+    pub hold_ms: u32,
 }
 
 impl Adapter {
@@ -99,7 +108,7 @@ impl Adapter {
         let mut adapter = Adapter {
             controllers: Vec::new(),
             ticks: 0,
-            start_latency_ms: None,
+            start_latency: None,
         };
         match settings.rate_control {
             RateControl::Delay => adapter.add(
@@ -112,7 +121,10 @@ impl Adapter {
         }
         if let Some(latency) = settings.latency {
             let governor = LatencyGovernor::new(latency.base_ms, latency.repair_hold);
-            adapter.start_latency_ms = Some(governor.initial_ms());
+            adapter.start_latency = Some(StartLatency {
+                ms: governor.initial_ms(),
+                hold_ms: governor.repair_hold_ms(),
+            });
             adapter.add(1, governor);
         }
         if settings.audio_red {
@@ -129,9 +141,9 @@ impl Adapter {
         });
     }
 
-    /// The jitter buffer's latency before the first tick, when the adapter sets it.
-    pub fn start_latency_ms(&self) -> Option<u32> {
-        self.start_latency_ms
+    /// The jitter buffer's waits before the first tick, when the adapter sets them.
+    pub fn start_latency(&self) -> Option<StartLatency> {
+        self.start_latency
     }
 
     /// Folds in the transport-wide feedback received until `now`; returns what to change.

@@ -36,6 +36,12 @@ pub const REPAIR_SPREAD_MS: u32 = 30;
 const RESEND_MARGIN_MS: f64 = 8.0;
 /// Added to the slowest recent round trip.
 const PEAK_MARGIN_MS: f64 = 15.0;
+/// The repair hold until the round trip is known (about 1 s of RTCP), for the first
+/// `START_HOLD_S` at most: enough for a resend over a round trip of up to about 120 ms, on
+/// top of the base latency. A peer that never gives a round trip (one that sends no receiver
+/// reports) gets the floor after that.
+pub const START_HOLD_MS: u32 = 150;
+const START_HOLD_S: f64 = 3.0;
 /// The hold's reach comes down only by more than this (ms), so that each round-trip sample
 /// does not reset the jitter buffers.
 const COVER_SHRINK_MS: u32 = 15;
@@ -242,12 +248,13 @@ impl LatencyGovernor {
     }
 
     /// How much longer than [`update`](Self::update)'s latency video waits for a repair:
-    /// twice [`REPAIR_SPREAD_MS`] once a tick has seen media arrive or the first round trip is
-    /// known, on a clean path too, and none before (the first frame would wait for it) or
-    /// without a repair hold. The first round trip takes two RTCP intervals (about a second):
-    /// until then the latency is the base, and without the hold every loss in the call's
-    /// first second broke the picture until a key frame (at 2 % loss, 0.5–1 s frozen at the
-    /// start of most calls). On a clean
+    /// [`START_HOLD_MS`] from the call's start until the round trip is known (3 s at most), then at least
+    /// twice [`REPAIR_SPREAD_MS`], on a clean path too; none without a repair hold. The video
+    /// jitter buffers start as soon as a few packets arrived in a row (`build::repair_hold`),
+    /// so the first frame does not wait for it. The first round trip takes two RTCP intervals
+    /// (about a second): until then the latency is the base, and without a hold long enough
+    /// for a resend every loss in the call's first second broke the picture until a key frame
+    /// (at 2 % loss, 0.5–1 s frozen at the start of most calls). On a clean
     /// path the latency is the base, far below a round trip: the hold lets the first loss be
     /// repaired instead of freezing the picture until a key frame. Where nothing is missing,
     /// the hold never waits.
@@ -261,14 +268,15 @@ impl LatencyGovernor {
     /// first loss at 20 ms plus the 60 ms hold was given up on when the round trip was 60–80
     /// ms, which froze the picture until a key frame.
     pub fn repair_hold_ms(&self) -> u32 {
-        let started = !self.provisional || self.last_received > 0;
-        if self.repair_hold && started && self.last_tick >= self.burst_until {
-            let cover = self
-                .resend_cover_ms
-                .map_or(0, |c| c.saturating_sub(self.current_ms));
-            cover.max(2 * REPAIR_SPREAD_MS)
-        } else {
-            0
+        if !self.repair_hold || self.last_tick < self.burst_until {
+            return 0;
+        }
+        match self.resend_cover_ms {
+            Some(cover) => cover
+                .saturating_sub(self.current_ms)
+                .max(2 * REPAIR_SPREAD_MS),
+            None if self.last_tick < START_HOLD_S => START_HOLD_MS,
+            None => 2 * REPAIR_SPREAD_MS,
         }
     }
 
@@ -434,12 +442,9 @@ mod tests {
             LatencyGovernor::new(40, false),
             LatencyGovernor::new(40, true),
         );
+        assert_eq!(plain.repair_hold_ms(), 0);
+        assert_eq!(held.repair_hold_ms(), START_HOLD_MS, "from the start");
         for g in [&mut plain, &mut held] {
-            assert_eq!(
-                g.repair_hold_ms(),
-                0,
-                "the first frame does not wait for it"
-            );
             g.update(path(60.0, 5.0, 0), 0.0);
         }
         assert_eq!(plain.repair_hold_ms(), 0);
@@ -464,7 +469,7 @@ mod tests {
     }
 
     #[test]
-    fn the_hold_starts_once_media_flows_before_the_first_round_trip() {
+    fn the_hold_covers_a_resend_from_the_start_and_fits_the_round_trip_once_known() {
         let mut g = LatencyGovernor::new(20, true);
         let no_rtt = |received| PathState {
             rtt_ms: None,
@@ -472,15 +477,21 @@ mod tests {
             lost: 0,
             received,
         };
-        g.update(no_rtt(0), 0.5);
-        assert_eq!(g.repair_hold_ms(), 0, "nothing arrived yet");
+        assert_eq!(g.repair_hold_ms(), START_HOLD_MS, "before any tick");
         assert_eq!(
-            g.update(no_rtt(90), 1.0),
+            g.update(no_rtt(90), 0.5),
             None,
             "the latency stays at the base"
         );
-        assert_eq!(g.repair_hold_ms(), 2 * REPAIR_SPREAD_MS);
+        assert_eq!(g.repair_hold_ms(), START_HOLD_MS);
+        // A peer that gives no round trip gets the floor after a while.
+        let mut silent = g.clone();
+        silent.update(no_rtt(900), START_HOLD_S);
+        assert_eq!(silent.repair_hold_ms(), 2 * REPAIR_SPREAD_MS);
+        // A 20 ms round trip: the hold comes down to its floor.
+        g.update(path(20.0, 2.0, 0), 1.0);
         assert_eq!(g.current_ms(), 20);
+        assert_eq!(g.repair_hold_ms(), 2 * REPAIR_SPREAD_MS);
     }
 
     #[test]

@@ -16,5 +16,7 @@ pub mod red;
 #[cfg(test)]
 mod traces;
 
-pub use adapter::{Action, AdaptSettings, Adapter, Controller, FEEDBACK_TICK_S, LatencySettings};
+pub use adapter::{
+    Action, AdaptSettings, Adapter, Controller, FEEDBACK_TICK_S, LatencySettings, StartLatency,
+};
 pub use rate::{RateController, TICK_S};

@@ -43,22 +43,19 @@ fn default_settings() -> AdaptSettings {
 
 /// What the adapter decided at each tick of a replay.
 struct Replay {
-    start_latency_ms: u32,
+    start: StartLatency,
     ticks: Vec<(f64, Vec<Action>)>,
 }
 
 impl Replay {
     fn run(samples: &[RecordedSample], settings: &AdaptSettings) -> Replay {
         let mut adapter = Adapter::new(settings);
-        let start_latency_ms = adapter.start_latency_ms().expect("the latency adapts");
+        let start = adapter.start_latency().expect("the latency adapts");
         let ticks = samples
             .iter()
             .map(|s| (s.now, adapter.tick(&s.sample, s.now)))
             .collect();
-        Replay {
-            start_latency_ms,
-            ticks,
-        }
+        Replay { start, ticks }
     }
 
     fn actions(&self) -> impl Iterator<Item = (f64, &Action)> {
@@ -142,14 +139,20 @@ fn a_clean_call_keeps_its_rate_and_the_jitter_buffer_at_its_floor() {
     let replay = Replay::run(&samples, &settings);
     assert_replay_matches_the_call(&samples, &replay);
     assert!(replay.rates().is_empty(), "no bit-rate change");
-    // Provisional until the first round trip, then the floor for good: nothing to repair.
-    let latencies = replay.latencies();
+    // The floor from the start and for good: nothing to repair. Video may wait for a late
+    // repair from the start, longer until the first round trip is known.
     let base = settings.latency.unwrap().base_ms;
+    assert_eq!(replay.start.ms, base);
+    let latencies = replay.latencies();
     assert_eq!(latencies.len(), 1, "{latencies:?}");
     let (settled_at, ms, hold_ms) = latencies[0];
     assert!(settled_at <= 2.0, "settled at {settled_at} s");
-    assert_eq!(ms, base, "the floor, from {}", replay.start_latency_ms);
-    assert!(hold_ms > 0, "video may still wait for a late repair");
+    assert_eq!(ms, base, "the floor");
+    assert!(
+        hold_ms > 0 && hold_ms < replay.start.hold_ms,
+        "{hold_ms} ms once the round trip is known, from {}",
+        replay.start.hold_ms
+    );
     assert!(replay.redundancy().is_empty(), "no redundancy");
     assert_eq!(
         replay.lines(),

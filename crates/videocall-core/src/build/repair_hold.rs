@@ -24,6 +24,12 @@ use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
 
+/// A video jitter buffer starts once this many packets arrived in a row, not after its whole
+/// wait: the hold is there from the call's start (a loss in the first half second is repaired,
+/// not frozen until a key frame), and the first frame must not wait for it (decision 22). A
+/// key frame's packets come back to back.
+const FASTSTART_PACKETS: u32 = 3;
+
 /// The video jitter buffers of one session, and the hold they have on top of rtpbin's latency.
 #[derive(Clone)]
 pub struct RepairHold {
@@ -49,6 +55,7 @@ impl RepairHold {
             if args[2].get::<u32>().ok()? != tracked.session {
                 return None;
             }
+            jitterbuffer.set_property("faststart-min-packets", FASTSTART_PACKETS);
             let render_ms = tracked.render_ms.load(Ordering::Relaxed);
             set_waits(
                 &jitterbuffer,
@@ -154,6 +161,11 @@ mod tests {
             jb.property::<i32>("rtx-retry-period"),
             100,
             "and asks as before"
+        );
+        assert_eq!(
+            jb.property::<u32>("faststart-min-packets"),
+            FASTSTART_PACKETS,
+            "and starts without waiting for the hold"
         );
         let reported = || {
             let mut q = gst::query::Latency::new();

@@ -102,10 +102,10 @@ impl Peer {
         );
         let adapter = Adapter::new(&adapt_settings(plan));
         // The repair hold reads the latency its jitter buffers start from: through it.
-        if let Some(ms) = adapter.start_latency_ms() {
+        if let Some(start) = adapter.start_latency() {
             match &repair_hold {
-                Some(hold) => hold.apply(&rtpbin, ms, 0),
-                None => rtpbin.set_property("latency", ms),
+                Some(hold) => hold.apply(&rtpbin, start.ms, start.hold_ms),
+                None => rtpbin.set_property("latency", start.ms),
             }
         }
         Peer {
