@@ -247,26 +247,22 @@ impl LatencyGovernor {
         self.rtt
     }
 
-    /// How much longer than [`update`](Self::update)'s latency video waits for a repair:
-    /// [`START_HOLD_MS`] from the call's start until the round trip is known (3 s at most), then at least
-    /// twice [`REPAIR_SPREAD_MS`], on a clean path too; none without a repair hold. The video
-    /// jitter buffers start as soon as a few packets arrived in a row (`build::repair_hold`),
-    /// so the first frame does not wait for it. The first round trip takes two RTCP intervals
-    /// (about a second): until then the latency is the base, and without a hold long enough
-    /// for a resend every loss in the call's first second broke the picture until a key frame
-    /// (at 2 % loss, 0.5–1 s frozen at the start of most calls). On a clean
-    /// path the latency is the base, far below a round trip: the hold lets the first loss be
-    /// repaired instead of freezing the picture until a key frame. Where nothing is missing,
-    /// the hold never waits.
-    /// While losses come in bursts ([`BURST_LOSS`] of a tick's packets, a congested link's
-    /// queue overflowing) there is no hold: most of what is missing does not come back in time,
-    /// and waiting for it held video 150–200 ms late for seconds after a bottleneck's queue
-    /// overflowed (decision 21).
+    /// How much longer than [`update`](Self::update)'s latency video waits for a repair (none
+    /// without a repair hold). Where nothing is missing the hold never waits.
     ///
-    /// Once the round trip is known the hold reaches as far as a resend may come
-    /// (`resend_cover_ms`), however low the latency: on a clean path that is the base, and a
-    /// first loss at 20 ms plus the 60 ms hold was given up on when the round trip was 60–80
-    /// ms, which froze the picture until a key frame.
+    /// * Until the round trip is known (two RTCP intervals, about a second; 3 s at most):
+    ///   [`START_HOLD_MS`]. Without a hold long enough for a resend, every loss in the call's
+    ///   first second broke the picture until a key frame (at 2 % loss, 0.5–1 s frozen at the
+    ///   start of most calls). The video jitter buffers start once a few packets came in a row
+    ///   (`build::repair_hold`), so the first frame does not wait for it.
+    /// * Then as far as a resend may come (`resend_cover_ms`), twice [`REPAIR_SPREAD_MS`] at
+    ///   least: on a lossy path the latency is already 30 ms short of it; on a clean path the
+    ///   latency is the base, far below a round trip, and the hold lets the first loss be
+    ///   repaired instead of freezing the picture until a key frame.
+    /// * While losses come in bursts ([`BURST_LOSS`] of a tick's packets, a congested link's
+    ///   queue overflowing): none. Most of what is missing does not come back in time, and
+    ///   waiting for it held video 150–200 ms late for seconds after a bottleneck's queue
+    ///   overflowed (decision 21).
     pub fn repair_hold_ms(&self) -> u32 {
         if !self.repair_hold || self.last_tick < self.burst_until {
             return 0;
