@@ -143,15 +143,9 @@ const REORDER_GAIN: f64 = 0.5;
 const PROBE_HOLD: f64 = 0.85;
 const PROBE_EVERY_S: f64 = 1.0;
 const PROBE_AFTER_CUT_S: f64 = 2.5;
-/// Until a burst has lost its tail the bucket's size is unknown: the first burst is this long
-/// (s) at the ceiling's rate, and each that gets through whole is followed by one
-/// `PROBE_RAMP` times larger, so the one that finds the bucket overshoots it by less than
-/// `PROBE_RAMP - 1` of it, whatever its size; a fixed first guess lost most of itself to a
-/// small bucket and passed a large one whole (taken for the policer gone). A burst of
-/// `PROBE_RAMP_END_S` that gets through whole is confirmed as a measured one is.
-const PROBE_RAMP_START_S: f64 = 0.1;
-const PROBE_RAMP: f64 = 1.5;
-const PROBE_RAMP_END_S: f64 = 0.5;
+/// The first burst, before one has measured the bucket: this long (s) at the ceiling's rate.
+/// A guess: a larger bucket passes it whole, and the bursts then grow (`PROBE_WRONG_S`).
+const PROBE_FIRST_BURST_S: f64 = 0.3;
 /// A burst resends this many bytes (two packets) more than the bucket was seen to hold: what it
 /// holds in the middle of a key-frame interval varies by a few packets, so a burst that gets
 /// through whole is followed by one of `PROBE_CONFIRM_S` of the ceiling at once, which loses
@@ -196,20 +190,6 @@ struct PendingBurst {
     /// When its first packets were reported on, and what became of them.
     first_seen: Option<f64>,
     seen: ProbeTally,
-}
-
-/// `seconds` of `kbps`, in bytes: a burst's size.
-fn ramp_bytes(kbps: f64, seconds: f64) -> u64 {
-    (kbps * 1000.0 * seconds / 8.0) as u64
-}
-
-/// What probe bursts know of a policer's bucket (bytes it passes at once).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Bucket {
-    /// Bursts this large got through whole, none has lost its tail yet.
-    AtLeast(u64),
-    /// A burst lost its tail after this many bytes (or one of `PROBE_RAMP_END_S` got through).
-    Held(u64),
 }
 
 /// What revealed a ceiling.
@@ -284,8 +264,8 @@ pub struct DelayController {
     probe_bursts: bool,
     burst: Option<PendingBurst>,
     last_burst_at: Option<f64>,
-    /// What bursts got through while the policer held (its bucket).
-    bucket: Option<Bucket>,
+    /// What bursts got through while the policer held (its bucket), once one measured it.
+    bucket_bytes: Option<u64>,
     /// When the last burst's packets were last reported on.
     last_burst_seen_at: Option<f64>,
     /// A burst to ask for at the next `feedback` (bytes, and whether it confirms).
@@ -335,7 +315,7 @@ impl DelayController {
             probe_bursts: false,
             burst: None,
             last_burst_at: None,
-            bucket: None,
+            bucket_bytes: None,
             burst_request: None,
             last_burst_seen_at: None,
             before_loss_cut_kbps: None,
@@ -388,24 +368,15 @@ impl DelayController {
         // The sender builds a burst from the packets' sizes, so it may fall a little short.
         let whole = seen.lost == 0 && seen.arrived_bytes * 10 >= burst.bytes * 8;
         if !burst.confirming {
-            let arrived = seen.arrived_bytes;
-            let ramp_end = self
-                .ceiling
-                .map_or(0, |c| ramp_bytes(c.kbps, PROBE_RAMP_END_S));
-            let ramping = !matches!(self.bucket, Some(Bucket::Held(_)));
-            if whole && ramping && burst.bytes < ramp_end {
-                // The bucket holds at least this much: the next burst is larger.
-                self.bucket = Some(Bucket::AtLeast(arrived));
-                return;
-            }
             // What got through is what the bucket held (at least, when none was lost). The
             // estimate follows a larger reading at once and a smaller one halfway: what the
             // bucket holds at a burst varies by a few packets, and a burst under it gets
             // through whole and costs a second one.
-            self.bucket = Some(Bucket::Held(match self.bucket {
-                Some(Bucket::Held(bucket)) if bucket > arrived => arrived + (bucket - arrived) / 2,
+            let arrived = seen.arrived_bytes;
+            self.bucket_bytes = Some(match self.bucket_bytes {
+                Some(bucket) if bucket > arrived => arrived + (bucket - arrived) / 2,
                 _ => arrived,
-            }));
+            });
             // Through whole: the bucket held more than ever before, or the policer is gone. A
             // second burst at once tells which: the first emptied the bucket, if there is one.
             if whole && let Some(c) = self.ceiling.filter(|c| c.signal == Signal::Loss) {
@@ -438,13 +409,10 @@ impl DelayController {
         if !due {
             return;
         }
-        let bytes = match self.bucket {
-            None => ramp_bytes(ceiling_kbps, PROBE_RAMP_START_S),
-            Some(Bucket::AtLeast(b)) => ((b as f64 * PROBE_RAMP) as u64)
-                .min(ramp_bytes(ceiling_kbps, PROBE_RAMP_END_S))
-                .max(b + PROBE_MARGIN_BYTES),
-            Some(Bucket::Held(b)) => b + PROBE_MARGIN_BYTES,
-        };
+        let bytes = self
+            .bucket_bytes
+            .map(|b| b + PROBE_MARGIN_BYTES)
+            .unwrap_or((ceiling_kbps * 1000.0 * PROBE_FIRST_BURST_S / 8.0) as u64);
         self.ask_burst(bytes, false, now);
     }
 
@@ -709,9 +677,7 @@ impl DelayController {
                         // Soon after two bursts said the policer was gone: it was not, its
                         // bucket held both; the next burst must be larger.
                         if self.gone_at.take().is_some_and(|t| now - t < PROBE_WRONG_S) {
-                            self.bucket = self.bucket.map(|b| match b {
-                                Bucket::Held(b) | Bucket::AtLeast(b) => Bucket::Held(2 * b),
-                            });
+                            self.bucket_bytes = self.bucket_bytes.map(|b| 2 * b);
                         }
                         self.above_loss_ceiling_since = None;
                         self.loss_cut_at = Some(now);
@@ -1420,27 +1386,6 @@ mod tests {
     }
 
     #[test]
-    fn probe_bursts_cost_little_loss_whatever_the_bucket() {
-        // The bursts' ramp finds small and large buckets alike at under 2 % loss (a first
-        // burst of a fixed 300 ms lost 2.6–3.0 % under buckets of 80–160 ms, and took a
-        // 400 ms one for the policer gone: 7.7 %), and the policer's end is still found.
-        for bucket_ms in [80.0, 120.0, 160.0, 200.0, 250.0, 300.0, 400.0, 600.0] {
-            let mut c = DelayController::new(LIMITS).with_probe_bursts(true);
-            let (mut link, _) = policed_from_5s(&mut c, bucket_ms * 1000.0);
-            let before = (link.sent, link.lost);
-            let held = run_lagged(&mut c, &mut link, (8.0, 20.0), 2);
-            let rates: Vec<u32> = held.iter().map(|(_, r, _)| *r).collect();
-            let share = loss_since(&link, before);
-            let media_lost = link.lost - before.1;
-            assert!(
-                share < 0.02 && media_lost <= 3,
-                "{bucket_ms} ms: loss {share}, media lost {media_lost} ({rates:?})"
-            );
-            assert_back_soon_after(&mut c, &mut link, 20.0);
-        }
-    }
-
-    #[test]
     fn probe_bursts_learn_a_bucket_larger_than_the_first_burst() {
         // A policer that lets 600 ms of its rate through at once: the first bursts get
         // through whole, the rate jumps and is cut again, and the bursts grow until one loses
@@ -1485,44 +1430,33 @@ mod tests {
             c.judge_burst(&w, t);
             c.judge_burst(&TwccWindow::default(), t + 0.2);
         };
-        // The first burst is 100 ms of the ceiling and gets through whole: the bucket holds
-        // at least that, and the next is half as large again, at its time, with no second
-        // burst at once.
-        c.maybe_ask_burst(1000.0, 6.0);
-        assert_eq!(c.burst_request.take(), Some((12_500, false)));
-        judge(&mut c, burst_window(13, 13), 6.1);
-        assert_eq!(c.bucket, Some(Bucket::AtLeast(13_000)));
-        assert_eq!(c.burst_request, None, "still finding the bucket");
-        c.maybe_ask_burst(1000.0, 8.0);
-        assert_eq!(c.burst_request.take(), Some((19_500, false)));
-        judge(&mut c, burst_window(20, 20), 8.1);
-        assert_eq!(c.bucket, Some(Bucket::AtLeast(20_000)));
-        // 26 of the third's 30 packets got through: the bucket held 26 kB.
+        // The first burst is 300 ms of the ceiling; 26 of its 38 packets got through: the
+        // bucket held 26 kB.
         c.maybe_ask_burst(1000.0, 10.0);
-        assert_eq!(c.burst_request.take(), Some((30_000, false)));
-        judge(&mut c, burst_window(30, 26), 10.1);
-        assert_eq!(c.bucket, Some(Bucket::Held(26_000)));
+        assert_eq!(c.burst_request.take(), Some((37_500, false)));
+        judge(&mut c, burst_window(38, 26), 10.1);
+        assert_eq!(c.bucket_bytes, Some(26_000));
         assert_eq!(c.burst_request, None, "lossy: the policer holds");
         // The next is two packets over the bucket and gets through whole: a second, at once.
         c.maybe_ask_burst(1000.0, 12.0);
         assert_eq!(c.burst_request.take(), Some((28_400, false)));
         judge(&mut c, burst_window(29, 29), 12.1);
-        assert_eq!(c.bucket, Some(Bucket::Held(29_000)));
+        assert_eq!(c.bucket_bytes, Some(29_000));
         assert_eq!(c.burst_request.take(), Some((7_500, true)));
         // It loses its tail: the first had emptied a larger bucket; the policer holds.
         judge(&mut c, burst_window(8, 2), 12.5);
         assert!(c.ceiling.is_some());
         assert_eq!(c.rate_kbps(), 800);
         assert_eq!(
-            c.bucket,
-            Some(Bucket::Held(29_000)),
+            c.bucket_bytes,
+            Some(29_000),
             "a confirming burst measures nothing"
         );
         // A smaller reading moves the estimate halfway down.
         c.maybe_ask_burst(1000.0, 14.0);
         assert_eq!(c.burst_request.take(), Some((31_400, false)));
         judge(&mut c, burst_window(32, 25), 14.1);
-        assert_eq!(c.bucket, Some(Bucket::Held(27_000)));
+        assert_eq!(c.bucket_bytes, Some(27_000));
         // Both through whole: the policer is gone, back towards the rate before the cut.
         c.maybe_ask_burst(1000.0, 16.0);
         assert_eq!(c.burst_request.take(), Some((29_400, false)));
@@ -1531,23 +1465,6 @@ mod tests {
         judge(&mut c, burst_window(8, 8), 16.5);
         assert!(c.ceiling.is_none());
         assert_eq!(c.rate_kbps(), 1600, "at most twice the rate");
-    }
-
-    #[test]
-    fn a_burst_of_the_ramps_end_through_whole_is_confirmed() {
-        let mut c = DelayController::new(LIMITS).with_probe_bursts(true);
-        c.ceiling = Some(Ceiling {
-            kbps: 1000.0,
-            signal: Signal::Loss,
-        });
-        c.bucket = Some(Bucket::AtLeast(60_000));
-        // Half as large again would be 90 kB: the ramp ends at 500 ms of the ceiling.
-        c.maybe_ask_burst(1000.0, 10.0);
-        assert_eq!(c.burst_request.take(), Some((62_500, false)));
-        c.judge_burst(&burst_window(63, 63), 10.1);
-        c.judge_burst(&TwccWindow::default(), 10.3);
-        assert_eq!(c.bucket, Some(Bucket::Held(63_000)));
-        assert_eq!(c.burst_request.take(), Some((7_500, true)));
     }
 
     #[test]
